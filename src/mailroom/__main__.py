@@ -1,0 +1,3 @@
+from mailroom.cli.main import cli
+
+cli()

@@ -1,0 +1,1 @@
+"""Tenants, their users and their API credentials."""

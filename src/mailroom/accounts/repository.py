@@ -1,0 +1,91 @@
+"""All SQL of the accounts domain."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from mailroom.db.tables import accounts, api_tokens, users
+
+
+def insert_account(conn: Connection, *, code: str, name: str, now: int) -> int:
+    result = conn.execute(insert(accounts).values(code=code, name=name, created=now))
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def set_default_list(conn: Connection, account_id: int, list_id: int) -> None:
+    conn.execute(
+        update(accounts).where(accounts.c.id == account_id).values(default_list_id=list_id)
+    )
+
+
+def insert_user(
+    conn: Connection, *, account_id: int, username: str, password_hash: str, now: int
+) -> int:
+    result = conn.execute(
+        insert(users).values(
+            account_id=account_id, username=username, password_hash=password_hash, created=now
+        )
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def insert_token(
+    conn: Connection,
+    *,
+    account_id: int,
+    user_id: int | None,
+    token_hash: str,
+    scopes: str,
+    now: int,
+) -> None:
+    conn.execute(
+        insert(api_tokens).values(
+            account_id=account_id,
+            user_id=user_id,
+            token_hash=token_hash,
+            scopes=scopes,
+            created=now,
+        )
+    )
+
+
+def find_user(conn: Connection, account_code: str, username: str) -> Any:
+    query = (
+        select(
+            users.c.id.label("user_id"),
+            users.c.password_hash,
+            users.c.api_access,
+            accounts.c.id.label("account_id"),
+            accounts.c.code,
+            accounts.c.default_list_id,
+            accounts.c.rate_limit_per_minute,
+            accounts.c.rate_limit_in_flight,
+        )
+        .join(accounts, accounts.c.id == users.c.account_id)
+        .where(accounts.c.code == account_code, users.c.username == username)
+    )
+    return conn.execute(query).first()
+
+
+def find_token(conn: Connection, token_hash: str) -> Any:
+    query = (
+        select(
+            api_tokens.c.user_id,
+            api_tokens.c.scopes,
+            api_tokens.c.revoked,
+            accounts.c.id.label("account_id"),
+            accounts.c.code,
+            accounts.c.default_list_id,
+            accounts.c.rate_limit_per_minute,
+            accounts.c.rate_limit_in_flight,
+        )
+        .join(accounts, accounts.c.id == api_tokens.c.account_id)
+        .where(api_tokens.c.token_hash == token_hash)
+    )
+    return conn.execute(query).first()
+
+
+def get_account(conn: Connection, account_id: int) -> Any:
+    return conn.execute(select(accounts).where(accounts.c.id == account_id)).first()

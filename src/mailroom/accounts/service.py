@@ -1,0 +1,138 @@
+"""Use cases of the accounts domain: create tenants, authenticate callers."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+
+from sqlalchemy import Connection
+
+from mailroom.accounts import passwords, repository
+from mailroom.accounts.schemas import NewAccount, Principal
+from mailroom.errors import Forbidden, Unauthorized
+from mailroom.kit import ids
+from mailroom.kit.clock import Clock, now_s
+from mailroom.lists import service as lists_service
+
+ONGAGE_BAD_CREDENTIALS = (
+    "Invalid Credentials. Please provide valid x_username, x_password and x_account_code headers."
+    ' x_account_code as displayed in the "Account Profile" page in your Ongage account.'
+)
+
+
+def create_account(
+    conn: Connection,
+    clock: Clock,
+    name: str,
+    *,
+    username: str | None = None,
+    password: str | None = None,
+    code: str | None = None,
+    token: str | None = None,
+) -> NewAccount:
+    """A tenant with one API user, one bearer token and a default list."""
+    now = now_s(clock)
+    code = code or ids.account_code()
+    username = username or f"api@{code}"
+    password = password or ids.token(18)
+    token = token or ids.token(32)
+    account_id = repository.insert_account(conn, code=code, name=name, now=now)
+    user_id = repository.insert_user(
+        conn,
+        account_id=account_id,
+        username=username,
+        password_hash=passwords.hash_password(password),
+        now=now,
+    )
+    repository.insert_token(
+        conn,
+        account_id=account_id,
+        user_id=user_id,
+        token_hash=passwords.hash_token(token),
+        scopes="contact_data campaign_data account_read",
+        now=now,
+    )
+    default_list = lists_service.create_list(conn, clock, account_id, {"name": f"{name} list"})
+    repository.set_default_list(conn, account_id, int(default_list["id"]))
+    return NewAccount(account_id, code, username, password, token, int(default_list["id"]))
+
+
+class CredentialCache:
+    """Remembers verified credentials briefly so argon2 runs once per minute, not per call."""
+
+    def __init__(self, ttl_s: float) -> None:
+        self.ttl_s = ttl_s
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(*parts: str) -> str:
+        return hashlib.sha256("\x00".join(parts).encode()).hexdigest()
+
+    def get(self, key: str) -> Principal | None:
+        entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, key: str, principal: Principal) -> None:
+        with self._lock:
+            if len(self._entries) > 10_000:
+                self._entries.clear()
+            self._entries[key] = (time.monotonic() + self.ttl_s, principal)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def authenticate_user(
+    conn: Connection, cache: CredentialCache, account_code: str, username: str, password: str
+) -> Principal:
+    """Ongage header credentials → the caller's account, or Unauthorized."""
+    if not (account_code and username and password):
+        raise Unauthorized(ONGAGE_BAD_CREDENTIALS)
+    key = cache.key("user", account_code, username, password)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    row = repository.find_user(conn, account_code, username)
+    if row is None or not passwords.verify_password(row.password_hash, password):
+        raise Unauthorized(ONGAGE_BAD_CREDENTIALS)
+    if not row.api_access:
+        raise Forbidden("This user has no API access.")
+    principal = Principal(
+        account_id=row.account_id,
+        account_code=row.code,
+        user_id=row.user_id,
+        default_list_id=row.default_list_id,
+        rate_limit_per_minute=row.rate_limit_per_minute,
+        rate_limit_in_flight=row.rate_limit_in_flight,
+    )
+    cache.put(key, principal)
+    return principal
+
+
+def authenticate_token(conn: Connection, cache: CredentialCache, token: str) -> Principal:
+    """A bearer token (Constant Contact dialect) → the caller's account, or Unauthorized."""
+    if not token:
+        raise Unauthorized("The Access Token used is invalid.")
+    key = cache.key("token", token)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    row = repository.find_token(conn, passwords.hash_token(token))
+    if row is None or row.revoked is not None:
+        raise Unauthorized("The Access Token used is invalid.")
+    principal = Principal(
+        account_id=row.account_id,
+        account_code=row.code,
+        user_id=row.user_id,
+        default_list_id=row.default_list_id,
+        rate_limit_per_minute=row.rate_limit_per_minute,
+        rate_limit_in_flight=row.rate_limit_in_flight,
+        scopes=frozenset(row.scopes.split()),
+    )
+    cache.put(key, principal)
+    return principal

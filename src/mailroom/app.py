@@ -1,0 +1,55 @@
+"""The ASGI application: every dialect's routes over one context."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+
+from mailroom import __version__
+from mailroom.config import Settings
+from mailroom.context import Context
+from mailroom.db.database import Database
+from mailroom.kit.jsonx import JSONResponse
+from mailroom.ongage.routing import OngagePaths
+from mailroom.web import errors
+
+DESCRIPTION = """
+mailroom speaks three vendors' HTTP APIs over one data model.
+
+* **Ongage** routes live under `/api/...`. Every one of them can also be called with a list
+  prefix, `/{list_id}/api/...`; the list is then taken from the body's `list_id`, else the
+  query's `list_id`, else the prefix, else the account's default list. Authenticate with the
+  headers `X_USERNAME`, `X_PASSWORD` and `X_ACCOUNT_CODE`.
+* **Constant Contact v3** routes live under `/v3/...`, with `Authorization: Bearer <token>`.
+* **Tellody** routes live under `/CampaignCloud/...`, with a session and an XSRF token.
+* mailroom's own routes (bulk event ingest, webhooks, tracking) live under `/mailroom/...`
+  and `/t/...`.
+"""
+
+
+def routers() -> list[APIRouter]:
+    from mailroom.web import health
+
+    return [health.router]
+
+
+def create_app(ctx: Context | None = None) -> FastAPI:
+    if ctx is None:
+        settings = Settings.from_env()
+        ctx = Context(settings=settings, db=Database(settings.database_url))
+    app = FastAPI(
+        title="mailroom",
+        version=__version__,
+        description=DESCRIPTION,
+        default_response_class=JSONResponse,
+    )
+    app.state.ctx = ctx
+    errors.install(app)
+    for router in routers():
+        app.include_router(router)
+    app.add_middleware(OngagePaths)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """uvicorn's factory entry point (``mailroom.app:app_from_env``)."""
+    return create_app()

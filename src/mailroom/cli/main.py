@@ -1,0 +1,90 @@
+"""`mailroom`: serve, migrate, create accounts, import, generate demo data."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from mailroom.config import Settings
+from mailroom.context import Context
+from mailroom.db.database import Database
+from mailroom.db.migrate import upgrade
+
+
+def open_context() -> Context:
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    return Context(settings=settings, db=Database(settings.database_url))
+
+
+@click.group()
+@click.version_option(package_name="mailroom")
+def cli() -> None:
+    """mailroom: email-marketing contacts, engagement and automation (MAILROOM_DATABASE_URL)."""
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Migrate the database if needed and serve the HTTP APIs with uvicorn."""
+    import uvicorn
+
+    settings = Settings.from_env()
+    upgrade(settings.database_url)
+    click.echo(f"mailroom on http://{host}:{port} (database {settings.database_url})", err=True)
+    uvicorn.run(
+        "mailroom.app:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+    )
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    settings = Settings.from_env()
+    upgrade(settings.database_url, revision)
+    click.echo(f"database at {revision}: {settings.database_url}", err=True)
+
+
+@cli.group()
+def accounts() -> None:
+    """Tenants and their credentials."""
+
+
+@accounts.command("create")
+@click.argument("name")
+@click.option("--username", default=None)
+@click.option("--password", default=None)
+def accounts_create(name: str, username: str | None, password: str | None) -> None:
+    """Create an account with one API user; print its credentials as one JSON object."""
+    from mailroom.accounts import service
+
+    ctx = open_context()
+    with ctx.db.write() as conn:
+        new = service.create_account(conn, ctx.clock, name, username=username, password=password)
+    click.echo(
+        json.dumps(
+            {
+                "account_id": new.account_id,
+                "account_code": new.account_code,
+                "username": new.username,
+                "password": new.password,
+                "token": new.token,
+                "default_list_id": new.default_list_id,
+            }
+        )
+    )

@@ -1,0 +1,1 @@
+"""Storage: the schema, engines, migrations and the few backend-specific SQL forms."""

@@ -1,0 +1,439 @@
+"""The whole schema, as SQLAlchemy Core tables.
+
+Times are integers: ``*_ms`` columns hold Unix milliseconds (events), other date columns Unix
+seconds (Ongage's ``ocx_*`` dates). Integers compare and bucket the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# BIGINT primary keys autoincrement on PostgreSQL; SQLite only does so for INTEGER.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def _id() -> Column[int]:
+    return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+# --- tenants and credentials -------------------------------------------------------------------
+
+accounts = Table(
+    "accounts",
+    metadata,
+    _id(),
+    Column("code", String(64), nullable=False, unique=True),
+    Column("name", String(255), nullable=False),
+    Column("default_list_id", BigInteger, nullable=True),
+    Column("rate_limit_per_minute", Integer, nullable=True),
+    Column("rate_limit_in_flight", Integer, nullable=True),
+    Column("created", BigInteger, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    _id(),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("username", String(255), nullable=False),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(32), nullable=False, server_default="admin"),
+    Column("api_access", Boolean, nullable=False, server_default=text("true")),
+    Column("created", BigInteger, nullable=False),
+    UniqueConstraint("account_id", "username"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    _id(),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("scopes", String(255), nullable=False, server_default="contact_data"),
+    Column("created", BigInteger, nullable=False),
+    Column("revoked", BigInteger, nullable=True),
+)
+
+# --- lists, fields, contacts ---------------------------------------------------------------------
+
+lists = Table(
+    "lists",
+    metadata,
+    _id(),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("type", String(32), nullable=False, server_default="sending"),
+    Column("scope", String(32), nullable=True),
+    Column("notification_email", String(255), nullable=True),
+    Column("settings", JSON, nullable=False, server_default="{}"),
+    Column("created", BigInteger, nullable=False),
+    Column("modified", BigInteger, nullable=False),
+)
+
+list_fields = Table(
+    "list_fields",
+    metadata,
+    _id(),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("list_id", ForeignKey("lists.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(64), nullable=False),
+    Column("title", String(255), nullable=False),
+    Column("type", String(16), nullable=False),  # email | string | numeric | date
+    Column("format", String(32), nullable=False, server_default=""),
+    Column("default", Text, nullable=True),
+    Column("mandatory", Boolean, nullable=False, server_default=text("false")),
+    Column("position", Integer, nullable=False, server_default="0"),
+    Column("is_sms", Boolean, nullable=False, server_default=text("false")),
+    Column("created", BigInteger, nullable=False),
+    Column("modified", BigInteger, nullable=False),
+    UniqueConstraint("list_id", "name"),
+)
+
+contacts = Table(
+    "contacts",
+    metadata,
+    _id(),
+    Column("uid", String(24), nullable=False, unique=True),  # the public id in every dialect
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("list_id", ForeignKey("lists.id", ondelete="CASCADE"), nullable=False),
+    Column("email", String(320), nullable=False),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("fields", JSON, nullable=False, server_default="{}"),
+    Column("created", BigInteger, nullable=False),
+    Column("modified", BigInteger, nullable=False),
+    Column("unsubscribe_date", BigInteger, nullable=True),
+    Column("resubscribe_date", BigInteger, nullable=True),
+    Column("bounce_date", BigInteger, nullable=True),
+    Column("complaint_date", BigInteger, nullable=True),
+    Column("import_id", BigInteger, nullable=True),
+    # Milliseconds of the last status change: older events never override a newer change.
+    Column("status_changed_ms", BigInteger, nullable=False, server_default="0"),
+    Column("email_changed", BigInteger, nullable=True),
+    UniqueConstraint("list_id", "email"),
+)
+Index("ix_contacts_account_email", contacts.c.account_id, contacts.c.email)
+
+# --- sending: messages, mailings, connections, links ---------------------------------------------
+
+email_messages = Table(
+    "email_messages",
+    metadata,
+    _id(),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("list_id", ForeignKey("lists.id", ondelete="SET NULL"), nullable=True),
+    Column("name", String(255), nullable=False),
+    Column("subject", Text, nullable=False, server_default=""),
+    Column("from_address", String(320), nullable=False, server_default=""),
+    Column("from_name", String(255), nullable=False, server_default=""),
+    Column("html", Text, nullable=False, server_default=""),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("created", BigInteger, nullable=False),
+    Column("modified", BigInteger, nullable=False),
+)
+
+mailings = Table(
+    "mailings",
+    metadata,
+    _id(),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("list_id", ForeignKey("lists.id", ondelete="SET NULL"), nullable=True),
+    Column("name", String(255), nullable=False),
+    Column(
+        "campaign_activity_id", String(36), nullable=False, unique=True
+    ),  # Constant Contact's id
+    Column("type", String(32), nullable=False, server_default="campaign"),
+    Column("status", Integer, nullable=False, server_default="60004"),
+    Column("email_message_id", ForeignKey("email_messages.id", ondelete="SET NULL"), nullable=True),
+    Column("trigger_id", BigInteger, nullable=True),  # mailings made by automation triggers
+    Column("created", BigInteger, nullable=False),
+    Column("sent", BigInteger, nullable=True),
+)
+
+sending_connections = Table(
+    "sending_connections",
+    metadata,
+    _id(),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("esp_id", Integer, nullable=False, server_default="59"),  # 59 = Private SMTP
+    Column("name", String(255), nullable=False),
+    Column("host", String(255), nullable=False, server_default="127.0.0.1"),
+    Column("port", Integer, nullable=False, server_default="25"),
+    Column("username", String(255), nullable=True),
+    Column("password", String(255), nullable=True),
+    Column("use_tls", Boolean, nullable=False, server_default=text("false")),
+    Column("from_address", String(320), nullable=False, server_default=""),
+    Column("active", Boolean, nullable=False, server_default=text("true")),
+    Column("support_transactional", Boolean, nullable=False, server_default=text("true")),
+    Column("created", BigInteger, nullable=False),
+)
+
+links = Table(
+    "links",
+    metadata,
+    _id(),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("url_hash", String(64), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    UniqueConstraint("account_id", "url_hash"),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    _id(),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("provider", String(32), nullable=False),  # ses | sendgrid | mailgun | postmark
+    Column("token", String(64), nullable=False, unique=True),  # part of the endpoint URL
+    Column("secret", Text, nullable=True),  # signing key / basic-auth secret / SNS topic arn
+    Column("list_id", ForeignKey("lists.id", ondelete="SET NULL"), nullable=True),
+    Column("created", BigInteger, nullable=False),
+)
+
+# --- engagement activity -------------------------------------------------------------------------
+
+events = Table(
+    "events",
+    metadata,
+    _id(),  # monotonic: the replica and the cursors follow it
+    Column("account_id", BigInteger, nullable=False),
+    Column("list_id", BigInteger, nullable=False),
+    Column("contact_id", BigInteger, nullable=False),  # contacts.id; no FK so pruning stays cheap
+    Column("type", SmallInteger, nullable=False),  # mailroom.activity.types
+    Column("at_ms", BigInteger, nullable=False),
+    Column("mailing_id", BigInteger, nullable=True),
+    Column("link_id", BigInteger, nullable=True),
+    Column("machine", Boolean, nullable=False, server_default=text("false")),
+    Column("source", SmallInteger, nullable=False, server_default="0"),
+    Column("idem_key", String(128), nullable=True),
+    Column(
+        "details", JSON, nullable=True
+    ),  # type-specific: url, device, bounce code, reason, ua, ip
+)
+Index("ix_events_contact_at", events.c.contact_id, events.c.at_ms, events.c.id)
+Index(
+    "ux_events_idem",
+    events.c.account_id,
+    events.c.idem_key,
+    unique=True,
+    sqlite_where=events.c.idem_key.isnot(None),
+    postgresql_where=events.c.idem_key.isnot(None),
+)
+
+contact_totals = Table(
+    "contact_totals",
+    metadata,
+    Column("contact_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, nullable=False),
+    Column("list_id", BigInteger, nullable=False, index=True),
+    Column("sends", Integer, nullable=False, server_default="0"),
+    Column("opens", Integer, nullable=False, server_default="0"),
+    Column("machine_opens", Integer, nullable=False, server_default="0"),
+    Column("clicks", Integer, nullable=False, server_default="0"),
+    Column("machine_clicks", Integer, nullable=False, server_default="0"),
+    Column("bounces", Integer, nullable=False, server_default="0"),
+    Column("soft_bounces", Integer, nullable=False, server_default="0"),
+    Column("optouts", Integer, nullable=False, server_default="0"),
+    Column("complaints", Integer, nullable=False, server_default="0"),
+    Column("forwards", Integer, nullable=False, server_default="0"),
+    Column("page_events", Integer, nullable=False, server_default="0"),
+    Column("last_sent_ms", BigInteger, nullable=True),
+    Column("last_open_ms", BigInteger, nullable=True),
+    Column("last_click_ms", BigInteger, nullable=True),
+)
+
+contact_mailing_totals = Table(
+    "contact_mailing_totals",
+    metadata,
+    Column("contact_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("mailing_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, nullable=False),
+    Column("sends", Integer, nullable=False, server_default="0"),
+    Column("opens", Integer, nullable=False, server_default="0"),
+    Column("machine_opens", Integer, nullable=False, server_default="0"),
+    Column("clicks", Integer, nullable=False, server_default="0"),
+    Column("machine_clicks", Integer, nullable=False, server_default="0"),
+    Column("bounces", Integer, nullable=False, server_default="0"),
+    Column("optouts", Integer, nullable=False, server_default="0"),
+    Column("complaints", Integer, nullable=False, server_default="0"),
+    Column("forwards", Integer, nullable=False, server_default="0"),
+    Column("first_sent_ms", BigInteger, nullable=True),
+    Column("last_sent_ms", BigInteger, nullable=True),
+    Column("last_at_ms", BigInteger, nullable=False, server_default="0"),
+)
+Index(
+    "ix_contact_mailing_totals_recent",
+    contact_mailing_totals.c.contact_id,
+    contact_mailing_totals.c.last_at_ms,
+)
+
+activity_hourly = Table(
+    "activity_hourly",
+    metadata,
+    Column("list_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("hour", BigInteger, primary_key=True, autoincrement=False),  # Unix seconds, hour start
+    Column("type", SmallInteger, primary_key=True, autoincrement=False),
+    Column("machine", Boolean, primary_key=True),
+    Column("account_id", BigInteger, nullable=False),
+    Column("count", BigInteger, nullable=False, server_default="0"),
+)
+
+# --- segments and reports ------------------------------------------------------------------------
+
+segments = Table(
+    "segments",
+    metadata,
+    _id(),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("list_id", ForeignKey("lists.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(255), nullable=False),
+    Column("type", String(16), nullable=False, server_default="Active"),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("favorite", Boolean, nullable=False, server_default=text("false")),
+    Column("criteria", JSON, nullable=False, server_default="[]"),
+    Column("last_count", BigInteger, nullable=True),
+    Column("last_count_date", BigInteger, nullable=True),
+    Column("created", BigInteger, nullable=False),
+    Column("modified", BigInteger, nullable=False),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    _id(),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("list_id", ForeignKey("lists.id", ondelete="CASCADE"), nullable=True, index=True),
+    Column("kind", String(32), nullable=False),  # contact_activity | contact_search | ...
+    Column("title", String(255), nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("status", SmallInteger, nullable=False, server_default="1"),  # 1 pending, 2 completed
+    Column("row_count", BigInteger, nullable=True),
+    Column("result", JSON, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("created", BigInteger, nullable=False),
+    Column("completed", BigInteger, nullable=True),
+)
+
+# --- automation: events & triggers ---------------------------------------------------------------
+
+automation_events = Table(
+    "automation_events",
+    metadata,
+    _id(),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("list_id", ForeignKey("lists.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(255), nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("based_on", String(16), nullable=True),  # mailing | date_field | recurring
+    Column("mailing_id", BigInteger, nullable=True),
+    Column("date_field_name", String(64), nullable=True),
+    Column("annually_event", Boolean, nullable=False, server_default=text("false")),
+    Column("ongoing_event", Boolean, nullable=False, server_default=text("false")),
+    Column("start_date", BigInteger, nullable=True),
+    Column("end_date", BigInteger, nullable=True),
+    Column("active", Boolean, nullable=False, server_default=text("false")),
+    Column("segments", JSON, nullable=False, server_default="[]"),
+    Column("segments_excluded", JSON, nullable=False, server_default="[]"),
+    Column("distribution", JSON, nullable=False, server_default="[]"),
+    Column("esp_connections_quota", JSON, nullable=True),
+    Column("emails_limit", BigInteger, nullable=True),
+    Column("created", BigInteger, nullable=False),
+    Column("modified", BigInteger, nullable=False),
+)
+
+triggers = Table(
+    "triggers",
+    metadata,
+    _id(),
+    Column(
+        "event_id",
+        ForeignKey("automation_events.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("position", Integer, nullable=False),  # 1-based, as based_on_trigger names it
+    Column("based_on", String(16), nullable=False),  # list_field | mailing | trigger | list
+    Column("email_messages", JSON, nullable=False, server_default="[]"),
+    Column("days_diff", Integer, nullable=True),
+    Column("send_on_days", JSON, nullable=True),
+    Column("operator", String(8), nullable=True),
+    Column("email_operator", String(32), nullable=True),
+    Column("based_on_trigger", Integer, nullable=True),
+    Column("schedule_hour", SmallInteger, nullable=False, server_default="0"),
+    Column("schedule_minute", SmallInteger, nullable=False, server_default="0"),
+    Column("recurrence", JSON, nullable=True),
+)
+
+trigger_sends = Table(
+    "trigger_sends",
+    metadata,
+    _id(),
+    Column("trigger_id", ForeignKey("triggers.id", ondelete="CASCADE"), nullable=False),
+    Column("contact_id", BigInteger, nullable=False),
+    Column("occurrence", String(32), nullable=False),  # the day (or run) this send belongs to
+    Column("email_message_id", BigInteger, nullable=True),
+    Column("connection_id", BigInteger, nullable=True),
+    Column("mailing_id", BigInteger, nullable=True),
+    Column("status", String(16), nullable=False, server_default="queued"),
+    Column("error", Text, nullable=True),
+    Column("created", BigInteger, nullable=False),
+    Column("sent", BigInteger, nullable=True),
+    UniqueConstraint("trigger_id", "contact_id", "occurrence"),
+)
+
+# --- durable background work ---------------------------------------------------------------------
+
+jobs = Table(
+    "jobs",
+    metadata,
+    _id(),
+    Column("kind", String(64), nullable=False),
+    Column("payload", JSON, nullable=False, server_default="{}"),
+    Column(
+        "status", String(16), nullable=False, server_default="queued"
+    ),  # queued|running|done|failed
+    Column("run_at_ms", BigInteger, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("max_attempts", Integer, nullable=False, server_default="5"),
+    Column("locked_by", String(64), nullable=True),
+    Column("locked_until_ms", BigInteger, nullable=True),
+    Column("dedupe_key", String(255), nullable=True, unique=True),
+    Column("error", Text, nullable=True),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("finished_ms", BigInteger, nullable=True),
+)
+Index("ix_jobs_ready", jobs.c.status, jobs.c.run_at_ms)
+
+replica_state = Table(
+    "replica_state",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("last_event_id", BigInteger, nullable=False, server_default="0"),
+    Column("updated_ms", BigInteger, nullable=False, server_default="0"),
+)

@@ -1,0 +1,1 @@
+"""List fields: the typed custom columns of a list (email, string, numeric, date)."""

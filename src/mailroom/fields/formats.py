@@ -1,0 +1,140 @@
+"""Parse and render list-field values by type; dates use Ongage's format strings.
+
+Stored form: numbers as JSON numbers, dates as ISO text (``YYYY-MM-DD`` or
+``YYYY-MM-DD HH:MM[:SS]``), strings as text. Responses render dates back in the field's format.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import datetime
+from typing import Any
+
+FIELD_TYPES = ("email", "string", "numeric", "date")
+
+_DATE_PARTS = {
+    "dd/mm/yyyy": "%d/%m/%Y",
+    "mm/dd/yyyy": "%m/%d/%Y",
+    "yyyy/mm/dd": "%Y/%m/%d",
+    "dd-mm-yyyy": "%d-%m-%Y",
+    "mm-dd-yyyy": "%m-%d-%Y",
+    "yyyy-mm-dd": "%Y-%m-%d",
+}
+_TIME_PARTS = {"": "", " hh24:mi": " %H:%M", " hh24:mi:ss": " %H:%M:%S"}
+
+DATE_FORMATS: dict[str, str] = {
+    date + suffix: strf + tstrf
+    for date, strf in _DATE_PARTS.items()
+    for suffix, tstrf in _TIME_PARTS.items()
+}
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MAX_EMAIL = 320
+MAX_STRING = 65_535
+
+
+class InvalidValue(ValueError):
+    """A value that does not fit its field; the message names what was expected."""
+
+
+def normalise_email(value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidValue("email must be a string")
+    email = value.strip().lower()
+    if len(email) > MAX_EMAIL or not _EMAIL.match(email):
+        raise InvalidValue(f"'{value}' is not a valid email address")
+    return email
+
+
+def parse_value(field_type: str, fmt: str, value: Any) -> Any:
+    """The stored form of ``value`` for a field, or InvalidValue."""
+    if value is None or value == "":
+        return None
+    if field_type == "numeric":
+        return _parse_number(value)
+    if field_type == "date":
+        return _parse_date(fmt, value)
+    if field_type == "email":
+        return normalise_email(value)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int | float | str):
+        text = str(value)
+        if len(text) > MAX_STRING:
+            raise InvalidValue(f"longer than {MAX_STRING} characters")
+        return text
+    raise InvalidValue("expected a string")
+
+
+def render_value(field_type: str, fmt: str, stored: Any) -> Any:
+    """The API form of a stored value."""
+    if stored is None:
+        return None
+    if field_type == "date":
+        try:
+            parsed = _parse_iso(stored)
+        except ValueError:
+            return stored
+        return parsed.strftime(
+            DATE_FORMATS.get(fmt, "%Y-%m-%d %H:%M:%S" if parsed.hour else "%Y-%m-%d")
+        )
+    return stored
+
+
+def _parse_number(value: Any) -> int | float:
+    if isinstance(value, bool):
+        raise InvalidValue("expected a number")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise InvalidValue("expected a finite number")
+        return int(value) if value.is_integer() else value
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            return int(text)
+        except ValueError:
+            pass
+        try:
+            number = float(text)
+        except ValueError:
+            raise InvalidValue(f"'{value}' is not a number") from None
+        if not math.isfinite(number):
+            raise InvalidValue(f"'{value}' is not a number")
+        return int(number) if number.is_integer() else number
+    raise InvalidValue("expected a number")
+
+
+def _parse_date(fmt: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise InvalidValue(f"expected a date in the format {fmt}")
+    text = value.strip()
+    strf = DATE_FORMATS.get(fmt)
+    candidates = [strf] if strf else []
+    # Date-only formats also take the same date with a time, as Ongage's UI does.
+    if strf and fmt in _DATE_PARTS:
+        candidates += [strf + " %H:%M", strf + " %H:%M:%S"]
+    for candidate in candidates:
+        try:
+            parsed = datetime.strptime(text, candidate)
+        except ValueError:
+            continue
+        return _to_iso(parsed, has_time="%H" in candidate)
+    raise InvalidValue(f"'{value}' does not match the date format {fmt}")
+
+
+def _to_iso(parsed: datetime, *, has_time: bool) -> str:
+    if not has_time:
+        return parsed.strftime("%Y-%m-%d")
+    return parsed.strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _parse_iso(stored: str) -> datetime:
+    for candidate in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(stored, candidate)
+        except ValueError:
+            continue
+    raise ValueError(stored)

@@ -1,0 +1,39 @@
+"""Public identifiers: 24-hex contact ids (Ongage's ObjectId form) and random secrets."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import secrets
+import threading
+
+_counter = itertools.count(int.from_bytes(os.urandom(3), "big"))
+_lock = threading.Lock()
+_process_random = os.urandom(5)
+
+
+def object_id(now_ms: int) -> str:
+    """A 24-hex id: 4 bytes of seconds, 5 per process, 3 of counter (unique, sortable)."""
+    with _lock:
+        count = next(_counter) & 0xFFFFFF
+    raw = (now_ms // 1000).to_bytes(4, "big") + _process_random + count.to_bytes(3, "big")
+    return raw.hex()
+
+
+def is_object_id(value: str) -> bool:
+    if len(value) != 24:
+        return False
+    try:
+        int(value, 16)
+    except ValueError:
+        return False
+    return True
+
+
+def token(nbytes: int = 24) -> str:
+    return secrets.token_urlsafe(nbytes)
+
+
+def account_code(nbytes: int = 8) -> str:
+    """Alphanumeric, like the code on Ongage's Account Profile page."""
+    return secrets.token_hex(nbytes)

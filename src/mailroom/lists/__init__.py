@@ -1,0 +1,1 @@
+"""Contact lists (Ongage lists): the container contacts, fields and segments belong to."""

@@ -1,0 +1,61 @@
+"""Ongage header auth (X_USERNAME, X_PASSWORD, X_ACCOUNT_CODE) plus the per-account call limits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from fastapi import Depends
+from starlette.requests import Request
+
+from mailroom.accounts import service as accounts_service
+from mailroom.accounts.schemas import Principal
+from mailroom.context import Context
+from mailroom.web.deps import get_ctx
+from mailroom.web.ratelimit import RateLimiter
+
+
+def _header(request: Request, name: str) -> str:
+    # Starlette compares lower-cased names; uvicorn keeps underscores. Hyphens are taken too,
+    # for proxies that can only forward X-Username style names.
+    headers = request.headers
+    return headers.get(name) or headers.get(name.replace("_", "-")) or ""
+
+
+def _cache(ctx: Context) -> accounts_service.CredentialCache:
+    cache = ctx.services.get("credential_cache")
+    if cache is None:
+        cache = ctx.services["credential_cache"] = accounts_service.CredentialCache(
+            ctx.settings.auth_cache_s
+        )
+    return cache  # type: ignore[no-any-return]
+
+
+def limiter(ctx: Context) -> RateLimiter:
+    found = ctx.services.get("rate_limiter")
+    if found is None:
+        found = ctx.services["rate_limiter"] = RateLimiter(
+            ctx.clock, ctx.settings.rate_limit_per_minute, ctx.settings.rate_limit_in_flight
+        )
+    return found  # type: ignore[no-any-return]
+
+
+def authenticate(request: Request, ctx: Context) -> Principal:
+    code = _header(request, "x_account_code")
+    username = _header(request, "x_username")
+    password = _header(request, "x_password")
+    cache = _cache(ctx)
+    key = cache.key("user", code, username, password)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    with ctx.db.read() as conn:
+        return accounts_service.authenticate_user(conn, cache, code, username, password)
+
+
+def ongage_principal(request: Request, ctx: Context = Depends(get_ctx)) -> Iterator[Principal]:
+    """FastAPI dependency: the authenticated caller, holding one rate-limit slot for the call."""
+    principal = authenticate(request, ctx)
+    with limiter(ctx).call(
+        principal.account_id, principal.rate_limit_per_minute, principal.rate_limit_in_flight
+    ):
+        yield principal

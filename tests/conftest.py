@@ -1,0 +1,127 @@
+"""Test fixtures: a fresh database per test on SQLite (default) or PostgreSQL.
+
+The backend is chosen by MAILROOM_TEST_DATABASE_URL: unset means SQLite in a temporary folder;
+a PostgreSQL URL runs the same suite there (tables are emptied between tests).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+
+from mailroom.accounts import service as accounts_service
+from mailroom.accounts.schemas import NewAccount
+from mailroom.app import create_app
+from mailroom.config import Settings
+from mailroom.context import Context
+from mailroom.db.database import Database
+from mailroom.db.engine import make_engine, normalise_url
+from mailroom.db.migrate import upgrade
+from mailroom.db.tables import metadata
+from mailroom.kit.clock import FrozenClock
+
+PG_URL = os.environ.get("MAILROOM_TEST_DATABASE_URL", "")
+
+
+def pytest_report_header() -> str:
+    return f"mailroom backend: {'postgresql' if PG_URL else 'sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def _template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database: a file to copy (SQLite) or a schema to reuse (PostgreSQL)."""
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        upgrade(PG_URL)
+        return normalise_url(PG_URL)
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def db_url(_template: str, tmp_path: Path) -> Iterator[str]:
+    if PG_URL:
+        engine = make_engine(_template)
+        names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        yield _template
+        return
+    path = tmp_path / "mailroom.db"
+    shutil.copyfile(_template, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(database_url=db_url, secret_key="test-secret", public_url="http://testserver")
+
+
+@pytest.fixture
+def ctx(settings: Settings, clock: FrozenClock) -> Iterator[Context]:
+    context = Context(settings=settings, db=Database(settings.database_url), clock=clock)
+    yield context
+    context.db.dispose()
+
+
+@pytest.fixture
+def app(ctx: Context) -> Any:
+    return create_app(ctx)
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[Any]:
+    from fastapi.testclient import TestClient
+
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+def make_account(ctx: Context, name: str = "Acme") -> NewAccount:
+    with ctx.db.write() as conn:
+        return accounts_service.create_account(conn, ctx.clock, name, password="secret-" + name)
+
+
+@pytest.fixture
+def account(ctx: Context) -> NewAccount:
+    return make_account(ctx, "Acme")
+
+
+@pytest.fixture
+def other_account(ctx: Context) -> NewAccount:
+    return make_account(ctx, "Other")
+
+
+def ongage_headers_for(acc: NewAccount) -> dict[str, str]:
+    return {
+        "X_USERNAME": acc.username,
+        "X_PASSWORD": acc.password,
+        "X_ACCOUNT_CODE": acc.account_code,
+    }
+
+
+@pytest.fixture
+def ongage_headers(account: NewAccount) -> dict[str, str]:
+    return ongage_headers_for(account)
+
+
+@pytest.fixture
+def bearer_headers(account: NewAccount) -> dict[str, str]:
+    return {"Authorization": f"Bearer {account.token}"}

@@ -1,0 +1,33 @@
+"""The app's frame: health, migrations, Ongage auth and routing, error envelopes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mailroom.accounts.schemas import NewAccount
+
+
+def test_health(client: Any) -> None:
+    assert client.get("/mailroom/health").json() == {"status": "ok"}
+
+
+def test_unknown_route_gets_ongage_404_envelope(client: Any) -> None:
+    response = client.get("/api/no_such_thing")
+    assert response.status_code == 404
+    assert response.json() == {
+        "metadata": {"error": True},
+        "payload": {"code": 404, "message": "Not found", "errors": []},
+    }
+
+
+def test_openapi_lists_routes(client: Any) -> None:
+    paths = client.get("/openapi.json").json()["paths"]
+    assert "/mailroom/health" in paths
+
+
+def test_new_account_has_default_list(account: NewAccount, client: Any, ctx: Any) -> None:
+    from mailroom.lists import service
+
+    with ctx.db.read() as conn:
+        row = service.get_list(conn, account.account_id, account.default_list_id)
+    assert row.account_id == account.account_id
