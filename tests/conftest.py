@@ -125,3 +125,29 @@ def ongage_headers(account: NewAccount) -> dict[str, str]:
 @pytest.fixture
 def bearer_headers(account: NewAccount) -> dict[str, str]:
     return {"Authorization": f"Bearer {account.token}"}
+
+
+@pytest.fixture
+def live_url(app: Any) -> Iterator[str]:
+    """The app served by a real uvicorn on a free loopback port (for third-party clients)."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started, "uvicorn did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()

@@ -31,3 +31,14 @@ def test_new_account_has_default_list(account: NewAccount, client: Any, ctx: Any
     with ctx.db.read() as conn:
         row = service.get_list(conn, account.account_id, account.default_list_id)
     assert row.account_id == account.account_id
+
+
+def test_live_server_passes_underscore_headers(live_url: str, account: NewAccount) -> None:
+    import httpx
+
+    from mailroom.accounts.service import ONGAGE_BAD_CREDENTIALS
+
+    response = httpx.get(f"{live_url}/api/no_such_thing", headers={"X_USERNAME": "nobody"})
+    assert response.status_code == 404
+    assert response.json()["metadata"]["error"] is True
+    assert ONGAGE_BAD_CREDENTIALS.startswith("Invalid Credentials")

@@ -88,3 +88,8 @@ def accounts_create(name: str, username: str | None, password: str | None) -> No
             }
         )
     )
+
+
+@cli.group("import")
+def import_() -> None:
+    """Bulk loads from files (contacts, events)."""
