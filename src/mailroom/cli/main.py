@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 
 import click
@@ -44,6 +45,17 @@ def serve(host: str, port: int, workers: int) -> None:
         log_level="warning",
         access_log=False,
     )
+
+
+@cli.command()
+def worker() -> None:
+    """Run background jobs (reports, triggers, sending) until interrupted."""
+    from mailroom.jobs import worker as jobs_worker
+
+    ctx = open_context()
+    click.echo(f"worker {jobs_worker.worker_name()} on {ctx.settings.database_url}", err=True)
+    with contextlib.suppress(KeyboardInterrupt):
+        jobs_worker.run_forever(ctx)
 
 
 @cli.group()

@@ -1,0 +1,1 @@
+"""Durable background work: a job table in the main database, claimed by worker processes."""
