@@ -1,0 +1,228 @@
+"""Use cases of the activity domain: the one ingest path every source of events goes through.
+
+`ingest` runs these steps over a whole batch, each of which may reject an item with a reason:
+validate each item (`parse`), resolve contacts, mailings and links in bulk (scoped to the
+account), drop repeated idempotency keys (in the batch, then against stored events), detect
+machine opens and clicks, store the events, add the stored ones to the running aggregates, and
+apply their status effects. The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection
+
+from mailroom.activity import aggregates, machine, repository
+from mailroom.activity.parse import Draft, Invalid, parse_item
+from mailroom.activity.reads import contact_totals, list_summary
+from mailroom.activity.rebuild import rebuild_aggregates
+from mailroom.activity.schemas import IngestResult, Rejected
+from mailroom.activity.types import EventType, Source
+from mailroom.contacts import effects, lookup
+from mailroom.kit.clock import Clock
+from mailroom.mailings import service as mailings_service
+
+__all__ = ["contact_totals", "ingest", "list_summary", "rebuild_aggregates"]
+
+UNKNOWN_CONTACT = "unknown contact"
+UNKNOWN_MAILING = "unknown mailing"
+UNKNOWN_LINK = "unknown link"
+DUPLICATE_IN_BATCH = "duplicate idempotency_key in this batch"
+
+_EFFECTS = {
+    EventType.EM_COMPLAINTS: "complaint",
+    EventType.EM_OPTOUTS: "unsubscribe",
+}
+_DETECTED = (EventType.EM_OPENS, EventType.EM_CLICKS)
+
+
+def ingest(
+    conn: Connection,
+    clock: Clock,
+    account_id: int,
+    items: Sequence[Any],
+    *,
+    source: Source,
+    default_list_id: int | None = None,
+) -> IngestResult:
+    """Validate, resolve, dedupe and store a batch of raw items; report every rejection by index.
+
+    Bad items never raise: each is rejected with a reason. An item repeating an idempotency key
+    (earlier in the batch, or already stored) is a duplicate: not stored, not counted, no effect.
+    `event_ids` lists the ids of the stored events in item order.
+    """
+    now_ms = clock.now_ms()
+    result = IngestResult()
+    rejected = result.rejected
+    drafts: list[Draft] = []
+    for index, raw in enumerate(items):
+        try:
+            drafts.append(parse_item(index, raw, now_ms, default_list_id))
+        except Invalid as exc:
+            rejected.append(Rejected(index, str(exc)))
+
+    drafts = _resolve_contacts(conn, account_id, drafts, rejected)
+    drafts = _resolve_mailings(conn, account_id, drafts, rejected)
+    drafts = _resolve_links(conn, account_id, drafts, rejected, now_ms // 1000)
+    drafts = _dedupe_batch(drafts, result)
+    _detect_machines(conn, drafts)
+
+    rows = [
+        {
+            "account_id": account_id,
+            "list_id": d.list_id,
+            "contact_id": d.contact_id,
+            "type": int(d.type),
+            "at_ms": d.at_ms,
+            "mailing_id": d.mailing_id,
+            "link_id": d.link_id,
+            "machine": bool(d.machine),
+            "source": int(source),
+            "idem_key": d.idem_key,
+            "details": d.details,
+        }
+        for d in drafts
+    ]
+    stored = repository.insert_events(conn, rows)
+    stored_keys = {key: event_id for event_id, key in stored if key is not None}
+    plain_ids = iter(event_id for event_id, key in stored if key is None)
+    kept: list[dict[str, Any]] = []
+    for row in rows:
+        key = row["idem_key"]
+        if key is None:
+            result.event_ids.append(next(plain_ids))
+        elif key in stored_keys:
+            result.event_ids.append(stored_keys[key])
+        else:
+            result.duplicates += 1
+            continue
+        kept.append(row)
+    result.accepted = len(kept)
+
+    per_contact, per_mailing, hourly = aggregates.totals(kept)
+    repository.add_contact_totals(conn, per_contact)
+    repository.add_mailing_totals(conn, per_mailing)
+    repository.add_hourly(conn, hourly)
+    _apply_effects(conn, kept, drafts, now_ms)
+    rejected.sort(key=lambda r: r.index)
+    return result
+
+
+def _resolve_contacts(
+    conn: Connection, account_id: int, drafts: list[Draft], rejected: list[Rejected]
+) -> list[Draft]:
+    uids = {d.uid for d in drafts if d.uid is not None}
+    pairs = {d.email_key() for d in drafts if d.email is not None}
+    by_uid = lookup.by_uid(conn, account_id, uids) if uids else {}
+    by_email = lookup.by_email(conn, account_id, pairs) if pairs else {}
+    kept: list[Draft] = []
+    for d in drafts:
+        ref = by_uid.get(d.uid) if d.uid is not None else by_email.get(d.email_key())
+        if ref is None:
+            rejected.append(Rejected(d.index, UNKNOWN_CONTACT))
+            continue
+        d.contact = ref
+        d.contact_id = ref.id
+        d.list_id = ref.list_id
+        kept.append(d)
+    return kept
+
+
+def _resolve_mailings(
+    conn: Connection, account_id: int, drafts: list[Draft], rejected: list[Rejected]
+) -> list[Draft]:
+    ids = {d.mailing_id for d in drafts if d.mailing_id is not None}
+    uuids = {d.campaign_activity_id for d in drafts if d.campaign_activity_id is not None}
+    if not ids and not uuids:
+        return drafts
+    known, by_activity = mailings_service.resolve(conn, account_id, ids, uuids)  # type: ignore[arg-type]
+    kept: list[Draft] = []
+    for d in drafts:
+        if d.campaign_activity_id is not None:
+            d.mailing_id = by_activity.get(d.campaign_activity_id)
+            if d.mailing_id is None:
+                rejected.append(Rejected(d.index, UNKNOWN_MAILING))
+                continue
+        elif d.mailing_id is not None and d.mailing_id not in known:
+            rejected.append(Rejected(d.index, UNKNOWN_MAILING))
+            continue
+        kept.append(d)
+    return kept
+
+
+def _resolve_links(
+    conn: Connection, account_id: int, drafts: list[Draft], rejected: list[Rejected], now_s: int
+) -> list[Draft]:
+    urls = {d.link_url for d in drafts if d.link_url is not None}
+    ids = {d.link_id for d in drafts if d.link_id is not None}
+    if not urls and not ids:
+        return drafts
+    by_url = repository.link_ids(conn, account_id, urls, now_s) if urls else {}  # type: ignore[arg-type]
+    known = repository.known_link_ids(conn, account_id, ids) if ids else set()  # type: ignore[arg-type]
+    kept: list[Draft] = []
+    for d in drafts:
+        if d.link_url is not None:
+            d.link_id = by_url[d.link_url]
+        elif d.link_id is not None and d.link_id not in known:
+            rejected.append(Rejected(d.index, UNKNOWN_LINK))
+            continue
+        kept.append(d)
+    return kept
+
+
+def _dedupe_batch(drafts: list[Draft], result: IngestResult) -> list[Draft]:
+    seen: set[str] = set()
+    kept: list[Draft] = []
+    for d in drafts:
+        key = d.idem_key
+        if key is not None:
+            if key in seen:
+                result.duplicates += 1
+                continue
+            seen.add(key)
+        kept.append(d)
+    return kept
+
+
+def _detect_machines(conn: Connection, drafts: list[Draft]) -> None:
+    """Flag opens and clicks made by proxies and scanners, unless the caller said already."""
+    candidates = [d for d in drafts if d.machine is None and d.type in _DETECTED]
+    if not candidates:
+        return
+    pairs = {(d.contact_id, d.mailing_id) for d in candidates if d.mailing_id is not None}
+    sent = repository.last_sent(conn, pairs) if pairs else {}  # type: ignore[arg-type]
+    for d in drafts:
+        if d.type is EventType.EM_SENDS and d.mailing_id is not None:
+            key = (d.contact_id, d.mailing_id)
+            if key in pairs and d.at_ms > sent.get(key, -1):
+                sent[key] = d.at_ms
+    for d in candidates:
+        details = d.details or {}
+        sent_ms = sent.get((d.contact_id, d.mailing_id)) if d.mailing_id is not None else None
+        d.machine = machine.detect(details.get("user_agent"), details.get("ip"), d.at_ms, sent_ms)
+
+
+def _apply_effects(
+    conn: Connection, kept: list[dict[str, Any]], drafts: list[Draft], now_ms: int
+) -> None:
+    refs = {d.contact_id: d.contact for d in drafts}
+    changes: list[effects.Change] = []
+    for row in kept:
+        type_ = row["type"]
+        if type_ == EventType.EM_BOUNCES:
+            if row["details"]["bounce_type"] != "hard":
+                continue
+            change = "bounce"
+        else:
+            found = _EFFECTS.get(type_)
+            if found is None:
+                continue
+            change = found
+        ref = refs[row["contact_id"]]
+        changes.append(
+            effects.Change(ref.id, ref.status, ref.status_changed_ms, change, row["at_ms"])
+        )
+    if changes:
+        effects.apply(conn, changes, now_ms // 1000)

@@ -1,0 +1,80 @@
+"""Status effects of engagement events: hard bounces, complaints and opt-outs change a contact.
+
+The same `status.transition` rule as `change_status` decides, so a repeated or out-of-order
+event changes nothing. A batch folds each contact's events in time order and writes at most one
+update per contact; the update is guarded by ``status_changed_ms`` so a concurrent newer change
+is never overwritten.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, update
+
+from mailroom.contacts.status import transition
+from mailroom.db.tables import contacts
+
+
+class Change:
+    """A status change an event asks for: which contact, what change, when."""
+
+    __slots__ = ("at_ms", "change", "contact_id", "status", "status_changed_ms")
+
+    def __init__(
+        self, contact_id: int, status: str, status_changed_ms: int, change: str, at_ms: int
+    ) -> None:
+        self.contact_id = contact_id
+        self.status = status  # the contact's state as read before the batch
+        self.status_changed_ms = status_changed_ms
+        self.change = change
+        self.at_ms = at_ms
+
+
+def fold(changes: Iterable[Change]) -> dict[int, dict[str, Any]]:
+    """contact id -> the column updates of all its changes applied in time order."""
+    per_contact: dict[int, list[Change]] = defaultdict(list)
+    for change in changes:
+        per_contact[change.contact_id].append(change)
+    updates: dict[int, dict[str, Any]] = {}
+    for contact_id, items in per_contact.items():
+        items.sort(key=lambda c: c.at_ms)
+        status, changed_ms = items[0].status, items[0].status_changed_ms
+        merged: dict[str, Any] = {}
+        for item in items:
+            columns = transition(status, changed_ms, item.change, item.at_ms)
+            if columns is None:
+                continue
+            merged.update(columns)
+            status, changed_ms = columns["status"], columns["status_changed_ms"]
+        if merged:
+            updates[contact_id] = merged
+    return updates
+
+
+def apply(conn: Connection, changes: Iterable[Change], now_s: int) -> int:
+    """Write the folded changes, one UPDATE per contact; return how many contacts changed."""
+    updates = fold(changes)
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for contact_id, columns in updates.items():
+        shape = tuple(sorted(columns))
+        by_shape[shape].append(
+            {"b_id": contact_id, "b_modified": now_s, **{f"b_{k}": v for k, v in columns.items()}}
+        )
+    changed = 0
+    for shape, rows in by_shape.items():
+        stmt = (
+            update(contacts)
+            .where(
+                contacts.c.id == bindparam("b_id"),
+                contacts.c.status_changed_ms <= bindparam("b_status_changed_ms"),
+            )
+            .values(
+                modified=bindparam("b_modified"), **{name: bindparam(f"b_{name}") for name in shape}
+            )
+        )
+        result = conn.execute(stmt, rows)
+        changed += max(result.rowcount, 0)
+    return changed

@@ -1,0 +1,47 @@
+"""Use cases of the mailings domain needed by activity: resolve ids, create a mailing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import Connection
+
+from mailroom.kit.clock import Clock, now_s
+from mailroom.mailings import repository
+
+
+def resolve(
+    conn: Connection, account_id: int, ids: Iterable[int], activity_ids: Iterable[str] = ()
+) -> tuple[set[int], dict[str, int]]:
+    """The account's mailing ids among `ids`, and campaign_activity_id -> id for `activity_ids`."""
+    known: set[int] = set()
+    by_activity: dict[str, int] = {}
+    for row in repository.find_ids(conn, account_id, ids, activity_ids):
+        known.add(row.id)
+        by_activity[row.campaign_activity_id] = row.id
+    return known, by_activity
+
+
+def create_mailing(
+    conn: Connection,
+    clock: Clock,
+    account_id: int,
+    name: str,
+    *,
+    list_id: int | None = None,
+    campaign_activity_id: str | None = None,
+    sent: int | None = None,
+) -> int:
+    """Create a mailing (for imports and demos); its Constant Contact uuid is made if not given."""
+    return repository.insert_mailing(
+        conn,
+        {
+            "account_id": account_id,
+            "list_id": list_id,
+            "name": name,
+            "campaign_activity_id": campaign_activity_id or str(uuid.uuid4()),
+            "created": now_s(clock),
+            "sent": sent,
+        },
+    )
