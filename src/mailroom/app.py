@@ -27,9 +27,10 @@ mailroom speaks three vendors' HTTP APIs over one data model.
 
 
 def routers() -> list[APIRouter]:
+    from mailroom.activity import routes as activity
     from mailroom.web import health
 
-    return [health.router]
+    return [health.router, activity.router]
 
 
 def create_app(ctx: Context | None = None) -> FastAPI:

@@ -171,6 +171,8 @@ def _bool(value: Any, name: str) -> bool:
 def parse_item(index: int, raw: Any, now_ms: int, default_list_id: int | None) -> Draft:
     """Validate one raw item (see `activity.schemas`); raise `Invalid` with the reason."""
     if not isinstance(raw, dict):
+        if isinstance(raw, Invalid):  # a reader's placeholder, e.g. an unreadable NDJSON line
+            raise raw
         raise Invalid("item must be a JSON object")
     get = raw.get
     name = get("type")
