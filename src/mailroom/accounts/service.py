@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from typing import Any
 
 from sqlalchemy import Connection
 
 from mailroom.accounts import passwords, repository
 from mailroom.accounts.schemas import NewAccount, Principal
-from mailroom.errors import Forbidden, Unauthorized
+from mailroom.errors import Forbidden, NotFound, Unauthorized
 from mailroom.kit import ids
 from mailroom.kit.clock import Clock, now_s
 from mailroom.lists import service as lists_service
@@ -136,3 +137,11 @@ def authenticate_token(conn: Connection, cache: CredentialCache, token: str) -> 
     )
     cache.put(key, principal)
     return principal
+
+
+def account_by_code(conn: Connection, code: str) -> Any:
+    """The account row with this code (CLI commands name accounts by code), or NotFound."""
+    row = repository.find_account_by_code(conn, code)
+    if row is None:
+        raise NotFound(f"No account with code {code!r}")
+    return row
