@@ -91,3 +91,57 @@ def for_update_skip_locked(conn: Connection, query: Select[Any]) -> Select[Any]:
     if conn.dialect.name == "postgresql":
         return query.with_for_update(skip_locked=True)
     return query
+
+
+def json_without_key(conn: Connection, column: Any, key: str) -> Any:
+    """The JSON object in ``column`` minus ``key`` (an identifier-like name)."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import JSON, cast
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return cast(cast(column, JSONB).op("-")(key), JSON)
+    from sqlalchemy import func
+
+    return func.json_remove(column, f'$."{key}"')
+
+
+def bulk_load(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> int:
+    """Append many rows fast: COPY on PostgreSQL, executemany on SQLite; return the row count.
+
+    Values go to the driver as they are: JSON columns take already-serialised text. The rows
+    join the connection's current transaction.
+    """
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    raw: Any = conn.connection.dbapi_connection
+    counted = _Counting(rows)
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur, cur.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as cp:
+            for row in counted:
+                cp.write_row(row)
+        return counted.count
+    marks = ", ".join("?" for _ in columns)
+    cur = raw.cursor()
+    try:
+        cur.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", counted)
+    finally:
+        cur.close()
+    return counted.count
+
+
+class _Counting:
+    """An iterator that counts what passes through it (executemany reports no total)."""
+
+    def __init__(self, rows: Iterable[Sequence[Any]]) -> None:
+        self._rows = iter(rows)
+        self.count = 0
+
+    def __iter__(self) -> _Counting:
+        return self
+
+    def __next__(self) -> Sequence[Any]:
+        row = next(self._rows)
+        self.count += 1
+        return row

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, Table, case, delete, func, insert, select, update
 
-from mailroom.db.tables import lists
+from mailroom.contacts import status
+from mailroom.db.tables import (
+    accounts,
+    automation_events,
+    contacts,
+    list_fields,
+    lists,
+    mailings,
+    reports,
+    segments,
+)
+from mailroom.lists.schemas import ListCounts, ListQuery
 
 
 def insert_list(conn: Connection, values: dict[str, Any]) -> int:
@@ -18,3 +30,91 @@ def get_list(conn: Connection, account_id: int, list_id: int) -> Any:
     return conn.execute(
         select(lists).where(lists.c.id == list_id, lists.c.account_id == account_id)
     ).first()
+
+
+def _filtered(account_id: int, query: ListQuery) -> Any:
+    where = [lists.c.account_id == account_id]
+    if query.name:
+        where.append(func.lower(lists.c.name).contains(query.name.lower(), autoescape=True))
+    if query.type:
+        where.append(lists.c.type == query.type)
+    return where
+
+
+def find_lists(conn: Connection, account_id: int, query: ListQuery) -> list[Any]:
+    column = lists.c[query.sort]
+    stmt = (
+        select(lists)
+        .where(*_filtered(account_id, query))
+        .order_by(column.desc() if query.descending else column.asc(), lists.c.id.asc())
+        .offset(query.offset)
+    )
+    if query.limit is not None:
+        stmt = stmt.limit(query.limit)
+    return list(conn.execute(stmt).all())
+
+
+def count_lists(conn: Connection, account_id: int, query: ListQuery) -> int:
+    stmt = select(func.count()).select_from(lists).where(*_filtered(account_id, query))
+    return int(conn.execute(stmt).scalar_one())
+
+
+def list_ids_of_account(conn: Connection, account_id: int) -> list[int]:
+    stmt = select(lists.c.id).where(lists.c.account_id == account_id).order_by(lists.c.id)
+    return [int(i) for i in conn.execute(stmt).scalars()]
+
+
+def _status_sum(name: str) -> Any:
+    return func.sum(case((contacts.c.status == name, 1), else_=0))
+
+
+def contact_counts(conn: Connection, list_ids: Sequence[int]) -> dict[int, ListCounts]:
+    """Contacts per list and status, for many lists in one grouped query."""
+    if not list_ids:
+        return {}
+    stmt = (
+        select(
+            contacts.c.list_id,
+            func.count(),
+            _status_sum(status.ACTIVE),
+            _status_sum(status.UNSUBSCRIBED),
+            _status_sum(status.BOUNCED),
+            _status_sum(status.COMPLAINT),
+        )
+        .where(contacts.c.list_id.in_(list(list_ids)))
+        .group_by(contacts.c.list_id)
+    )
+    return {int(r[0]): ListCounts(*(int(v or 0) for v in r[1:])) for r in conn.execute(stmt).all()}
+
+
+def update_list(conn: Connection, list_id: int, values: dict[str, Any]) -> None:
+    conn.execute(update(lists).where(lists.c.id == list_id).values(**values))
+
+
+def delete_list(conn: Connection, list_id: int) -> None:
+    # Contacts, fields, segments, reports and automation events go with it (ON DELETE CASCADE).
+    conn.execute(delete(lists).where(lists.c.id == list_id))
+
+
+def default_list_id(conn: Connection, account_id: int) -> int | None:
+    value = conn.execute(
+        select(accounts.c.default_list_id).where(accounts.c.id == account_id)
+    ).scalar_one_or_none()
+    return int(value) if value is not None else None
+
+
+def _count_where(conn: Connection, table: Table, list_id: int) -> int:
+    stmt = select(func.count()).select_from(table).where(table.c.list_id == list_id)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def dependants(conn: Connection, list_id: int) -> dict[str, int]:
+    """How many rows of each kind refer to the list."""
+    return {
+        "contacts": _count_where(conn, contacts, list_id),
+        "list_fields": _count_where(conn, list_fields, list_id),
+        "segments": _count_where(conn, segments, list_id),
+        "automation_events": _count_where(conn, automation_events, list_id),
+        "reports": _count_where(conn, reports, list_id),
+        "mailings_detached": _count_where(conn, mailings, list_id),
+    }

@@ -1,4 +1,4 @@
-"""Use cases of the lists domain."""
+"""Use cases of the lists domain: create, read, query, update and delete lists."""
 
 from __future__ import annotations
 
@@ -6,12 +6,87 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from mailroom.errors import NotFound
+from mailroom.errors import NotFound, ValidationFailed
 from mailroom.fields import service as fields_service
+from mailroom.fields.formats import InvalidValue, normalise_email
 from mailroom.kit.clock import Clock, now_s
 from mailroom.lists import repository
+from mailroom.lists.schemas import (
+    LIST_TYPES,
+    MAX_NAME,
+    SENDING,
+    SUPPRESSION,
+    SUPPRESSION_SCOPES,
+    DeleteImplications,
+    ListCounts,
+    ListQuery,
+    ListView,
+)
 
 LIST_NOT_FOUND = "List not found"
+DEFAULT_LIST_UNDELETABLE = (
+    "The account's default list cannot be deleted; make another list the default first."
+)
+
+
+def _error(field: str, message: str) -> dict[str, str]:
+    return {"field": field, "message": message}
+
+
+def _raise_if(errors: list[dict[str, str]]) -> None:
+    if errors:
+        message = "; ".join(e["message"] for e in errors)
+        raise ValidationFailed(f"Invalid list: {message}", errors=errors)
+
+
+def _validated(data: dict[str, Any], current: Any = None) -> dict[str, Any]:
+    """Column values for the keys present in `data` (all required ones when creating)."""
+    errors: list[dict[str, str]] = []
+    values: dict[str, Any] = {}
+    if current is None or "name" in data:
+        name = data.get("name")
+        if not isinstance(name, str) or not name.strip():
+            errors.append(_error("name", "name is required"))
+        elif len(name.strip()) > MAX_NAME:
+            errors.append(_error("name", f"name is longer than {MAX_NAME} characters"))
+        else:
+            values["name"] = name.strip()
+    if "description" in data:
+        description = data["description"]
+        if description is not None and not isinstance(description, str):
+            errors.append(_error("description", "description must be a string"))
+        else:
+            values["description"] = description or ""
+    if "notification_email" in data:
+        email = data["notification_email"]
+        try:
+            values["notification_email"] = normalise_email(email) if email else None
+        except InvalidValue as exc:
+            errors.append(_error("notification_email", str(exc)))
+    list_type = current.type if current is not None else SENDING
+    if "type" in data or current is None:
+        list_type = data.get("type") or SENDING
+        if list_type not in LIST_TYPES:
+            errors.append(_error("type", f"type must be one of {', '.join(LIST_TYPES)}"))
+        values["type"] = list_type
+    scope = data.get("scope", current.scope if current is not None else None)
+    if list_type == SUPPRESSION:
+        values["scope"] = scope or "global"
+        if values["scope"] not in SUPPRESSION_SCOPES:
+            errors.append(_error("scope", f"scope must be one of {', '.join(SUPPRESSION_SCOPES)}"))
+    elif scope not in (None, "") and "scope" in data:
+        errors.append(_error("scope", "scope applies to suppression lists only"))
+    else:
+        values["scope"] = None
+    if "settings" in data:
+        settings = data["settings"]
+        if not isinstance(settings, dict):
+            errors.append(_error("settings", "settings must be an object"))
+        else:
+            base = dict(current.settings or {}) if current is not None else {}
+            values["settings"] = {**base, **settings}
+    _raise_if(errors)
+    return values
 
 
 def create_list(
@@ -20,13 +95,11 @@ def create_list(
     """A new list with its mandatory `email` field."""
     now = now_s(clock)
     values = {
+        "description": "",
+        "notification_email": None,
+        "settings": {},
+        **_validated(data),
         "account_id": account_id,
-        "name": str(data["name"]),
-        "description": str(data.get("description") or ""),
-        "type": str(data.get("type") or "sending"),
-        "scope": data.get("scope"),
-        "notification_email": data.get("notification_email"),
-        "settings": data.get("settings") or {},
         "created": now,
         "modified": now,
     }
@@ -41,3 +114,50 @@ def get_list(conn: Connection, account_id: int, list_id: int) -> Any:
     if row is None:
         raise NotFound(LIST_NOT_FOUND)
     return row
+
+
+def view_list(conn: Connection, account_id: int, list_id: int) -> ListView:
+    row = get_list(conn, account_id, list_id)
+    counts = repository.contact_counts(conn, [row.id]).get(row.id, ListCounts())
+    return ListView(row, counts)
+
+
+def find_lists(conn: Connection, account_id: int, query: ListQuery) -> tuple[list[ListView], int]:
+    """One page of the account's lists with their counts, and the total matching."""
+    rows = repository.find_lists(conn, account_id, query)
+    counts = repository.contact_counts(conn, [r.id for r in rows])
+    total = repository.count_lists(conn, account_id, query)
+    return [ListView(r, counts.get(r.id, ListCounts())) for r in rows], total
+
+
+def list_ids(conn: Connection, account_id: int) -> list[int]:
+    return repository.list_ids_of_account(conn, account_id)
+
+
+def update_list(
+    conn: Connection, clock: Clock, account_id: int, list_id: int, data: dict[str, Any]
+) -> ListView:
+    """Change the keys present in `data`; the rest stays as it was."""
+    current = get_list(conn, account_id, list_id)
+    values = _validated(data, current)
+    values["modified"] = now_s(clock)
+    repository.update_list(conn, list_id, values)
+    return view_list(conn, account_id, list_id)
+
+
+def delete_implications(conn: Connection, account_id: int, list_id: int) -> DeleteImplications:
+    get_list(conn, account_id, list_id)
+    is_default = repository.default_list_id(conn, account_id) == list_id
+    return DeleteImplications(can_delete=not is_default, **repository.dependants(conn, list_id))
+
+
+def delete_list(conn: Connection, account_id: int, list_id: int) -> ListView:
+    """Remove a list and everything in it; the account's default list stays."""
+    view = view_list(conn, account_id, list_id)
+    if repository.default_list_id(conn, account_id) == list_id:
+        raise ValidationFailed(
+            DEFAULT_LIST_UNDELETABLE,
+            errors=[_error("list_id", DEFAULT_LIST_UNDELETABLE)],
+        )
+    repository.delete_list(conn, list_id)
+    return view
