@@ -28,11 +28,18 @@ mailroom speaks three vendors' HTTP APIs over one data model.
 
 def routers() -> list[APIRouter]:
     from mailroom.activity import routes as activity
+    from mailroom.ongage import contacts_routes as ongage_contacts
     from mailroom.ongage import fields_routes as ongage_fields
     from mailroom.ongage import lists_routes as ongage_lists
     from mailroom.web import health
 
-    return [health.router, activity.router, ongage_lists.router, ongage_fields.router]
+    return [
+        health.router,
+        activity.router,
+        ongage_contacts.router,
+        ongage_lists.router,
+        ongage_fields.router,
+    ]
 
 
 def create_app(ctx: Context | None = None) -> FastAPI:

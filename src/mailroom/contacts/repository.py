@@ -1,0 +1,175 @@
+"""All SQL of the contacts domain; every query is scoped by list or account."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from mailroom.contacts.schemas import Contact
+from mailroom.db import backend
+from mailroom.db.tables import contacts, lists
+
+# Dataclass order, so a row converts with Contact(*row).
+_COLUMNS = (
+    contacts.c.id,
+    contacts.c.uid,
+    contacts.c.account_id,
+    contacts.c.list_id,
+    contacts.c.email,
+    contacts.c.status,
+    contacts.c.fields,
+    contacts.c.created,
+    contacts.c.modified,
+    contacts.c.unsubscribe_date,
+    contacts.c.resubscribe_date,
+    contacts.c.bounce_date,
+    contacts.c.complaint_date,
+    contacts.c.import_id,
+    contacts.c.status_changed_ms,
+    contacts.c.email_changed,
+)
+_SELECT = select(*_COLUMNS)
+
+SORTABLE: dict[str, Any] = {
+    "id": contacts.c.id,
+    "email": contacts.c.email,
+    "ocx_status": contacts.c.status,
+    "ocx_created_date": contacts.c.created,
+    "created": contacts.c.created,
+    "modified": contacts.c.modified,
+    "ocx_unsubscribe_date": contacts.c.unsubscribe_date,
+    "ocx_resubscribe_date": contacts.c.resubscribe_date,
+    "ocx_bounce_date": contacts.c.bounce_date,
+    "ocx_complaint_date": contacts.c.complaint_date,
+}
+
+
+def _contact(row: Any) -> Contact:
+    return Contact(*row)
+
+
+def by_email(conn: Connection, list_id: int, email: str) -> Contact | None:
+    row = conn.execute(
+        _SELECT.where(contacts.c.list_id == list_id, contacts.c.email == email)
+    ).first()
+    return _contact(row) if row is not None else None
+
+
+def by_uid(conn: Connection, list_id: int, uid: str) -> Contact | None:
+    row = conn.execute(_SELECT.where(contacts.c.list_id == list_id, contacts.c.uid == uid)).first()
+    return _contact(row) if row is not None else None
+
+
+def by_emails(conn: Connection, list_id: int, emails: Sequence[str]) -> list[Contact]:
+    if not emails:
+        return []
+    query = _SELECT.where(contacts.c.list_id == list_id, contacts.c.email.in_(emails))
+    return [_contact(r) for r in conn.execute(query)]
+
+
+def by_uids(conn: Connection, list_id: int, uids: Sequence[str]) -> list[Contact]:
+    if not uids:
+        return []
+    query = _SELECT.where(contacts.c.list_id == list_id, contacts.c.uid.in_(uids))
+    return [_contact(r) for r in conn.execute(query)]
+
+
+def in_account(conn: Connection, account_id: int, email: str) -> list[Contact]:
+    query = _SELECT.where(contacts.c.account_id == account_id, contacts.c.email == email).order_by(
+        contacts.c.list_id
+    )
+    return [_contact(r) for r in conn.execute(query)]
+
+
+def insert_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert contacts, skipping emails a concurrent writer added first; the emails inserted."""
+    inserted = backend.insert_ignore_returning(
+        conn, contacts, rows, returning=("email",), index_elements=("list_id", "email")
+    )
+    return {r.email for r in inserted}
+
+
+_UPDATE_FIELDS = (
+    update(contacts)
+    .where(contacts.c.id == bindparam("b_id"))
+    .values(fields=bindparam("b_fields"), modified=bindparam("b_modified"))
+)
+_UPDATE_FIELDS_IMPORT = _UPDATE_FIELDS.values(import_id=bindparam("b_import_id"))
+
+
+def update_fields(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows of {b_id, b_fields, b_modified[, b_import_id]}, one executemany."""
+    if not rows:
+        return
+    stmt = _UPDATE_FIELDS_IMPORT if "b_import_id" in rows[0] else _UPDATE_FIELDS
+    conn.execute(stmt, list(rows))
+
+
+def update_status(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows of {id, <changed columns>}, all with the same columns; one executemany."""
+    if not rows:
+        return
+    columns = [k for k in rows[0] if k != "id"]
+    stmt = (
+        update(contacts)
+        .where(contacts.c.id == bindparam("b_id"))
+        .values({c: bindparam("b_" + c) for c in columns})
+    )
+    conn.execute(stmt, [{"b_" + k: v for k, v in r.items()} for r in rows])
+
+
+def delete_ids(conn: Connection, ids: Iterable[int]) -> int:
+    id_list = list(ids)
+    if not id_list:
+        return 0
+    return conn.execute(delete(contacts).where(contacts.c.id.in_(id_list))).rowcount
+
+
+def set_email(conn: Connection, contact_id: int, email: str, now: int) -> None:
+    conn.execute(
+        update(contacts)
+        .where(contacts.c.id == contact_id)
+        .values(email=email, email_changed=now, modified=now)
+    )
+
+
+def _status_filter(list_id: int, statuses: Sequence[str] | None) -> list[ColumnElement[bool]]:
+    where = [contacts.c.list_id == list_id]
+    if statuses is not None:
+        where.append(contacts.c.status.in_(statuses))
+    return where
+
+
+def page(
+    conn: Connection,
+    list_id: int,
+    statuses: Sequence[str] | None,
+    *,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int,
+) -> list[Contact]:
+    column = SORTABLE[sort]
+    order = [column.desc(), contacts.c.id.desc()] if descending else [column, contacts.c.id]
+    query = (
+        _SELECT.where(*_status_filter(list_id, statuses))
+        .order_by(*order)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [_contact(r) for r in conn.execute(query)]
+
+
+def count(conn: Connection, list_id: int, statuses: Sequence[str] | None) -> int:
+    query = select(func.count()).select_from(contacts).where(*_status_filter(list_id, statuses))
+    return int(conn.execute(query).scalar_one())
+
+
+def account_of_list(conn: Connection, list_id: int) -> int | None:
+    """The owner of a list, for admin tools (the CLI import) that name a list without an account."""
+    value = conn.execute(select(lists.c.account_id).where(lists.c.id == list_id)).scalar()
+    return int(value) if value is not None else None

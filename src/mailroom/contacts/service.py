@@ -1,0 +1,181 @@
+"""Use cases of the contacts domain: read, list, delete, change email, change status.
+
+Every call is scoped to one list the caller already resolved for its account (so another
+account's contact is simply not found); `in_account` is the one account-wide read.
+Bulk creates and updates live in `contacts.bulk`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import Connection
+
+from mailroom.contacts import repository, status
+from mailroom.contacts.schemas import (
+    EMAIL_NOT_FOUND,
+    NOT_FOUND,
+    Contact,
+    DeleteResult,
+    StatusResult,
+)
+from mailroom.contacts.values import InvalidContact, parse_email
+from mailroom.errors import NotFound, ValidationFailed
+from mailroom.kit.clock import Clock, now_s
+from mailroom.kit.ids import is_object_id
+
+USER_TYPES: dict[str, tuple[str, ...] | None] = {
+    "all": None,
+    "active": (status.ACTIVE,),
+    "inactive": (status.UNSUBSCRIBED, status.BOUNCED, status.COMPLAINT),
+    "unsubscribed": (status.UNSUBSCRIBED,),
+    "unsubscribe": (status.UNSUBSCRIBED,),
+    "bounced": (status.BOUNCED,),
+    "bounce": (status.BOUNCED,),
+    "complaint": (status.COMPLAINT,),
+    "complaints": (status.COMPLAINT,),
+}
+SORTABLE = tuple(repository.SORTABLE)
+
+
+def _email_or_412(value: object, name: str = "email") -> str:
+    try:
+        return parse_email(name, value)
+    except InvalidContact as exc:
+        raise ValidationFailed(
+            exc.error.message, errors=[{"field": name, "message": exc.error.message}]
+        ) from None
+
+
+def get_by_email(conn: Connection, list_id: int, email: str) -> Contact:
+    """One contact by email (any case); 404 "Email not found"."""
+    found = repository.by_email(conn, list_id, email.strip().lower())
+    if found is None:
+        raise NotFound(EMAIL_NOT_FOUND)
+    return found
+
+
+def get_by_uid(conn: Connection, list_id: int, uid: str) -> Contact:
+    found = repository.by_uid(conn, list_id, uid.lower()) if is_object_id(uid) else None
+    if found is None:
+        raise NotFound(NOT_FOUND)
+    return found
+
+
+def in_account(conn: Connection, account_id: int, email: str) -> list[Contact]:
+    """The contact of that email in every list of the account."""
+    return repository.in_account(conn, account_id, _email_or_412(email))
+
+
+def page(
+    conn: Connection,
+    list_id: int,
+    *,
+    user_type: str = "all",
+    sort: str = "id",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int = 50,
+) -> tuple[list[Contact], int]:
+    """One page of a list's contacts and the total matching `user_type`."""
+    key = user_type.strip().lower() or "all"
+    if key not in USER_TYPES:
+        raise ValidationFailed(
+            f"user_type must be one of {', '.join(USER_TYPES)}",
+            errors=[{"field": "user_type", "message": f"unknown value {user_type!r}"}],
+        )
+    if sort not in repository.SORTABLE:
+        raise ValidationFailed(
+            f"sort must be one of {', '.join(SORTABLE)}",
+            errors=[{"field": "sort", "message": f"unknown column {sort!r}"}],
+        )
+    statuses = USER_TYPES[key]
+    rows = repository.page(
+        conn, list_id, statuses, sort=sort, descending=descending, offset=offset, limit=limit
+    )
+    return rows, repository.count(conn, list_id, statuses)
+
+
+def delete_contacts(conn: Connection, list_id: int, uids: Sequence[str]) -> DeleteResult:
+    """Hard-delete contacts of the list by id; unknown ids are reported, not an error."""
+    result = DeleteResult()
+    wanted = list(dict.fromkeys(u.strip().lower() for u in uids))
+    valid = [u for u in wanted if is_object_id(u)]
+    found = {c.uid: c for c in repository.by_uids(conn, list_id, valid)}
+    repository.delete_ids(conn, (c.id for c in found.values()))
+    for uid in wanted:
+        if uid in found:
+            result.deleted[uid] = found[uid].email
+        else:
+            result.missing.append(uid)
+    return result
+
+
+def change_email(
+    conn: Connection, clock: Clock, list_id: int, email: object, new_email: object, window_s: int
+) -> Contact:
+    """Give a contact a new key email; the same contact changes again only after `window_s`."""
+    old = _email_or_412(email, "email")
+    new = _email_or_412(new_email, "new_email")
+    contact = repository.by_email(conn, list_id, old)
+    if contact is None:
+        raise NotFound(EMAIL_NOT_FOUND)
+    if new == old:
+        raise ValidationFailed(
+            "new_email is the same as email",
+            errors=[{"field": "new_email", "message": "same as the current email"}],
+        )
+    now = now_s(clock)
+    if contact.email_changed is not None and now - contact.email_changed < window_s:
+        wait = window_s - (now - contact.email_changed)
+        raise ValidationFailed(
+            f"The email of this contact was changed less than {window_s} seconds ago;"
+            f" try again in {wait} seconds",
+            errors=[{"field": "email", "message": "changed too recently"}],
+        )
+    if repository.by_email(conn, list_id, new) is not None:
+        raise ValidationFailed(
+            f"{new} already exists in this list",
+            errors=[{"field": "new_email", "message": "already exists in this list"}],
+        )
+    repository.set_email(conn, contact.id, new, now)
+    contact.email, contact.email_changed, contact.modified = new, now, now
+    return contact
+
+
+def change_status(
+    conn: Connection, clock: Clock, list_id: int, emails: Sequence[object], change_to: str
+) -> StatusResult:
+    """Apply one `change_to` to many emails with one lookup and one write.
+
+    A contact already in the target state counts as a success and keeps its first date;
+    `soft_bounce` changes nothing but is accepted; `remove` deletes the contacts.
+    """
+    if change_to not in status.CHANGE_TO_VALUES:
+        raise ValidationFailed(
+            f"change_to must be one of {', '.join(status.CHANGE_TO_VALUES)}",
+            errors=[{"field": "change_to", "message": f"unknown value {change_to!r}"}],
+        )
+    result = StatusResult(rows=len(emails))
+    wanted: dict[str, str] = {}
+    for raw in emails:
+        try:
+            wanted.setdefault(parse_email("emails", raw), str(raw))
+        except InvalidContact as exc:
+            result.failures.append((str(raw), exc.error.message))
+    found = {c.email: c for c in repository.by_emails(conn, list_id, list(wanted))}
+    for email, raw in wanted.items():
+        if email not in found:
+            result.failures.append((raw, EMAIL_NOT_FOUND))
+    if change_to == status.REMOVE:
+        repository.delete_ids(conn, (c.id for c in found.values()))
+    elif change_to in status.CHANGES:
+        at_ms = clock.now_ms()
+        rows = []
+        for contact in found.values():
+            change = status.transition(contact.status, contact.status_changed_ms, change_to, at_ms)
+            if change is not None:
+                rows.append({"id": contact.id, **change, "modified": at_ms // 1000})
+        repository.update_status(conn, rows)
+    result.changed = {c.email: c.uid for c in found.values()}
+    return result

@@ -1,0 +1,100 @@
+"""Check a contact's raw values against its list's typed fields.
+
+Unknown field names are rejected (412 naming the field), as Ongage's own import rejects columns
+that are not fields of the list: a typo must not silently drop data. Values are parsed with the
+field's type and format (`fields.formats.parse_value`); an empty value clears the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mailroom.contacts.schemas import FieldError
+from mailroom.fields.formats import InvalidValue, normalise_email, parse_value
+from mailroom.fields.service import FieldDef, FieldSchema
+
+EMAIL = "email"
+
+
+class InvalidContact(Exception):
+    """One item cannot be written; carries the field at fault."""
+
+    def __init__(self, error: FieldError) -> None:
+        super().__init__(error.reason)
+        self.error = error
+
+
+def parse_email(key: str, value: Any) -> str:
+    if value is None or value == "":
+        raise InvalidContact(FieldError(key, EMAIL, "email is required"))
+    try:
+        return normalise_email(value)
+    except InvalidValue as exc:
+        raise InvalidContact(FieldError(key, EMAIL, str(exc))) from None
+
+
+class FieldIndex:
+    """A list's custom fields prepared for fast parsing of many contacts."""
+
+    def __init__(self, schema: FieldSchema) -> None:
+        self.schema = schema
+        custom = schema.custom()
+        self.by_name: dict[str, FieldDef] = {f.name: f for f in custom}
+        self._by_lower = {f.name.lower(): f for f in custom}
+        self.mandatory = tuple(f.name for f in custom if f.mandatory)
+        self.defaults: dict[str, Any] = {}
+        for f in custom:
+            if f.default not in (None, ""):
+                try:
+                    self.defaults[f.name] = parse_value(f.type, f.format, f.default)
+                except InvalidValue:
+                    continue
+
+    def field(self, name: str) -> FieldDef | None:
+        """A field by exact name, else case-insensitively (CSV headers, hand-written JSON)."""
+        return self.by_name.get(name) or self._by_lower.get(name.lower())
+
+    def parse(self, key: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+        """Typed values by field name; None means "clear this field"."""
+        typed: dict[str, Any] = {}
+        for name, value in raw.items():
+            fdef = self.by_name.get(name) or self._by_lower.get(str(name).lower())
+            if fdef is None:
+                raise InvalidContact(
+                    FieldError(key, str(name), f"'{name}' is not a field of this list")
+                )
+            try:
+                typed[fdef.name] = parse_value(fdef.type, fdef.format, value)
+            except InvalidValue as exc:
+                raise InvalidContact(FieldError(key, fdef.name, str(exc))) from None
+        return typed
+
+    def new_values(self, key: str, typed: Mapping[str, Any]) -> dict[str, Any]:
+        """Stored values of a new contact: defaults, then the given values, then the check."""
+        values = dict(self.defaults) if self.defaults else {}
+        for name, value in typed.items():
+            if value is None:
+                values.pop(name, None)
+            else:
+                values[name] = value
+        self.check_mandatory(key, values)
+        return values
+
+    def merged(
+        self, key: str, current: Mapping[str, Any], typed: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Stored values after an update: given values replace, empty ones clear."""
+        values = dict(current)
+        for name, value in typed.items():
+            if value is None:
+                values.pop(name, None)
+            else:
+                values[name] = value
+        self.check_mandatory(key, values)
+        return values
+
+    def check_mandatory(self, key: str, values: Mapping[str, Any]) -> None:
+        for name in self.mandatory:
+            if values.get(name) is None:
+                raise InvalidContact(FieldError(key, name, "a value is required"))
