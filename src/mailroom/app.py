@@ -31,7 +31,9 @@ def routers() -> list[APIRouter]:
     from mailroom.ongage import contacts_routes as ongage_contacts
     from mailroom.ongage import fields_routes as ongage_fields
     from mailroom.ongage import lists_routes as ongage_lists
+    from mailroom.tracking import routes as tracking
     from mailroom.web import health
+    from mailroom.webhooks import routes as webhooks
 
     return [
         health.router,
@@ -39,6 +41,8 @@ def routers() -> list[APIRouter]:
         ongage_contacts.router,
         ongage_lists.router,
         ongage_fields.router,
+        tracking.router,
+        webhooks.router,
     ]
 
 

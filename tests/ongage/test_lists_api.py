@@ -11,21 +11,64 @@ from mailroom.accounts.schemas import NewAccount
 from mailroom.context import Context
 from mailroom.db.tables import contacts, list_fields, segments
 
-DOCUMENTED_KEYS = (
-    "id, name, notification_email, description, type, hash_type, last_count, last_active_count,"
-    " unsubscribes, unsubscribe_default_link, complaints, last_stats_date, last_events_stats_date,"
-    " last_transactional_stats_date, bounces, unsubscribe_success_html,"
-    " unsubscribe_confirmation_html, unsubscribe_confirmation_button, unsubscribe_redirect_url,"
-    " frequencies, frequency_active, frequency_html, frequency_button, frequency_field_id,"
-    " external_url_wrapper, expiration_date, scope, default_transactional_id, welcome_email_id,"
-    " welcome_email_active, welcome_email_esp_connection_id, welcome_sms_id, welcome_sms_active,"
-    " welcome_sms_connection_id, welcome_sms_per_segment, allowed_provider_connection_ids,"
-    " public_key, image_host_base, tracking_domain, sms_field_id, modified_counts, archive,"
-    " segment_welcome_emails, included_segment_cache, excluded_segment_cache, header_template_id,"
-    " footer_template_id, cke_keep_spaces_empty_blocks, preprocess_minutes,"
-    " imports_concurrent_limit, demo_list_step, link_query_params, account_id, created,"
-    " modified, deleted"
-).split(", ")
+DOCUMENTED_KEYS = [
+    "id",
+    "name",
+    "notification_email",
+    "description",
+    "type",
+    "hash_type",
+    "last_count",
+    "last_active_count",
+    "unsubscribes",
+    "unsubscribe_default_link",
+    "complaints",
+    "last_stats_date",
+    "last_events_stats_date",
+    "last_transactional_stats_date",
+    "bounces",
+    "unsubscribe_success_html",
+    "unsubscribe_confirmation_html",
+    "unsubscribe_confirmation_button",
+    "unsubscribe_redirect_url",
+    "frequencies",
+    "frequency_active",
+    "frequency_html",
+    "frequency_button",
+    "frequency_field_id",
+    "external_url_wrapper",
+    "expiration_date",
+    "scope",
+    "default_transactional_id",
+    "welcome_email_id",
+    "welcome_email_active",
+    "welcome_email_esp_connection_id",
+    "welcome_sms_id",
+    "welcome_sms_active",
+    "welcome_sms_connection_id",
+    "welcome_sms_per_segment",
+    "allowed_provider_connection_ids",
+    "public_key",
+    "image_host_base",
+    "tracking_domain",
+    "sms_field_id",
+    "modified_counts",
+    "archive",
+    "segment_welcome_emails",
+    "included_segment_cache",
+    "excluded_segment_cache",
+    "header_template_id",
+    "footer_template_id",
+    "cke_keep_spaces_empty_blocks",
+    "preprocess_minutes",
+    "imports_concurrent_limit",
+    "demo_list_step",
+    "link_query_params",
+    "account_id",
+    "created",
+    "modified",
+    "deleted",
+]
 
 
 def add_contacts(ctx: Context, account: NewAccount, list_id: int, statuses: list[str]) -> None:

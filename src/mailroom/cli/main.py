@@ -105,3 +105,41 @@ def accounts_create(name: str, username: str | None, password: str | None) -> No
 @cli.group("import")
 def import_() -> None:
     """Bulk loads from files (contacts, events)."""
+
+
+@cli.group()
+def webhooks() -> None:
+    """Endpoints that receive sending providers' event webhooks."""
+
+
+@webhooks.command("create")
+@click.option("--account", "account_code", required=True, help="The account's code.")
+@click.option(
+    "--provider", required=True, type=click.Choice(["ses", "sendgrid", "mailgun", "postmark"])
+)
+@click.option(
+    "--secret",
+    default=None,
+    help="sendgrid: verification key; mailgun: signing key; postmark: user:password; "
+    "ses: the SNS topic ARN to accept (optional).",
+)
+@click.option("--list", "list_id", type=int, default=None, help="List to find addresses in.")
+def webhooks_create(
+    account_code: str, provider: str, secret: str | None, list_id: int | None
+) -> None:
+    """Create a webhook endpoint; print its URL as one JSON object."""
+    from mailroom.accounts import service as accounts_service
+    from mailroom.errors import MailroomError
+    from mailroom.webhooks import service
+
+    ctx = open_context()
+    try:
+        with ctx.db.write() as conn:
+            account = accounts_service.account_by_code(conn, account_code)
+            made = service.create_endpoint(
+                conn, ctx.clock, account.id, provider, secret=secret, list_id=list_id
+            )
+    except MailroomError as exc:
+        raise click.ClickException(exc.message) from None
+    made["url"] = ctx.settings.public_url.rstrip("/") + made.pop("path")
+    click.echo(json.dumps(made))

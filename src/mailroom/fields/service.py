@@ -172,7 +172,8 @@ def _validated(data: dict[str, Any], current: Any = None) -> dict[str, Any]:
     if "title" in data or current is None:
         title = data.get("title")
         if title in (None, "") and current is None:
-            title = str(name or "").replace("_", " ").title()
+            # Ongage requires a title; deriving one from the name is kinder to old clients.
+            title = str(name).replace("_", " ").title() if isinstance(name, str) else "-"
         if not isinstance(title, str) or not title.strip() or len(title) > MAX_TITLE:
             errors.add("title", f"title must be a non-empty text of at most {MAX_TITLE} characters")
         else:
