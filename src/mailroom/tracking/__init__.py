@@ -1,0 +1,1 @@
+"""Engagement tracking: signed open pixels, click redirects and one-click unsubscribe links."""

@@ -1,0 +1,131 @@
+"""Tracking URLs and headers for one recipient of one mailing, and HTML with links wrapped.
+
+The sending code calls these for every message: `rewrite_html` wraps each http(s) link in a
+signed click redirect and appends the open pixel; `list_unsubscribe_headers` gives RFC 8058
+one-click headers; `mail_headers` and `provider_metadata` carry the contact and mailing to the
+sending provider so its webhooks can be matched back without looking up the address.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from dataclasses import dataclass
+
+from mailroom.context import Context
+from mailroom.kit.clock import Clock, now_s
+from mailroom.tracking.tokens import Claims, Kind, Signer, check_link_url
+
+# Names of the metadata mailroom puts on outgoing mail; the webhook mappers read them back.
+HEADER_CONTACT = "X-Mailroom-Contact"
+HEADER_MAILING = "X-Mailroom-Mailing"
+META_CONTACT = "mailroom_contact"
+META_MAILING = "mailroom_mailing"
+# A template may link to this placeholder; `rewrite_html` puts the unsubscribe URL there.
+UNSUBSCRIBE_PLACEHOLDER = "{{unsubscribe_url}}"
+
+_HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+_BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Whom a message goes to: the account, the contact's public id and the mailing."""
+
+    account_id: int
+    contact_uid: str
+    mailing_id: int | None = None
+
+
+def send_idempotency_key(contact_uid: str, mailing_id: int) -> str:
+    """The one key for 'mailing sent to contact', shared by the sender and provider webhooks."""
+    return f"send:{contact_uid}:{mailing_id}"
+
+
+class TrackingLinks:
+    """Builds signed tracking URLs under the public base URL."""
+
+    def __init__(self, signer: Signer, public_url: str, clock: Clock) -> None:
+        self.signer = signer
+        self.base = public_url.rstrip("/")
+        self.clock = clock
+
+    @classmethod
+    def for_context(cls, ctx: Context) -> TrackingLinks:
+        return cls(signer_for(ctx), ctx.settings.public_url, ctx.clock)
+
+    def _token(self, kind: Kind, to: Recipient, url: str | None = None) -> str:
+        claims = Claims(kind, to.account_id, to.contact_uid, to.mailing_id, now_s(self.clock), url)
+        return self.signer.sign(claims)
+
+    def open_url(self, to: Recipient) -> str:
+        return f"{self.base}/t/o/{self._token(Kind.OPEN, to)}"
+
+    def click_url(self, to: Recipient, url: str) -> str:
+        """A redirect to exactly `url` (http or https only; anything else raises ValueError)."""
+        return f"{self.base}/t/c/{self._token(Kind.CLICK, to, check_link_url(url))}"
+
+    def unsubscribe_url(self, to: Recipient) -> str:
+        return f"{self.base}/t/u/{self._token(Kind.UNSUBSCRIBE, to)}"
+
+    def list_unsubscribe_headers(self, to: Recipient) -> dict[str, str]:
+        """RFC 2369 + RFC 8058 headers: mail clients offer a one-click unsubscribe button."""
+        return {
+            "List-Unsubscribe": f"<{self.unsubscribe_url(to)}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        }
+
+    def rewrite_html(self, html: str, to: Recipient) -> str:
+        """Wrap every http(s) link in a click redirect and append the open pixel."""
+        unsubscribe = htmllib.escape(self.unsubscribe_url(to), quote=True)
+        own_prefix = f"{self.base}/t/"
+
+        def wrap(match: re.Match[str]) -> str:
+            prefix, quote, raw = match.group(1), match.group(2), match.group(3)
+            target = htmllib.unescape(raw).strip()
+            if target == UNSUBSCRIBE_PLACEHOLDER:
+                return f"{prefix}{quote}{unsubscribe}{quote}"
+            if target.startswith(own_prefix):
+                return match.group(0)
+            try:
+                tracked = self.click_url(to, target)
+            except ValueError:  # mailto:, tel:, anchors, templates: left as they are
+                return match.group(0)
+            return f"{prefix}{quote}{htmllib.escape(tracked, quote=True)}{quote}"
+
+        out = _HREF.sub(wrap, html)
+        pixel = (
+            f'<img src="{htmllib.escape(self.open_url(to), quote=True)}" width="1" height="1" '
+            'alt="" style="display:block;border:0;width:1px;height:1px" />'
+        )
+        ends = list(_BODY_END.finditer(out))
+        if ends:
+            at = ends[-1].start()
+            return out[:at] + pixel + out[at:]
+        return out + pixel
+
+
+def mail_headers(to: Recipient) -> dict[str, str]:
+    """Headers naming the contact and mailing (SES and Mailgun echo headers back)."""
+    headers = {HEADER_CONTACT: to.contact_uid}
+    if to.mailing_id is not None:
+        headers[HEADER_MAILING] = str(to.mailing_id)
+    return headers
+
+
+def provider_metadata(to: Recipient) -> dict[str, str]:
+    """Key/values for SES tags, SendGrid custom_args, Mailgun variables and Postmark Metadata."""
+    meta = {META_CONTACT: to.contact_uid}
+    if to.mailing_id is not None:
+        meta[META_MAILING] = str(to.mailing_id)
+    return meta
+
+
+def signer_for(ctx: Context) -> Signer:
+    """The process's signer for this secret (key derivation runs once, not per request)."""
+    key = "mailroom.tracking.signer"
+    signer: Signer | None = ctx.services.get(key)
+    if signer is None:
+        signer = Signer(ctx.settings.secret_key)
+        ctx.services[key] = signer
+    return signer

@@ -1,0 +1,1 @@
+"""Sending-provider webhooks: Amazon SES (via SNS), SendGrid, Mailgun and Postmark events."""
