@@ -28,6 +28,7 @@ mailroom speaks three vendors' HTTP APIs over one data model.
 
 def routers() -> list[APIRouter]:
     from mailroom.activity import routes as activity
+    from mailroom.constantcontact import routes as constantcontact
     from mailroom.ongage import contacts_routes as ongage_contacts
     from mailroom.ongage import fields_routes as ongage_fields
     from mailroom.ongage import lists_routes as ongage_lists
@@ -38,6 +39,7 @@ def routers() -> list[APIRouter]:
     return [
         health.router,
         activity.router,
+        constantcontact.router,
         ongage_contacts.router,
         ongage_lists.router,
         ongage_fields.router,

@@ -1,0 +1,1 @@
+"""Constant Contact v3 dialect: the contact reporting endpoints under ``/v3``."""
