@@ -22,10 +22,18 @@ class MailroomError(Exception):
     status = 500
     code = "error"
 
-    def __init__(self, message: str, *, errors: Any = None, code: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        errors: Any = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.errors: Any = errors if errors is not None else []
+        self.headers: dict[str, str] = headers or {}  # e.g. Retry-After on 429
         if code is not None:
             self.code = code
 

@@ -64,7 +64,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(MailroomError)
     async def _domain(request: Request, exc: MailroomError) -> Response:
-        return render(request, exc.status, exc.message, exc.errors, exc.code)
+        response = render(request, exc.status, exc.message, exc.errors, exc.code)
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
