@@ -144,3 +144,22 @@ def test_unknown_v3_route_and_method(client: Any, account: NewAccount) -> None:
 def test_other_dialects_keep_their_error_shape(client: Any) -> None:
     response = client.get("/api/no_such_thing")
     assert response.json()["metadata"] == {"error": True}
+
+
+def test_calls_beyond_the_account_limit_are_429(
+    client: Any, ctx: Context, account: NewAccount
+) -> None:
+    from sqlalchemy import update
+
+    from mailroom.db.tables import accounts
+
+    uid = add_contact(ctx, account)
+    with ctx.db.write() as conn:
+        conn.execute(update(accounts).values(rate_limit_per_minute=2))
+    url = f"{BASE}/{uid}/activity_details"
+    assert [client.get(url, headers=auth(account)).status_code for _ in range(2)] == [200, 200]
+    response = client.get(url, headers=auth(account))
+    assert response.status_code == 429
+    assert response.json()[0]["error_key"] == "http.status.too_many_requests"
+    ctx.clock.advance(seconds=60)
+    assert client.get(url, headers=auth(account)).status_code == 200
