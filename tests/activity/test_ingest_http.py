@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
+from activity_seed import people_fixture  # noqa: F401 (fixtures)
 from sqlalchemy import func, select
 
 from mailroom.accounts.schemas import NewAccount

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from activity_seed import add_contacts, add_mailing, mailing_fixture, people_fixture  # noqa: F401 (fixtures)
 from sqlalchemy import func, select
 
-from conftest import add_contacts, add_mailing
 from mailroom.accounts.schemas import NewAccount
 from mailroom.activity import service
 from mailroom.activity.schemas import IngestResult

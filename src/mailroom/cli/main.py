@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
+from pathlib import Path
 
 import click
 
@@ -143,3 +145,118 @@ def webhooks_create(
         raise click.ClickException(exc.message) from None
     made["url"] = ctx.settings.public_url.rstrip("/") + made.pop("path")
     click.echo(json.dumps(made))
+
+
+@import_.command("events")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--account", "account_code", required=True, help="The account's code.")
+@click.option("--list", "list_id", type=int, default=None, help="List of items named by email.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "ndjson"]), default=None)
+@click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--batch", "batch_size", type=int, default=5000, show_default=True)
+def import_events(
+    path: Path,
+    account_code: str,
+    list_id: int | None,
+    fmt: str | None,
+    errors_path: Path | None,
+    batch_size: int,
+) -> None:
+    """Import engagement history (CSV with a header row, or NDJSON) through the ingest path."""
+    from tqdm import tqdm
+
+    from mailroom.accounts import service as accounts_service
+    from mailroom.errors import MailroomError
+    from mailroom.imports import events
+
+    ctx = open_context()
+    try:
+        with ctx.db.read() as conn:
+            account = accounts_service.account_by_code(conn, account_code)
+        kind = events.format_of(path, fmt)
+    except (MailroomError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from None
+    with tqdm(total=path.stat().st_size, unit="B", unit_scale=True, file=sys.stderr) as bar:
+
+        def progress(done: int) -> None:
+            bar.update(done - bar.n)
+
+        summary = events.import_events(
+            ctx,
+            path,
+            account_id=account.id,
+            list_id=list_id or account.default_list_id,
+            fmt=kind,
+            batch_size=batch_size,
+            on_progress=progress,
+        )
+    if errors_path is not None:
+        with errors_path.open("w") as out:
+            for error in summary.errors:
+                out.write(json.dumps(error.__dict__) + "\n")
+    for error in summary.errors[:10]:
+        click.echo(f"line {error.line}: {error.reason}", err=True)
+    click.echo(
+        json.dumps(
+            {
+                "accepted": summary.accepted,
+                "duplicates": summary.duplicates,
+                "rejected": summary.rejected,
+            }
+        )
+    )
+
+
+@cli.group()
+def activity() -> None:
+    """Engagement events and their retention."""
+
+
+@activity.command("prune")
+@click.option("--days", type=int, default=None, help="Age in days (default: retention_days).")
+def activity_prune(days: int | None) -> None:
+    """Delete raw events older than N days; reports and charts keep every total."""
+    from mailroom.activity import retention
+
+    ctx = open_context()
+    days = days if days is not None else ctx.settings.retention_days
+    if days <= 0:
+        click.echo("retention is off (MAILROOM_RETENTION_DAYS=0); pass --days N", err=True)
+        return
+    cutoff = retention.cutoff_ms(ctx.clock, days)
+    with ctx.db.read() as conn:
+        after, high = retention.id_range(conn)
+    deleted = 0
+    while after < high:  # one transaction per chunk keeps locks short on big tables
+        with ctx.db.write() as conn:
+            deleted += retention.prune_chunk(conn, cutoff, after, ctx.clock.now_ms())
+        after += retention.CHUNK
+    click.echo(json.dumps({"deleted": deleted, "older_than_days": days}))
+
+
+@import_.command("contacts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--list", "list_id", type=int, required=True, help="The list to import into.")
+@click.option("--overwrite", is_flag=True, help="Update contacts that already exist.")
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every failed row (line, email, reason) to this CSV file.",
+)
+@click.option("--batch", "batch_size", type=int, default=5000, show_default=True)
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def import_contacts(
+    path: Path,
+    list_id: int,
+    overwrite: bool,
+    errors_path: Path | None,
+    batch_size: int,
+    progress: bool,
+) -> None:
+    """Import contacts from a CSV (header: email and list-field names) into one list."""
+    from mailroom.imports import contacts as contacts_import
+
+    contacts_import.run_cli(
+        open_context(), path, list_id, overwrite, errors_path, batch_size, progress
+    )

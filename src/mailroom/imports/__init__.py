@@ -1,0 +1,1 @@
+"""Bulk loads from files: contacts and engagement history from other systems."""
