@@ -65,7 +65,9 @@ def stored(ctx: Context) -> list[Any]:
 
 def status_of(ctx: Context, contact_id: int) -> str:
     with ctx.db.read() as conn:
-        return str(conn.execute(select(contacts.c.status).where(contacts.c.id == contact_id)).scalar())
+        return str(
+            conn.execute(select(contacts.c.status).where(contacts.c.id == contact_id)).scalar()
+        )
 
 
 def path(url: str) -> str:
@@ -88,7 +90,10 @@ def test_pixel_records_an_open_with_agent_and_address(
 ) -> None:
     response = client.get(
         path(tracking.open_url(to)),
-        headers={"User-Agent": "Mozilla/5.0 Thunderbird", "X-Forwarded-For": "203.0.113.9, 10.0.0.1"},
+        headers={
+            "User-Agent": "Mozilla/5.0 Thunderbird",
+            "X-Forwarded-For": "203.0.113.9, 10.0.0.1",
+        },
     )
     assert response.status_code == 200
     assert response.headers["content-type"] == "image/gif"
@@ -154,7 +159,9 @@ def test_click_redirects_to_exactly_the_signed_url_and_records_it(
     assert event.type == EventType.EM_CLICKS and event.source == Source.REDIRECT
     assert event.contact_id == alice.id
     with ctx.db.read() as conn:
-        assert conn.execute(select(links.c.url).where(links.c.id == event.link_id)).scalar() == target
+        assert (
+            conn.execute(select(links.c.url).where(links.c.id == event.link_id)).scalar() == target
+        )
 
 
 def test_click_for_an_unknown_contact_still_redirects_but_records_nothing(

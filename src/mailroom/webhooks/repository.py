@@ -39,4 +39,3 @@ def set_secret(conn: Connection, endpoint_id: int, secret: str) -> None:
     conn.execute(
         update(webhook_endpoints).where(webhook_endpoints.c.id == endpoint_id).values(secret=secret)
     )
-
