@@ -15,19 +15,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, case, func, select, tuple_
+from sqlalchemy import Connection, Select, bindparam, case, func, select, tuple_
 
 from mailroom.activity.types import EventType
 from mailroom.contacts import lookup
 from mailroom.db.tables import contact_mailing_totals, events, links, mailings
 
 SUMMARY_CAMPAIGNS = 200
+_PAGE_QUERIES: dict[tuple[bool, bool], Select[Any]] = {}
 
 
-@dataclass(frozen=True)
-class LoggedEvent:
+class LoggedEvent(NamedTuple):
+    """One stored event as the log shows it (a tuple: pages build 100 of them per call)."""
+
     id: int
     type: EventType
     at_ms: int
@@ -78,16 +80,14 @@ def contact_key(conn: Connection, account_id: int, uid: str) -> int | None:
     return ref.id if ref is not None else None
 
 
-def event_page(
-    conn: Connection,
-    contact_id: int,
-    types: Sequence[EventType],
-    *,
-    limit: int,
-    after: tuple[int, int] | None = None,
-    with_names: bool = True,
-) -> EventPage:
-    """Up to `limit` of the contact's events of `types`, newest first, older than `after`."""
+def event_page_query(*, after: bool, with_names: bool) -> Select[Any]:
+    """The SELECT behind `event_page` with bound parameters: ``contact_id``, ``types``
+    (expanding), ``limit`` and, with `after`, ``after_at`` and ``after_id``. Built once per shape.
+    """
+    shape = (after, with_names)
+    found = _PAGE_QUERIES.get(shape)
+    if found is not None:
+        return found
     e = events
     columns: list[Any] = [
         e.c.id,
@@ -108,24 +108,58 @@ def event_page(
                 links, links.c.id == e.c.link_id
             )
         )
-        .where(e.c.contact_id == contact_id, e.c.type.in_([int(t) for t in types]))
+        .where(
+            e.c.contact_id == bindparam("contact_id"),
+            e.c.type.in_(bindparam("types", expanding=True)),
+        )
         .order_by(e.c.at_ms.desc(), e.c.id.desc())
-        .limit(limit + 1)
+        .limit(bindparam("limit"))
     )
+    if after:
+        query = query.where(
+            tuple_(e.c.at_ms, e.c.id) < tuple_(bindparam("after_at"), bindparam("after_id"))
+        )
+    _PAGE_QUERIES[shape] = query
+    return query
+
+
+def event_page_params(
+    contact_id: int, types: Sequence[EventType], limit: int, after: tuple[int, int] | None
+) -> dict[str, Any]:
+    """Values for `event_page_query`; one row more than `limit` tells whether a page follows."""
+    values: dict[str, Any] = {
+        "contact_id": contact_id,
+        "types": [int(t) for t in types],
+        "limit": limit + 1,
+    }
     if after is not None:
-        query = query.where(tuple_(e.c.at_ms, e.c.id) < tuple_(after[0], after[1]))
-    rows = conn.execute(query).all()
+        values["after_at"], values["after_id"] = after
+    return values
+
+
+def event_page(
+    conn: Connection,
+    contact_id: int,
+    types: Sequence[EventType],
+    *,
+    limit: int,
+    after: tuple[int, int] | None = None,
+    with_names: bool = True,
+) -> EventPage:
+    """Up to `limit` of the contact's events of `types`, newest first, older than `after`."""
+    query = event_page_query(after=after is not None, with_names=with_names)
+    rows = conn.execute(query, event_page_params(contact_id, types, limit, after)).all()
     page = [
         LoggedEvent(
-            id=row.id,
-            type=EventType(row.type),
-            at_ms=row.at_ms,
-            machine=bool(row.machine),
-            link_id=row.link_id,
-            link_url=row.url,
-            details=row.details,
-            campaign_activity_id=row.campaign_activity_id,
-            campaign_name=row.name if with_names else None,
+            row[0],
+            EventType(row[1]),
+            row[2],
+            bool(row[3]),
+            row[4],
+            row[7],
+            row[5],
+            row[6],
+            row[8] if with_names else None,
         )
         for row in rows[:limit]
     ]

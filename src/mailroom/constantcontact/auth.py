@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
-from fastapi import Depends
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from mailroom.accounts.schemas import Principal
 from mailroom.context import Context
 from mailroom.errors import Forbidden
-from mailroom.web.bearer import bearer_principal
+from mailroom.web.bearer import bearer_principal, credential_cache, token_of
 from mailroom.web.deps import get_ctx
 from mailroom.web.ratelimit import RateLimiter
 
@@ -31,10 +31,19 @@ def _limiter(ctx: Context) -> RateLimiter:
     return found  # type: ignore[no-any-return]
 
 
-def cc_principal(request: Request, ctx: Context = Depends(get_ctx)) -> Iterator[Principal]:
+async def cc_principal(request: Request) -> AsyncIterator[Principal]:
     """FastAPI dependency: the caller (401 without a valid token, 403 without the scope),
-    holding one rate-limit slot for the call."""
-    principal = bearer_principal(request, ctx)
+    holding one rate-limit slot for the call.
+
+    Async so that a cached token costs no thread hop; only a cache miss reads the database
+    (in the thread pool).
+    """
+    ctx = get_ctx(request)
+    token = token_of(request)
+    cache = credential_cache(ctx)
+    principal = cache.get(cache.key("token", token)) if token else None
+    if principal is None:
+        principal = await run_in_threadpool(bearer_principal, request, ctx)
     if SCOPE not in principal.scopes:
         raise Forbidden(FORBIDDEN)
     with _limiter(ctx).call(

@@ -18,7 +18,6 @@ from mailroom.activity import history
 from mailroom.activity.types import CONSTANT_CONTACT_TYPES
 from mailroom.constantcontact import errors, params, render
 from mailroom.constantcontact.auth import cc_principal
-from mailroom.context import Context
 from mailroom.errors import NotFound
 from mailroom.kit import ids
 from mailroom.kit.jsonx import JSONResponse
@@ -84,8 +83,8 @@ def activity_details(
     contact_id: str,
     request: Request,
     principal: Principal = Depends(cc_principal),
-    ctx: Context = Depends(get_ctx),
 ) -> JSONResponse:
+    ctx = get_ctx(request)
     query = params.parse_details(request.query_params.multi_items())
     with ctx.db.read() as conn:
         uid, key = _contact(conn, principal, contact_id)
@@ -109,8 +108,8 @@ def activity_summary(
     contact_id: str,
     request: Request,
     principal: Principal = Depends(cc_principal),
-    ctx: Context = Depends(get_ctx),
 ) -> JSONResponse:
+    ctx = get_ctx(request)
     start_ms, end_ms = params.parse_range(request.query_params.multi_items())
     with ctx.db.read() as conn:
         uid, key = _contact(conn, principal, contact_id)
@@ -127,8 +126,8 @@ def open_and_click_rates(
     contact_id: str,
     request: Request,
     principal: Principal = Depends(cc_principal),
-    ctx: Context = Depends(get_ctx),
 ) -> JSONResponse:
+    ctx = get_ctx(request)
     start_ms, end_ms = params.parse_range(
         request.query_params.multi_items(), max_years=params.MAX_RATE_RANGE_YEARS
     )
