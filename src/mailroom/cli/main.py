@@ -232,3 +232,31 @@ def activity_prune(days: int | None) -> None:
             deleted += retention.prune_chunk(conn, cutoff, after, ctx.clock.now_ms())
         after += retention.CHUNK
     click.echo(json.dumps({"deleted": deleted, "older_than_days": days}))
+
+
+@cli.command()
+@click.option("--contacts", type=click.IntRange(min=0), default=1000, show_default=True)
+@click.option(
+    "--events",
+    type=click.IntRange(min=0),
+    default=None,
+    help="About how many events to generate (default: 20 per contact).",
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same data.")
+@click.option("--account-name", default="Mailroom demo", show_default=True)
+@click.option("--reset", is_flag=True, help="Delete an existing demo account first.")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def demo(
+    contacts: int,
+    events: int | None,
+    seed: int,
+    account_name: str,
+    reset: bool,
+    progress: bool,
+) -> None:
+    """Load a demo account (code `demo`) with a year of activity; print credentials as JSON."""
+    from mailroom.demo.command import run
+    from mailroom.demo.service import DemoSpec
+
+    spec = DemoSpec(contacts, events, seed, account_name, reset)
+    click.echo(json.dumps(run(open_context(), spec, progress=progress)))

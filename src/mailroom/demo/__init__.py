@@ -1,0 +1,1 @@
+"""Demo data: one deterministic account with lists, fields, contacts, mailings and events."""

@@ -1,0 +1,101 @@
+"""All SQL of the demo loader: bulk rows, the ids they got, and removing a demo account."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select
+
+from mailroom.db import backend
+from mailroom.db.tables import (
+    accounts,
+    activity_hourly,
+    contact_mailing_totals,
+    contact_totals,
+    contacts,
+    events,
+    links,
+    mailings,
+)
+
+CONTACT_COLUMNS = (
+    "uid",
+    "account_id",
+    "list_id",
+    "email",
+    "status",
+    "fields",
+    "created",
+    "modified",
+    "unsubscribe_date",
+    "bounce_date",
+    "complaint_date",
+    "status_changed_ms",
+)
+EVENT_COLUMNS = (
+    "account_id",
+    "list_id",
+    "contact_id",
+    "type",
+    "at_ms",
+    "mailing_id",
+    "link_id",
+    "machine",
+    "source",
+    "details",
+)
+
+
+def insert_links(conn: Connection, account_id: int, urls: Sequence[str], now_s: int) -> list[int]:
+    """Tracked links for the demo's clicks, ids in the order of `urls`."""
+    ids = []
+    for url in urls:
+        # The same key activity ingest uses, so later clicks on these URLs find these rows.
+        url_hash = hashlib.sha256(url.encode()).hexdigest()
+        values = {"account_id": account_id, "url": url, "url_hash": url_hash, "created": now_s}
+        result = conn.execute(insert(links).values(**values))
+        ids.append(int(result.inserted_primary_key[0]))  # type: ignore[index]
+    return ids
+
+
+def last_contact_id(conn: Connection) -> int:
+    return int(conn.execute(select(func.coalesce(func.max(contacts.c.id), 0))).scalar_one())
+
+
+def load_contacts(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
+    return backend.bulk_load(conn, contacts, CONTACT_COLUMNS, rows)
+
+
+def contact_ids(conn: Connection, list_id: int, after_id: int) -> dict[str, int]:
+    """email -> id of the list's contacts added after `after_id`."""
+    stmt = select(contacts.c.email, contacts.c.id).where(
+        contacts.c.list_id == list_id, contacts.c.id > after_id
+    )
+    return {email: int(i) for email, i in conn.execute(stmt).all()}
+
+
+def load_events(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
+    return backend.bulk_load(conn, events, EVENT_COLUMNS, rows)
+
+
+def count_mailings(conn: Connection, account_id: int) -> int:
+    stmt = select(func.count()).select_from(mailings).where(mailings.c.account_id == account_id)
+    return int(conn.execute(stmt).scalar_one())
+
+
+def events_by_type(conn: Connection, account_id: int) -> dict[int, int]:
+    stmt = (
+        select(events.c.type, func.count())
+        .where(events.c.account_id == account_id)
+        .group_by(events.c.type)
+    )
+    return {int(t): int(n) for t, n in conn.execute(stmt).all()}
+
+
+def delete_account(conn: Connection, account_id: int) -> None:
+    """The account and everything of it; events and totals have no foreign keys to cascade."""
+    for table in (events, contact_totals, contact_mailing_totals, activity_hourly):
+        conn.execute(delete(table).where(table.c.account_id == account_id))
+    conn.execute(delete(accounts).where(accounts.c.id == account_id))

@@ -1,0 +1,340 @@
+"""Load a deterministic demo account: lists, typed fields, contacts, a year of mailings and events.
+
+Runs like a job, not inside one request: contacts are generated and bulk-loaded in fixed-size
+chunks, one transaction each, so memory stays flat at a million contacts and tens of millions of
+events. The same seed and clock give the same data. An interrupted load leaves a partial demo
+account; ``reset=True`` removes it and starts again.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+
+from mailroom.accounts import service as accounts_service
+from mailroom.activity import service as activity_service
+from mailroom.activity.types import EventType, Source
+from mailroom.contacts import status
+from mailroom.context import Context
+from mailroom.demo import names, repository
+from mailroom.demo.people import DAY_MS, Person, make_person
+from mailroom.demo.timeline import EVENTS_PER_SEND, HOUR_MS, Mailing, Outcome, Simulator
+from mailroom.errors import NotFound
+from mailroom.fields import service as fields_service
+from mailroom.lists import service as lists_service
+from mailroom.lists.schemas import SUPPRESSION, ListQuery
+from mailroom.mailings import service as mailings_service
+
+ACCOUNT_CODE = "demo"
+USERNAME = "demo@mailroom.local"
+PASSWORD = "demo-password"
+TOKEN = "mailroom-demo-token"
+CHUNK = 5000  # contacts per transaction; part of what the seed reproduces
+HISTORY_DAYS = 730  # contacts joined over the last two years
+NEWSLETTER_SHARE = 0.75
+
+FIELDS = (
+    {"name": "first_name", "title": "First name", "type": "string", "position": 1},
+    {"name": "last_name", "title": "Last name", "type": "string", "position": 2},
+    {"name": "country", "title": "Country", "type": "string", "position": 3},
+    {"name": "birthday", "title": "Birthday", "type": "date", "format": "yyyy-mm-dd"},
+    {"name": "score", "title": "Score", "type": "numeric", "default": 0},
+    {"name": "product_id", "title": "Product", "type": "numeric"},
+)
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    contacts: int = 1000
+    events: int | None = None  # about 20 per contact when not given
+    seed: int = 1
+    account_name: str = "Mailroom demo"
+    reset: bool = False
+
+    @property
+    def target_events(self) -> int:
+        return self.events if self.events is not None else 20 * self.contacts
+
+
+@dataclass
+class DemoResult:
+    account_id: int
+    default_list_id: int
+    created: bool
+    lists: dict[str, int] = field(default_factory=dict)
+    mailings: int = 0
+    contacts: int = 0
+    suppressed: int = 0  # entries of the suppression list
+    events: int = 0
+    contacts_by_status: Counter[str] = field(default_factory=Counter)
+    events_by_type: Counter[str] = field(default_factory=Counter)
+    seconds: float = 0.0
+
+    def summary(self) -> dict[str, Any]:
+        """Credentials and counts, as `mailroom demo` prints them."""
+        return {
+            "account_id": self.account_id,
+            "account_code": ACCOUNT_CODE,
+            "username": USERNAME,
+            "password": PASSWORD,
+            "token": TOKEN,
+            "default_list_id": self.default_list_id,
+            "created": self.created,
+            "lists": self.lists,
+            "counts": {
+                "contacts": self.contacts,
+                "suppression_list_entries": self.suppressed,
+                "mailings": self.mailings,
+                "events": self.events,
+                "contacts_by_status": {
+                    k: v for k, v in sorted(self.contacts_by_status.items()) if v
+                },
+                "events_by_type": {k: v for k, v in sorted(self.events_by_type.items()) if v},
+            },
+            "seconds": round(self.seconds, 1),
+        }
+
+
+@dataclass
+class _Plan:
+    """One sending list's part of the demo."""
+
+    list_id: int
+    index: int
+    size: int
+    first_number: int
+    mailings: list[Mailing]
+    send_share: float = 1.0
+
+
+Progress = Callable[[int, int], None]  # (contacts done, events done) since the last call
+
+
+def load_demo(ctx: Context, spec: DemoSpec, progress: Progress | None = None) -> DemoResult:
+    """Create the demo account with its data, or report the one already there."""
+    started = time.monotonic()
+    existing = _existing(ctx, spec)
+    if existing is not None:
+        return existing
+    now_ms = ctx.clock.now_ms()
+    result, plans, suppression_id = _structure(ctx, spec, now_ms)
+    _plan_shares(plans, spec, now_ms)
+    for plan in plans:
+        for start in range(0, plan.size, CHUNK):
+            _load_chunk(ctx, spec, result, plan, start, suppression_id, now_ms, progress)
+    with ctx.db.write() as conn:
+        activity_service.rebuild_aggregates(conn, result.account_id)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _existing(ctx: Context, spec: DemoSpec) -> DemoResult | None:
+    with ctx.db.write() as conn:
+        try:
+            row = accounts_service.account_by_code(conn, ACCOUNT_CODE)
+        except NotFound:
+            return None
+        if spec.reset:
+            repository.delete_account(conn, row.id)
+            return None
+        result = DemoResult(account_id=row.id, default_list_id=row.default_list_id, created=False)
+        views, _ = lists_service.find_lists(conn, row.id, ListQuery())
+        for view in views:
+            result.lists[view.row.name] = view.row.id
+            counts = view.counts
+            if view.row.type == SUPPRESSION:
+                result.suppressed += counts.total
+                continue
+            result.contacts += counts.total
+            result.contacts_by_status.update(
+                {
+                    status.ACTIVE: counts.active,
+                    status.UNSUBSCRIBED: counts.unsubscribed,
+                    status.BOUNCED: counts.bounced,
+                    status.COMPLAINT: counts.complaints,
+                }
+            )
+        result.mailings = repository.count_mailings(conn, row.id)
+        for type_, count in repository.events_by_type(conn, row.id).items():
+            result.events += count
+            result.events_by_type[EventType(type_).wire] = count
+        return result
+
+
+def _structure(ctx: Context, spec: DemoSpec, now_ms: int) -> tuple[DemoResult, list[_Plan], int]:
+    """Account, lists, fields, links and mailings: the small part, in one transaction."""
+    rng = random.Random(f"{spec.seed}:structure")
+    clock = ctx.clock
+    with ctx.db.write() as conn:
+        new = accounts_service.create_account(
+            conn,
+            clock,
+            spec.account_name,
+            username=USERNAME,
+            password=PASSWORD,
+            code=ACCOUNT_CODE,
+            token=TOKEN,
+        )
+        account_id, newsletter = new.account_id, new.default_list_id
+        lists_service.update_list(
+            conn, clock, account_id, newsletter, {"name": "Newsletter", "description": "Weekly"}
+        )
+        updates = lists_service.create_list(
+            conn, clock, account_id, {"name": "Product updates", "description": "Fortnightly"}
+        )["id"]
+        suppression = lists_service.create_list(
+            conn,
+            clock,
+            account_id,
+            {"name": "Do not mail", "type": "suppression", "scope": "global"},
+        )["id"]
+        for list_id in (newsletter, updates):
+            for definition in FIELDS:
+                fields_service.create_field(conn, clock, account_id, list_id, dict(definition))
+        link_ids = repository.insert_links(conn, account_id, names.LINKS, now_ms // 1000)
+        today = now_ms // DAY_MS * DAY_MS
+        schedules = (
+            (newsletter, 52, 7, 1, 9, "Newsletter", names.NEWSLETTER_TOPICS),
+            (updates, 26, 14, 4, 15, "Product news", names.PRODUCT_TOPICS),
+        )
+        plans: list[_Plan] = []
+        for index, (list_id, count, every, lead, hour, title, topics) in enumerate(schedules):
+            mailings = []
+            for n in range(count):
+                sent_ms = today - ((count - n) * every - lead) * DAY_MS + hour * HOUR_MS
+                mailing_id = mailings_service.create_mailing(
+                    conn,
+                    clock,
+                    account_id,
+                    f"{title} #{n + 1}: {rng.choice(topics)}",
+                    list_id=list_id,
+                    campaign_activity_id=str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+                    sent=sent_ms // 1000,
+                )
+                chosen = tuple(sorted(rng.sample(link_ids, rng.randint(2, 5))))
+                mailings.append(Mailing(mailing_id, sent_ms, chosen))
+            plans.append(_Plan(list_id, index, 0, 0, mailings))
+    result = DemoResult(
+        account_id=account_id,
+        default_list_id=newsletter,
+        created=True,
+        lists={"Newsletter": newsletter, "Product updates": updates, "Do not mail": suppression},
+        mailings=sum(len(p.mailings) for p in plans),
+    )
+    return result, plans, suppression
+
+
+def _plan_shares(plans: list[_Plan], spec: DemoSpec, now_ms: int) -> None:
+    """Split contacts between the lists; size each list's share of sends to hit the target."""
+    total = spec.contacts
+    plans[0].size = round(total * NEWSLETTER_SHARE)
+    plans[1].size = total - plans[0].size
+    plans[1].first_number = plans[0].size
+    sends_wanted = spec.target_events / EVENTS_PER_SEND
+    history_ms = HISTORY_DAYS * DAY_MS
+    for plan in plans:
+        if not plan.size or not plan.mailings:
+            continue
+        # A contact joined uniformly over the history can receive a mailing sent after it joined.
+        joined = sum(
+            min(1.0, max(0.0, (history_ms - (now_ms - m.sent_ms)) / history_ms))
+            for m in plan.mailings
+        )
+        wanted = sends_wanted * plan.size / max(total, 1)
+        plan.send_share = min(1.0, wanted / (joined * plan.size)) if joined else 0.0
+
+
+def _load_chunk(
+    ctx: Context,
+    spec: DemoSpec,
+    result: DemoResult,
+    plan: _Plan,
+    start: int,
+    suppression_id: int,
+    now_ms: int,
+    progress: Progress | None,
+) -> None:
+    rng = random.Random(f"{spec.seed}:{plan.index}:{start // CHUNK}")
+    simulator = Simulator(rng, plan.mailings, plan.send_share, now_ms)
+    people: list[tuple[Person, Outcome]] = []
+    for n in range(start, min(start + CHUNK, plan.size)):
+        person = make_person(rng, plan.first_number + n + 1, now_ms, HISTORY_DAYS)
+        people.append((person, simulator.play(person)))
+    account_id = result.account_id
+    with ctx.db.write() as conn:
+        after = repository.last_contact_id(conn)
+        repository.load_contacts(conn, _contact_rows(account_id, plan.list_id, people))
+        ids = repository.contact_ids(conn, plan.list_id, after)
+        loaded = repository.load_events(conn, _event_rows(account_id, plan.list_id, people, ids))
+        blocked = [(p, o) for p, o in people if o.status == status.COMPLAINT]
+        repository.load_contacts(conn, _suppressed_rows(account_id, suppression_id, blocked))
+    result.contacts += len(people)
+    result.suppressed += len(blocked)
+    result.events += loaded
+    result.contacts_by_status.update(o.status for _, o in people)
+    result.events_by_type.update(EventType(e[0]).wire for _, o in people for e in o.events)
+    if progress is not None:
+        progress(len(people), loaded)
+
+
+def _contact_rows(
+    account_id: int, list_id: int, people: list[tuple[Person, Outcome]]
+) -> Iterator[tuple[Any, ...]]:
+    for person, outcome in people:
+        created = person.created_ms // 1000
+        changed = outcome.status_ms // 1000 if outcome.status_ms else None
+        yield (
+            person.uid,
+            account_id,
+            list_id,
+            person.email,
+            outcome.status,
+            orjson.dumps(person.fields).decode(),
+            created,
+            max(created, changed or 0),
+            changed if outcome.status == status.UNSUBSCRIBED else None,
+            changed if outcome.status == status.BOUNCED else None,
+            changed if outcome.status == status.COMPLAINT else None,
+            outcome.status_ms,
+        )
+
+
+def _suppressed_rows(
+    account_id: int, list_id: int, people: list[tuple[Person, Outcome]]
+) -> Iterator[tuple[Any, ...]]:
+    """Complainers also land on the account's suppression list."""
+    for person, outcome in people:
+        added = outcome.status_ms // 1000
+        uid = f"{added:08x}{person.uid[8:]}"  # the contact's random part, a later time part
+        yield (
+            uid, account_id, list_id, person.email, status.ACTIVE, "{}", added, added,
+            None, None, None, 0,
+        )  # fmt: skip
+
+
+def _event_rows(
+    account_id: int, list_id: int, people: list[tuple[Person, Outcome]], ids: dict[str, int]
+) -> Iterator[tuple[Any, ...]]:
+    source = int(Source.DEMO)
+    for person, outcome in people:
+        contact_id = ids[person.email]
+        for type_, at_ms, mailing_id, link_id, machine, details in outcome.events:
+            yield (
+                account_id,
+                list_id,
+                contact_id,
+                type_,
+                at_ms,
+                mailing_id,
+                link_id,
+                machine,
+                source,
+                details,
+            )
