@@ -109,6 +109,34 @@ def import_() -> None:
     """Bulk loads from files (contacts, events)."""
 
 
+@import_.command("contacts")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--list", "list_id", type=int, required=True, help="The list to import into.")
+@click.option("--overwrite", is_flag=True, help="Update contacts that already exist.")
+@click.option(
+    "--errors",
+    "errors_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write every failed row (line, email, reason) to this CSV file.",
+)
+@click.option("--batch", "batch_size", type=int, default=5000, show_default=True)
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def import_contacts(
+    path: Path,
+    list_id: int,
+    overwrite: bool,
+    errors_path: Path | None,
+    batch_size: int,
+    progress: bool,
+) -> None:
+    """Import contacts from a CSV (header: email and list-field names) into one list."""
+    from mailroom.imports import contacts as contacts_import
+
+    contacts_import.run_cli(
+        open_context(), path, list_id, overwrite, errors_path, batch_size, progress
+    )
+
+
 @cli.group()
 def webhooks() -> None:
     """Endpoints that receive sending providers' event webhooks."""

@@ -57,6 +57,7 @@ class _Target:
     fields: dict[str, Any]
     dirty: bool = False
     overwrite: bool = False
+    key: str = ""
 
 
 def _prepare(index: FieldIndex, item: ContactInput, mode: Mode) -> _Prepared:
@@ -119,31 +120,13 @@ def write_contacts(
     now = now_ms // 1000
     new = [t for t in targets.values() if t.id is None]
     if new:
-        rows = [
-            {
-                "uid": t.uid,
-                "account_id": account_id,
-                "list_id": list_id,
-                "email": t.email,
-                "fields": t.fields,
-                "created": now,
-                "modified": now,
-                "import_id": import_id,
-            }
-            for t in new
-        ]
+        rows = [(t.uid, account_id, list_id, t.email, t.fields, now, now, import_id) for t in new]
         inserted = repository.insert_new(conn, rows)
-        if len(inserted) != len(new):
-            _settle_lost_races(
-                conn, list_id, index, [t for t in new if t.email not in inserted], targets, result
-            )
-    changed = [
-        {"b_id": t.id, "b_fields": t.fields, "b_modified": now}
-        | ({"b_import_id": import_id} if import_id is not None else {})
-        for t in targets.values()
-        if t.dirty and t.id is not None
-    ]
-    repository.update_fields(conn, changed)
+        if inserted is not None:
+            lost = [t for t in new if t.email not in inserted]
+            _settle_lost_races(conn, list_id, lost, targets, result)
+    changed = [(t.id, t.fields) for t in targets.values() if t.dirty and t.id is not None]
+    repository.update_fields(conn, changed, now, import_id)
     return result
 
 
@@ -174,7 +157,7 @@ def _apply(
             return
         values = index.new_values(p.key, p.typed)
         target = targets[email] = _Target(None, ids.object_id(now_ms), email, values)
-        target.overwrite = p.overwrite
+        target.overwrite, target.key = p.overwrite, p.key
         result.created += 1
         result.created_emails[email] = target.uid
         return
@@ -190,7 +173,6 @@ def _apply(
 def _settle_lost_races(
     conn: Connection,
     list_id: int,
-    index: FieldIndex,
     lost: list[_Target],
     targets: dict[str, _Target],
     result: WriteResult,
@@ -203,7 +185,7 @@ def _settle_lost_races(
         result.updated_emails.pop(t.email, None)
         found = current.get(t.email)
         if found is None or not t.overwrite:
-            result.fail(t.email, ALREADY_EXISTS)
+            result.fail(t.key, ALREADY_EXISTS)
             del targets[t.email]
             continue
         targets[t.email] = _Target(found.id, found.uid, t.email, {**found.fields, **t.fields}, True)

@@ -11,6 +11,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from mailroom.contacts.schemas import Contact
 from mailroom.db import backend
 from mailroom.db.tables import contacts, lists
+from mailroom.kit import jsonx
 
 # Dataclass order, so a row converts with Contact(*row).
 _COLUMNS = (
@@ -66,14 +67,18 @@ def by_uid(conn: Connection, list_id: int, uid: str) -> Contact | None:
 def by_emails(conn: Connection, list_id: int, emails: Sequence[str]) -> list[Contact]:
     if not emails:
         return []
-    query = _SELECT.where(contacts.c.list_id == list_id, contacts.c.email.in_(emails))
+    query = _SELECT.where(
+        contacts.c.list_id == list_id, backend.in_values(conn, contacts.c.email, emails)
+    )
     return [_contact(r) for r in conn.execute(query)]
 
 
 def by_uids(conn: Connection, list_id: int, uids: Sequence[str]) -> list[Contact]:
     if not uids:
         return []
-    query = _SELECT.where(contacts.c.list_id == list_id, contacts.c.uid.in_(uids))
+    query = _SELECT.where(
+        contacts.c.list_id == list_id, backend.in_values(conn, contacts.c.uid, uids)
+    )
     return [_contact(r) for r in conn.execute(query)]
 
 
@@ -84,28 +89,62 @@ def in_account(conn: Connection, account_id: int, email: str) -> list[Contact]:
     return [_contact(r) for r in conn.execute(query)]
 
 
-def insert_new(conn: Connection, rows: Sequence[dict[str, Any]]) -> set[str]:
-    """Insert contacts, skipping emails a concurrent writer added first; the emails inserted."""
-    inserted = backend.insert_ignore_returning(
-        conn, contacts, rows, returning=("email",), index_elements=("list_id", "email")
-    )
-    return {r.email for r in inserted}
-
-
-_UPDATE_FIELDS = (
-    update(contacts)
-    .where(contacts.c.id == bindparam("b_id"))
-    .values(fields=bindparam("b_fields"), modified=bindparam("b_modified"))
+INSERT_COLUMNS = (
+    "uid",
+    "account_id",
+    "list_id",
+    "email",
+    "fields",
+    "created",
+    "modified",
+    "import_id",
 )
-_UPDATE_FIELDS_IMPORT = _UPDATE_FIELDS.values(import_id=bindparam("b_import_id"))
 
 
-def update_fields(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows of {b_id, b_fields, b_modified[, b_import_id]}, one executemany."""
+def insert_new(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> set[str] | None:
+    """Insert contacts (tuples in INSERT_COLUMNS order, `fields` as a dict).
+
+    Emails a concurrent writer added first are skipped; returns None when every row went in,
+    else the emails that did.
+    """
+    if not rows:
+        return None
+    dumps = jsonx.dumps
+    values = [(*r[:4], dumps(r[4]).decode(), *r[5:]) for r in rows]
+    inserted = backend.insert_many_ignore(
+        conn, contacts, INSERT_COLUMNS, values, index_elements=("list_id", "email")
+    )
+    if inserted == len(rows):
+        return None
+    ours = conn.execute(
+        select(contacts.c.email).where(contacts.c.uid.in_([r[0] for r in rows]))
+    ).scalars()
+    return set(ours)
+
+
+def update_fields(
+    conn: Connection, rows: Sequence[tuple[int, dict[str, Any]]], now: int, import_id: int | None
+) -> None:
+    """New `fields` for many contacts (id, fields); one driver call."""
     if not rows:
         return
-    stmt = _UPDATE_FIELDS_IMPORT if "b_import_id" in rows[0] else _UPDATE_FIELDS
-    conn.execute(stmt, list(rows))
+    dumps = jsonx.dumps
+    if import_id is None:
+        backend.update_many(
+            conn,
+            contacts,
+            "id",
+            ("fields", "modified"),
+            [(i, dumps(f).decode(), now) for i, f in rows],
+        )
+        return
+    backend.update_many(
+        conn,
+        contacts,
+        "id",
+        ("fields", "modified", "import_id"),
+        [(i, dumps(f).decode(), now, import_id) for i, f in rows],
+    )
 
 
 def update_status(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:

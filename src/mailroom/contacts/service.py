@@ -23,6 +23,7 @@ from mailroom.contacts.values import InvalidContact, parse_email
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.kit.clock import Clock, now_s
 from mailroom.kit.ids import is_object_id
+from mailroom.lists.service import LIST_NOT_FOUND
 
 USER_TYPES: dict[str, tuple[str, ...] | None] = {
     "all": None,
@@ -45,6 +46,14 @@ def _email_or_412(value: object, name: str = "email") -> str:
         raise ValidationFailed(
             exc.error.message, errors=[{"field": name, "message": exc.error.message}]
         ) from None
+
+
+def owner_of_list(conn: Connection, list_id: int) -> int:
+    """The account a list belongs to, for admin tools that name only the list (CLI import)."""
+    account_id = repository.account_of_list(conn, list_id)
+    if account_id is None:
+        raise NotFound(LIST_NOT_FOUND)
+    return account_id
 
 
 def get_by_email(conn: Connection, list_id: int, email: str) -> Contact:

@@ -145,3 +145,107 @@ class _Counting:
         row = next(self._rows)
         self.count += 1
         return row
+
+
+def _pg_array_type(conn: Connection, table: Table, column: str) -> str:
+    return f"{table.c[column].type.compile(dialect=conn.dialect)}[]"
+
+
+def insert_many_ignore(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    index_elements: Sequence[str],
+) -> int:
+    """Insert many rows (tuples) in one driver call, skipping key clashes; the count inserted.
+
+    PostgreSQL gets one ``INSERT .. SELECT FROM unnest(arrays)`` statement, SQLite one
+    executemany: no per-row SQLAlchemy work. JSON columns take already-serialised text.
+    """
+    if not rows:
+        return 0
+    quote = conn.dialect.identifier_preparer.quote
+    names = ", ".join(quote(c) for c in columns)
+    keys = ", ".join(quote(c) for c in index_elements)
+    raw: Any = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        arrays = ", ".join(f"%s::{_pg_array_type(conn, table, c)}" for c in columns)
+        sql = (
+            f"INSERT INTO {quote(table.name)} ({names}) SELECT * FROM unnest({arrays})"
+            f" ON CONFLICT ({keys}) DO NOTHING"
+        )
+        with raw.cursor() as cur:
+            cur.execute(sql, [list(col) for col in zip(*rows, strict=True)])
+            return int(cur.rowcount)
+    marks = ", ".join("?" for _ in columns)
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})"
+        f" ON CONFLICT ({keys}) DO NOTHING"
+    )
+    cur = raw.cursor()
+    try:
+        cur.executemany(sql, rows)
+        return int(cur.rowcount)
+    finally:
+        cur.close()
+
+
+def update_many(
+    conn: Connection,
+    table: Table,
+    key: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+) -> None:
+    """Set ``columns`` on many rows found by ``key``; each row is (key value, *column values).
+
+    One ``UPDATE .. FROM unnest(arrays)`` on PostgreSQL, one executemany on SQLite.
+    JSON columns take already-serialised text.
+    """
+    if not rows:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    name = quote(table.name)
+    raw: Any = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        all_columns = [key, *columns]
+        arrays = ", ".join(f"%s::{_pg_array_type(conn, table, c)}" for c in all_columns)
+        aliases = ", ".join(f"c{i}" for i in range(len(all_columns)))
+        sets = ", ".join(f"{quote(c)} = v.c{i + 1}" for i, c in enumerate(columns))
+        sql = (
+            f"UPDATE {name} SET {sets} FROM unnest({arrays}) AS v({aliases})"
+            f" WHERE {name}.{quote(key)} = v.c0"
+        )
+        with raw.cursor() as cur:
+            cur.execute(sql, [list(col) for col in zip(*rows, strict=True)])
+        return
+    sets = ", ".join(f"{quote(c)} = ?" for c in columns)
+    cur = raw.cursor()
+    try:
+        cur.executemany(
+            f"UPDATE {name} SET {sets} WHERE {quote(key)} = ?", [(*r[1:], r[0]) for r in rows]
+        )
+    finally:
+        cur.close()
+
+
+def in_values(conn: Connection, column: Any, values: Sequence[Any]) -> Any:
+    """``column IN (values)`` as a single bound array, so big batches compile once and stay fast.
+
+    PostgreSQL: ``= ANY(array)``; SQLite: ``IN (SELECT value FROM json_each(json array))``.
+    """
+    from sqlalchemy import ARRAY, any_, bindparam, func, select
+
+    if conn.dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    from mailroom.kit import jsonx
+
+    array: Any = bindparam(None, jsonx.dumps(list(values)).decode())
+    return column.in_(select(func.json_each(array).table_valued("value").c.value))
+
+
+# --- raw bulk forms for the event ingest path (no per-row SQLAlchemy work) -----------------------
+
+_SQLITE_ROWS = 500  # rows per multi-row VALUES statement (params stay far below SQLite's limit)
