@@ -14,6 +14,8 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -279,7 +281,8 @@ def _load_chunk(
     result.suppressed += len(blocked)
     result.events += loaded
     result.contacts_by_status.update(o.status for _, o in people)
-    result.events_by_type.update(EventType(e[0]).wire for _, o in people for e in o.events)
+    kinds = Counter(map(itemgetter(0), chain.from_iterable(o.events for _, o in people)))
+    result.events_by_type.update({EventType(k).wire: n for k, n in kinds.items()})
     if progress is not None:
         progress(len(people), loaded)
 
