@@ -11,13 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from mailroom.activity.repository import CONTACT_COUNTERS, MAILING_COUNTERS
+from mailroom.activity.parse import Draft
+from mailroom.activity.repository import CONTACT_COLUMNS, HOURLY_COLUMNS, MAILING_COLUMNS
 from mailroom.activity.types import PAGE_TYPES, EventType
 
 HOUR_MS = 3_600_000
 
-# type -> (counter, machine counter) for the types whose counter is a plain +1.
-_COUNTER = {
+_SENDS, _OPENS, _CLICKS = EventType.EM_SENDS, EventType.EM_OPENS, EventType.EM_CLICKS
+_BOUNCES = EventType.EM_BOUNCES
+
+# type -> (counter, machine counter) names.
+_COUNTER: dict[int, tuple[str, str]] = {
     EventType.EM_SENDS: ("sends", "sends"),
     EventType.EM_OPENS: ("opens", "machine_opens"),
     EventType.EM_CLICKS: ("clicks", "machine_clicks"),
@@ -25,100 +29,90 @@ _COUNTER = {
     EventType.EM_OPTOUTS: ("optouts", "optouts"),
     EventType.EM_COMPLAINTS: ("complaints", "complaints"),
     EventType.EM_FORWARDS: ("forwards", "forwards"),
+    **dict.fromkeys(PAGE_TYPES, ("page_events", "page_events")),
 }
-for _page in PAGE_TYPES:
-    _COUNTER[_page] = ("page_events", "page_events")
 
 
-def _contact_row(account_id: int, list_id: int, contact_id: int) -> dict[str, Any]:
-    row: dict[str, Any] = dict.fromkeys(CONTACT_COUNTERS, 0)
-    row.update(
-        contact_id=contact_id,
-        account_id=account_id,
-        list_id=list_id,
-        last_sent_ms=None,
-        last_open_ms=None,
-        last_click_ms=None,
-    )
-    return row
+def _positions(columns: tuple[str, ...]) -> dict[tuple[int, bool], int]:
+    """(type, machine) -> the index of the counter it adds to in a row of `columns` (-1: none)."""
+    return {
+        (int(type_), machine): columns.index(names[machine]) if names[machine] in columns else -1
+        for type_, names in _COUNTER.items()
+        for machine in (False, True)
+    }
 
 
-def _mailing_row(account_id: int, contact_id: int, mailing_id: int) -> dict[str, Any]:
-    row: dict[str, Any] = dict.fromkeys(MAILING_COUNTERS, 0)
-    row.update(
-        contact_id=contact_id,
-        mailing_id=mailing_id,
-        account_id=account_id,
-        first_sent_ms=None,
-        last_sent_ms=None,
-        last_at_ms=0,
-    )
-    return row
+_CT_AT = _positions(CONTACT_COLUMNS)
+_CM_AT = _positions(MAILING_COLUMNS)
+_CT_SOFT = CONTACT_COLUMNS.index("soft_bounces")
+_CT_SENT, _CT_OPEN, _CT_CLICK = (
+    CONTACT_COLUMNS.index(c) for c in ("last_sent_ms", "last_open_ms", "last_click_ms")
+)
+_CM_FIRST, _CM_SENT, _CM_LAST = (
+    MAILING_COLUMNS.index(c) for c in ("first_sent_ms", "last_sent_ms", "last_at_ms")
+)
+_CT_BLANK: list[Any] = [0] * len(CONTACT_COLUMNS)
+_CT_BLANK[_CT_SENT] = _CT_BLANK[_CT_OPEN] = _CT_BLANK[_CT_CLICK] = None
+_CM_BLANK: list[Any] = [0] * len(MAILING_COLUMNS)
+_CM_BLANK[_CM_FIRST] = _CM_BLANK[_CM_SENT] = None
+assert HOURLY_COLUMNS == ("list_id", "hour", "type", "machine", "account_id", "count")
 
 
-def _max(current: int | None, value: int) -> int:
+def _later(current: int | None, value: int) -> int:
     return value if current is None or value > current else current
 
 
 def totals(
-    stored: Iterable[dict[str, Any]],
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """(contact_totals rows, contact_mailing_totals rows, activity_hourly rows) to add."""
-    per_contact: dict[int, dict[str, Any]] = {}
-    per_mailing: dict[tuple[int, int], dict[str, Any]] = {}
-    hourly: dict[tuple[int, int, int, bool], list[Any]] = {}
-    for event in stored:
-        type_ = event["type"]
-        at_ms = event["at_ms"]
-        machine = event["machine"]
-        contact_id = event["contact_id"]
-        account_id = event["account_id"]
-        human, robot = _COUNTER[type_]
-        counter = robot if machine else human
+    account_id: int, stored: Iterable[Draft]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """(contact_totals, contact_mailing_totals, activity_hourly) rows to add, as tuples."""
+    per_contact: dict[int, list[Any]] = {}
+    per_mailing: dict[tuple[int, int], list[Any]] = {}
+    hourly: dict[tuple[Any, int, int, bool], int] = {}
+    for d in stored:
+        type_ = int(d.type)
+        at_ms = d.at_ms
+        machine = bool(d.machine)
+        contact_id = d.contact_id
 
         ct = per_contact.get(contact_id)
         if ct is None:
-            ct = per_contact[contact_id] = _contact_row(account_id, event["list_id"], contact_id)
-        ct[counter] += 1
-        if type_ == EventType.EM_SENDS:
-            ct["last_sent_ms"] = _max(ct["last_sent_ms"], at_ms)
-        elif type_ == EventType.EM_OPENS and not machine:
-            ct["last_open_ms"] = _max(ct["last_open_ms"], at_ms)
-        elif type_ == EventType.EM_CLICKS and not machine:
-            ct["last_click_ms"] = _max(ct["last_click_ms"], at_ms)
-        elif type_ == EventType.EM_BOUNCES and event["details"]["bounce_type"] == "soft":
-            ct["soft_bounces"] += 1
+            ct = per_contact[contact_id] = _CT_BLANK.copy()
+            ct[0], ct[1], ct[2] = contact_id, account_id, d.list_id
+        ct[_CT_AT[type_, machine]] += 1
+        if type_ == _SENDS:
+            ct[_CT_SENT] = _later(ct[_CT_SENT], at_ms)
+        elif type_ == _BOUNCES:
+            if d.details is not None and d.details["bounce_type"] == "soft":
+                ct[_CT_SOFT] += 1
+        elif machine:
+            pass
+        elif type_ == _OPENS:
+            ct[_CT_OPEN] = _later(ct[_CT_OPEN], at_ms)
+        elif type_ == _CLICKS:
+            ct[_CT_CLICK] = _later(ct[_CT_CLICK], at_ms)
 
-        mailing_id = event["mailing_id"]
+        mailing_id = d.mailing_id
         if mailing_id is not None:
             key = (contact_id, mailing_id)
             cm = per_mailing.get(key)
             if cm is None:
-                cm = per_mailing[key] = _mailing_row(account_id, contact_id, mailing_id)
-            if counter in cm:
-                cm[counter] += 1
-            if at_ms > cm["last_at_ms"]:
-                cm["last_at_ms"] = at_ms
-            if type_ == EventType.EM_SENDS:
-                cm["last_sent_ms"] = _max(cm["last_sent_ms"], at_ms)
-                first = cm["first_sent_ms"]
-                cm["first_sent_ms"] = at_ms if first is None or at_ms < first else first
+                cm = per_mailing[key] = _CM_BLANK.copy()
+                cm[0], cm[1], cm[2] = contact_id, mailing_id, account_id
+            at = _CM_AT[type_, machine]
+            if at >= 0:
+                cm[at] += 1
+            if at_ms > cm[_CM_LAST]:
+                cm[_CM_LAST] = at_ms
+            if type_ == _SENDS:
+                cm[_CM_SENT] = _later(cm[_CM_SENT], at_ms)
+                first = cm[_CM_FIRST]
+                cm[_CM_FIRST] = at_ms if first is None or at_ms < first else first
 
-        hour_key = (event["list_id"], at_ms // HOUR_MS * 3600, int(type_), bool(machine))
-        bucket = hourly.get(hour_key)
-        if bucket is None:
-            hourly[hour_key] = [account_id, 1]
-        else:
-            bucket[1] += 1
-    hourly_rows = [
-        {
-            "list_id": list_id,
-            "hour": hour,
-            "type": type_,
-            "machine": machine,
-            "account_id": account_id,
-            "count": count,
-        }
-        for (list_id, hour, type_, machine), (account_id, count) in hourly.items()
-    ]
-    return list(per_contact.values()), list(per_mailing.values()), hourly_rows
+        hour_key = (d.list_id, at_ms // HOUR_MS * 3600, type_, machine)
+        hourly[hour_key] = hourly.get(hour_key, 0) + 1
+    return (
+        [tuple(row) for row in per_contact.values()],
+        [tuple(row) for row in per_mailing.values()],
+        [(*key, account_id, count) for key, count in hourly.items()],
+    )

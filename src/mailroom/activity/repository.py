@@ -1,4 +1,8 @@
-"""All SQL of the activity domain's write path: links, events and the running aggregates."""
+"""All SQL of the activity domain's write path: links, events and the running aggregates.
+
+Rows travel as tuples in the column orders below and go to the driver in one call per table
+(`db.backend`'s raw bulk forms): the ingest path handles 10,000 events per call.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, tuple_
+from sqlalchemy import Connection
 
 from mailroom.db import backend
 from mailroom.db.tables import (
@@ -16,8 +20,6 @@ from mailroom.db.tables import (
     events,
     links,
 )
-
-CHUNK = 2000
 
 CONTACT_COUNTERS = (
     "sends",
@@ -45,6 +47,32 @@ MAILING_COUNTERS = (
     "forwards",
 )
 
+EVENT_COLUMNS = (
+    "id",
+    "account_id",
+    "list_id",
+    "contact_id",
+    "type",
+    "at_ms",
+    "mailing_id",
+    "link_id",
+    "machine",
+    "source",
+    "idem_key",
+    "details",
+)
+CONTACT_COLUMNS = ("contact_id", "account_id", "list_id", *CONTACT_COUNTERS, *CONTACT_LAST)
+MAILING_COLUMNS = (
+    "contact_id",
+    "mailing_id",
+    "account_id",
+    *MAILING_COUNTERS,
+    "first_sent_ms",
+    "last_sent_ms",
+    "last_at_ms",
+)
+HOURLY_COLUMNS = ("list_id", "hour", "type", "machine", "account_id", "count")
+
 
 def url_hash(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()
@@ -56,92 +84,79 @@ def link_ids(conn: Connection, account_id: int, urls: Iterable[str], now_s: int)
     found = _links_by_hash(conn, account_id, hashes)
     missing = {h: url for h, url in hashes.items() if url not in found}
     if missing:
-        rows = [
-            {"account_id": account_id, "url": url, "url_hash": h, "created": now_s}
-            for h, url in missing.items()
-        ]
-        backend.insert_ignore(conn, links, rows, index_elements=["account_id", "url_hash"])
-        found.update(_links_by_hash(conn, account_id, missing))
+        rows = [(account_id, url, h, now_s) for h, url in missing.items()]
+        made = backend.insert_many_returning(
+            conn,
+            links,
+            ("account_id", "url", "url_hash", "created"),
+            rows,
+            returning=("id", "url_hash"),
+            conflict=("account_id", "url_hash"),
+        )
+        for link_id, h in made:
+            found[missing.pop(h)] = link_id
+        if missing:  # made by a concurrent request meanwhile
+            found.update(_links_by_hash(conn, account_id, missing))
     return found
 
 
 def _links_by_hash(conn: Connection, account_id: int, hashes: dict[str, str]) -> dict[str, int]:
-    keys = sorted(hashes)
-    found: dict[str, int] = {}
-    for start in range(0, len(keys), CHUNK):
-        rows = conn.execute(
-            select(links.c.id, links.c.url_hash).where(
-                links.c.account_id == account_id, links.c.url_hash.in_(keys[start : start + CHUNK])
-            )
-        )
-        for row in rows:
-            found[hashes[row.url_hash]] = row.id
-    return found
+    rows = backend.fetch_in(
+        conn,
+        links,
+        ("id", "url_hash"),
+        ("url_hash",),
+        [(h,) for h in hashes],
+        equals={"account_id": account_id},
+    )
+    return {hashes[h]: link_id for link_id, h in rows}
 
 
 def known_link_ids(conn: Connection, account_id: int, ids: Iterable[int]) -> set[int]:
-    wanted = sorted(set(ids))
-    found: set[int] = set()
-    for start in range(0, len(wanted), CHUNK):
-        found.update(
-            conn.scalars(
-                select(links.c.id).where(
-                    links.c.account_id == account_id, links.c.id.in_(wanted[start : start + CHUNK])
-                )
-            )
-        )
-    return found
+    rows = backend.fetch_in(
+        conn, links, ("id",), ("id",), [(i,) for i in set(ids)], equals={"account_id": account_id}
+    )
+    return {r[0] for r in rows}
 
 
 def last_sent(conn: Connection, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], int]:
     """(contact id, mailing id) -> the last send time already stored, for machine-open timing."""
-    wanted = sorted(set(pairs))
-    found: dict[tuple[int, int], int] = {}
-    cmt = contact_mailing_totals
-    for start in range(0, len(wanted), CHUNK):
-        rows = conn.execute(
-            select(cmt.c.contact_id, cmt.c.mailing_id, cmt.c.last_sent_ms).where(
-                tuple_(cmt.c.contact_id, cmt.c.mailing_id).in_(wanted[start : start + CHUNK]),
-                cmt.c.last_sent_ms.isnot(None),
-            )
-        )
-        for row in rows:
-            found[(row.contact_id, row.mailing_id)] = row.last_sent_ms
-    return found
+    rows = backend.fetch_in(
+        conn,
+        contact_mailing_totals,
+        ("contact_id", "mailing_id", "last_sent_ms"),
+        ("contact_id", "mailing_id"),
+        set(pairs),
+    )
+    return {(c, m): sent for c, m, sent in rows if sent is not None}
 
 
-def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[Any]:
-    """Store events; rows whose idempotency key is already stored are skipped.
+def insert_events(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> set[int]:
+    """Store event rows (`EVENT_COLUMNS`, ids from `reserve_event_ids`); the ids actually stored.
 
-    Returns (id, idem_key) of the keyed rows actually stored, and the ids of unkeyed rows.
+    A row whose idempotency key the account already stored is skipped.
     """
-    keyed = [row for row in rows if row["idem_key"] is not None]
-    plain = [row for row in rows if row["idem_key"] is None]
-    stored: list[Any] = []
-    if keyed:
-        stored.extend(
-            backend.insert_ignore_returning(
-                conn,
-                events,
-                keyed,
-                returning=("id", "idem_key"),
-                index_elements=("account_id", "idem_key"),
-                index_where=events.c.idem_key.isnot(None),
-            )
-        )
-    if plain:
-        result = conn.execute(
-            insert(events).returning(events.c.id, events.c.idem_key, sort_by_parameter_order=True),
-            plain,
-        )
-        stored.extend(result.all())
-    return stored
+    stored = backend.insert_many_returning(
+        conn,
+        events,
+        EVENT_COLUMNS,
+        rows,
+        returning=("id",),
+        conflict=("account_id", "idem_key"),
+        conflict_where="idem_key IS NOT NULL",
+    )
+    return {r[0] for r in stored}
 
 
-def add_contact_totals(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    backend.upsert_add(
+def reserve_event_ids(conn: Connection, count: int) -> list[int]:
+    return backend.reserve_ids(conn, events, count)
+
+
+def add_contact_totals(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    backend.upsert_add_many(
         conn,
         contact_totals,
+        CONTACT_COLUMNS,
         rows,
         keys=("contact_id",),
         add=CONTACT_COUNTERS,
@@ -149,10 +164,11 @@ def add_contact_totals(conn: Connection, rows: Sequence[dict[str, Any]]) -> None
     )
 
 
-def add_mailing_totals(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    backend.upsert_add(
+def add_mailing_totals(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    backend.upsert_add_many(
         conn,
         contact_mailing_totals,
+        MAILING_COLUMNS,
         rows,
         keys=("contact_id", "mailing_id"),
         add=MAILING_COUNTERS,
@@ -161,7 +177,12 @@ def add_mailing_totals(conn: Connection, rows: Sequence[dict[str, Any]]) -> None
     )
 
 
-def add_hourly(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    backend.upsert_add(
-        conn, activity_hourly, rows, keys=("list_id", "hour", "type", "machine"), add=("count",)
+def add_hourly(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    backend.upsert_add_many(
+        conn,
+        activity_hourly,
+        HOURLY_COLUMNS,
+        rows,
+        keys=("list_id", "hour", "type", "machine"),
+        add=("count",),
     )

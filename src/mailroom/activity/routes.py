@@ -16,6 +16,7 @@ from mailroom.activity.schemas import EventItem, IngestResponse
 from mailroom.activity.types import Source
 from mailroom.context import Context
 from mailroom.errors import BadRequest, PayloadTooLarge
+from mailroom.kit import gcpause
 from mailroom.kit.jsonx import JSONResponse
 from mailroom.web.bearer import bearer_principal
 from mailroom.web.deps import get_ctx
@@ -86,17 +87,17 @@ def _check_size(count: int, max_items: int) -> None:
         )
 
 
-def _store(ctx: Context, principal: Principal, items: list[Any]) -> dict[str, Any]:
-    with ctx.db.write() as conn:
-        result = service.ingest(
-            conn,
-            ctx.clock,
-            principal.account_id,
-            items,
-            source=Source.API,
-            default_list_id=principal.default_list_id,
-        )
-    return result.as_json()
+def ingest_body(
+    ctx: Context, principal: Principal, raw: bytes, content_type: str
+) -> dict[str, Any]:
+    """Read, validate and store a request body; only the storing holds a write transaction."""
+    with gcpause.paused():
+        items = read_items(raw, content_type, ctx.settings.bulk_max_items)
+        batch = service.validate(ctx.clock, items, principal.default_list_id)
+        del items
+        with ctx.db.write() as conn:
+            result = service.store(conn, principal.account_id, batch, source=Source.API)
+        return result.as_json()
 
 
 _BODY_DOC = {
@@ -127,6 +128,5 @@ async def post_events(
     principal: Principal = Depends(bearer_principal),
 ) -> JSONResponse:
     raw = await request.body()
-    items = read_items(raw, request.headers.get("content-type", ""), ctx.settings.bulk_max_items)
-    body = await run_in_threadpool(_store, ctx, principal, items)
-    return JSONResponse(body)
+    content_type = request.headers.get("content-type", "")
+    return JSONResponse(await run_in_threadpool(ingest_body, ctx, principal, raw, content_type))

@@ -10,8 +10,10 @@ apply their status effects. The caller owns the transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection
 
 from mailroom.activity import aggregates, machine, repository
@@ -24,7 +26,15 @@ from mailroom.contacts import effects, lookup
 from mailroom.kit.clock import Clock
 from mailroom.mailings import service as mailings_service
 
-__all__ = ["contact_totals", "ingest", "list_summary", "rebuild_aggregates"]
+__all__ = [
+    "Batch",
+    "contact_totals",
+    "ingest",
+    "list_summary",
+    "rebuild_aggregates",
+    "store",
+    "validate",
+]
 
 UNKNOWN_CONTACT = "unknown contact"
 UNKNOWN_MAILING = "unknown mailing"
@@ -36,6 +46,28 @@ _EFFECTS = {
     EventType.EM_OPTOUTS: "unsubscribe",
 }
 _DETECTED = (EventType.EM_OPENS, EventType.EM_CLICKS)
+
+
+@dataclass
+class Batch:
+    """Items checked without the database: drafts to resolve and the items already rejected."""
+
+    drafts: list[Draft]
+    rejected: list[Rejected]
+    now_ms: int
+
+
+def validate(clock: Clock, items: Sequence[Any], default_list_id: int | None = None) -> Batch:
+    """Check every item's shape (no database work, so callers may run it outside a transaction)."""
+    now_ms = clock.now_ms()
+    drafts: list[Draft] = []
+    rejected: list[Rejected] = []
+    for index, raw in enumerate(items):
+        try:
+            drafts.append(parse_item(index, raw, now_ms, default_list_id))
+        except Invalid as exc:
+            rejected.append(Rejected(index, str(exc)))
+    return Batch(drafts, rejected, now_ms)
 
 
 def ingest(
@@ -53,59 +85,54 @@ def ingest(
     (earlier in the batch, or already stored) is a duplicate: not stored, not counted, no effect.
     `event_ids` lists the ids of the stored events in item order.
     """
-    now_ms = clock.now_ms()
-    result = IngestResult()
-    rejected = result.rejected
-    drafts: list[Draft] = []
-    for index, raw in enumerate(items):
-        try:
-            drafts.append(parse_item(index, raw, now_ms, default_list_id))
-        except Invalid as exc:
-            rejected.append(Rejected(index, str(exc)))
+    return store(conn, account_id, validate(clock, items, default_list_id), source=source)
 
-    drafts = _resolve_contacts(conn, account_id, drafts, rejected)
+
+def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) -> IngestResult:
+    """The database half of `ingest`, for a batch `validate` checked."""
+    result = IngestResult(rejected=list(batch.rejected))
+    rejected = result.rejected
+    drafts = _resolve_contacts(conn, account_id, batch.drafts, rejected)
     drafts = _resolve_mailings(conn, account_id, drafts, rejected)
-    drafts = _resolve_links(conn, account_id, drafts, rejected, now_ms // 1000)
+    drafts = _resolve_links(conn, account_id, drafts, rejected, batch.now_ms // 1000)
     drafts = _dedupe_batch(drafts, result)
     _detect_machines(conn, drafts)
 
+    ids = repository.reserve_event_ids(conn, len(drafts))
+    code = int(source)
+    dumps = orjson.dumps
     rows = [
-        {
-            "account_id": account_id,
-            "list_id": d.list_id,
-            "contact_id": d.contact_id,
-            "type": int(d.type),
-            "at_ms": d.at_ms,
-            "mailing_id": d.mailing_id,
-            "link_id": d.link_id,
-            "machine": bool(d.machine),
-            "source": int(source),
-            "idem_key": d.idem_key,
-            "details": d.details,
-        }
-        for d in drafts
+        (
+            event_id,
+            account_id,
+            d.list_id,
+            d.contact_id,
+            int(d.type),
+            d.at_ms,
+            d.mailing_id,
+            d.link_id,
+            bool(d.machine),
+            code,
+            d.idem_key,
+            None if d.details is None else dumps(d.details).decode(),
+        )
+        for event_id, d in zip(ids, drafts, strict=True)
     ]
-    stored = repository.insert_events(conn, rows)
-    stored_keys = {key: event_id for event_id, key in stored if key is not None}
-    plain_ids = iter(event_id for event_id, key in stored if key is None)
-    kept: list[dict[str, Any]] = []
-    for row in rows:
-        key = row["idem_key"]
-        if key is None:
-            result.event_ids.append(next(plain_ids))
-        elif key in stored_keys:
-            result.event_ids.append(stored_keys[key])
+    stored_ids = repository.insert_events(conn, rows)
+    kept: list[Draft] = []
+    for event_id, d in zip(ids, drafts, strict=True):
+        if event_id in stored_ids:
+            result.event_ids.append(event_id)
+            kept.append(d)
         else:
             result.duplicates += 1
-            continue
-        kept.append(row)
     result.accepted = len(kept)
 
-    per_contact, per_mailing, hourly = aggregates.totals(kept)
+    per_contact, per_mailing, hourly = aggregates.totals(account_id, kept)
     repository.add_contact_totals(conn, per_contact)
     repository.add_mailing_totals(conn, per_mailing)
     repository.add_hourly(conn, hourly)
-    _apply_effects(conn, kept, drafts, now_ms)
+    _apply_effects(conn, kept, batch.now_ms)
     rejected.sort(key=lambda r: r.index)
     return result
 
@@ -204,25 +231,19 @@ def _detect_machines(conn: Connection, drafts: list[Draft]) -> None:
         d.machine = machine.detect(details.get("user_agent"), details.get("ip"), d.at_ms, sent_ms)
 
 
-def _apply_effects(
-    conn: Connection, kept: list[dict[str, Any]], drafts: list[Draft], now_ms: int
-) -> None:
-    refs = {d.contact_id: d.contact for d in drafts}
+def _apply_effects(conn: Connection, kept: list[Draft], now_ms: int) -> None:
     changes: list[effects.Change] = []
-    for row in kept:
-        type_ = row["type"]
-        if type_ == EventType.EM_BOUNCES:
-            if row["details"]["bounce_type"] != "hard":
+    for d in kept:
+        if d.type is EventType.EM_BOUNCES:
+            if d.details is None or d.details["bounce_type"] != "hard":
                 continue
             change = "bounce"
         else:
-            found = _EFFECTS.get(type_)
+            found = _EFFECTS.get(d.type)
             if found is None:
                 continue
             change = found
-        ref = refs[row["contact_id"]]
-        changes.append(
-            effects.Change(ref.id, ref.status, ref.status_changed_ms, change, row["at_ms"])
-        )
+        ref = d.contact
+        changes.append(effects.Change(ref.id, ref.status, ref.status_changed_ms, change, d.at_ms))
     if changes:
         effects.apply(conn, changes, now_ms // 1000)

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
+from mailroom.db import backend
 from mailroom.db.tables import contacts
-
-CHUNK = 2000  # bound parameters per IN list, well below every driver's limit
 
 
 class ContactRef(NamedTuple):
@@ -23,53 +21,31 @@ class ContactRef(NamedTuple):
     status_changed_ms: int
 
 
-_COLUMNS = (
-    contacts.c.id,
-    contacts.c.uid,
-    contacts.c.list_id,
-    contacts.c.status,
-    contacts.c.status_changed_ms,
-    contacts.c.email,
-)
+_COLUMNS = ("id", "uid", "list_id", "status", "status_changed_ms", "email")
 
 
 def by_uid(conn: Connection, account_id: int, uids: Iterable[str]) -> dict[str, ContactRef]:
     """Public id -> contact, for the account's contacts among `uids` (others are absent)."""
-    wanted = sorted(set(uids))
-    found: dict[str, ContactRef] = {}
-    for start in range(0, len(wanted), CHUNK):
-        chunk = wanted[start : start + CHUNK]
-        rows = conn.execute(
-            select(*_COLUMNS).where(contacts.c.account_id == account_id, contacts.c.uid.in_(chunk))
-        )
-        for row in rows:
-            found[row.uid] = ContactRef(
-                row.id, row.uid, row.list_id, row.status, row.status_changed_ms
-            )
-    return found
+    rows = backend.fetch_in(
+        conn,
+        contacts,
+        _COLUMNS,
+        ("uid",),
+        [(u,) for u in set(uids)],
+        equals={"account_id": account_id},
+    )
+    return {row[1]: ContactRef(*row[:5]) for row in rows}
 
 
 def by_email(
     conn: Connection, account_id: int, pairs: Iterable[tuple[int, str]]
 ) -> dict[tuple[int, str], ContactRef]:
-    """(list id, email) -> contact; emails match case-insensitively; other accounts' lists miss."""
-    per_list: dict[int, set[str]] = defaultdict(set)
+    """(list id, lower-cased email) -> contact; other accounts' lists find nothing."""
+    wanted: set[tuple[int, str]] = set()
     for list_id, email in pairs:
-        per_list[list_id].add(email)
-        per_list[list_id].add(email.lower())
-    found: dict[tuple[int, str], ContactRef] = {}
-    for list_id, emails in per_list.items():
-        wanted = sorted(emails)
-        for start in range(0, len(wanted), CHUNK):
-            chunk = wanted[start : start + CHUNK]
-            rows = conn.execute(
-                select(*_COLUMNS).where(
-                    contacts.c.account_id == account_id,
-                    contacts.c.list_id == list_id,
-                    contacts.c.email.in_(chunk),
-                )
-            )
-            for row in rows:
-                ref = ContactRef(row.id, row.uid, row.list_id, row.status, row.status_changed_ms)
-                found[(list_id, row.email.lower())] = ref
-    return found
+        wanted.add((list_id, email))
+        wanted.add((list_id, email.lower()))
+    rows = backend.fetch_in(
+        conn, contacts, _COLUMNS, ("list_id", "email"), wanted, equals={"account_id": account_id}
+    )
+    return {(row[2], row[5].lower()): ContactRef(*row[:5]) for row in rows}

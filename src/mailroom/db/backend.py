@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table
+from sqlalchemy import Boolean, Connection, Integer, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
@@ -249,3 +249,195 @@ def in_values(conn: Connection, column: Any, values: Sequence[Any]) -> Any:
 # --- raw bulk forms for the event ingest path (no per-row SQLAlchemy work) -----------------------
 
 _SQLITE_ROWS = 500  # rows per multi-row VALUES statement (params stay far below SQLite's limit)
+
+
+def _pg_cast(conn: Connection, table: Table, column: str) -> str:
+    return f"%s::{table.c[column].type.compile(dialect=conn.dialect)}[]"
+
+
+def _pg_array(values: Sequence[Any], numeric: bool) -> str:
+    """A PostgreSQL array literal: psycopg's per-element array dumping is far slower."""
+    if numeric:  # ints and bools print as PostgreSQL reads them; None becomes NULL
+        return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
+    return "{" + ",".join([_pg_text(v) for v in values]) + "}"
+
+
+def _pg_text(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    text = value if type(value) is str else str(value)
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _pg_columns(table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
+    numeric = [isinstance(table.c[c].type, Integer | Boolean) for c in columns]
+    if not rows:
+        return ["{}"] * len(columns)
+    return [_pg_array(col, n) for col, n in zip(zip(*rows, strict=True), numeric, strict=True)]
+
+
+def insert_many_returning(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    returning: Sequence[str],
+    conflict: Sequence[str] = (),
+    conflict_where: str = "",
+) -> list[tuple[Any, ...]]:
+    """Insert tuples, skipping clashes on the ``conflict`` index; return the stored rows' values.
+
+    One ``INSERT .. SELECT FROM unnest(arrays)`` on PostgreSQL, multi-row VALUES on SQLite.
+    ``conflict_where`` is the SQL predicate of a partial unique index. JSON columns take
+    already-serialised text.
+    """
+    if not rows:
+        return []
+    quote = conn.dialect.identifier_preparer.quote
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)})"
+    tail = ""
+    if conflict:
+        where = f" WHERE {conflict_where}" if conflict_where else ""
+        tail = f" ON CONFLICT ({', '.join(quote(c) for c in conflict)}){where} DO NOTHING"
+    tail += f" RETURNING {', '.join(quote(c) for c in returning)}"
+    raw: Any = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        arrays = ", ".join(_pg_cast(conn, table, c) for c in columns)
+        with raw.cursor() as cur:
+            cur.execute(
+                f"{head} SELECT * FROM unnest({arrays}){tail}",
+                _pg_columns(table, columns, rows),
+            )
+            return [tuple(r) for r in cur.fetchall()]
+    one = "(" + ", ".join("?" for _ in columns) + ")"
+    out: list[tuple[Any, ...]] = []
+    cur = raw.cursor()
+    try:
+        for start in range(0, len(rows), _SQLITE_ROWS):
+            chunk = rows[start : start + _SQLITE_ROWS]
+            values = ", ".join(one for _ in chunk)
+            cur.execute(f"{head} VALUES {values}{tail}", [v for row in chunk for v in row])
+            out.extend(cur.fetchall())
+    finally:
+        cur.close()
+    return out
+
+
+def upsert_add_many(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    keys: Sequence[str],
+    add: Sequence[str] = (),
+    greatest: Sequence[str] = (),
+    least: Sequence[str] = (),
+) -> None:
+    """`upsert_add` for tuples in one driver call; keys must not repeat within ``rows``."""
+    if not rows:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    name = quote(table.name)
+    pg = conn.dialect.name == "postgresql"
+    sets = [f"{quote(c)} = {name}.{quote(c)} + excluded.{quote(c)}" for c in add]
+    for names, fn in ((greatest, "greatest" if pg else "max"), (least, "least" if pg else "min")):
+        for c in names:
+            mine, theirs = f"{name}.{quote(c)}", f"excluded.{quote(c)}"
+            # SQLite's two-argument max/min give NULL if either is NULL; PostgreSQL's skip NULLs.
+            sets.append(f"{quote(c)} = coalesce({fn}({mine}, {theirs}), {mine}, {theirs})")
+    head = f"INSERT INTO {name} ({', '.join(quote(c) for c in columns)})"
+    tail = f" ON CONFLICT ({', '.join(quote(c) for c in keys)}) DO UPDATE SET {', '.join(sets)}"
+    raw: Any = conn.connection.dbapi_connection
+    if pg:
+        arrays = ", ".join(_pg_cast(conn, table, c) for c in columns)
+        with raw.cursor() as cur:
+            cur.execute(
+                f"{head} SELECT * FROM unnest({arrays}){tail}",
+                _pg_columns(table, columns, rows),
+            )
+        return
+    marks = ", ".join("?" for _ in columns)
+    cur = raw.cursor()
+    try:
+        cur.executemany(f"{head} VALUES ({marks}){tail}", rows)
+    finally:
+        cur.close()
+
+
+def fetch_in(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    keys: Sequence[str],
+    values: Iterable[Sequence[Any]],
+    *,
+    equals: dict[str, Any] | None = None,
+) -> list[tuple[Any, ...]]:
+    """Rows whose ``keys`` tuple is among ``values`` (and whose ``equals`` columns match).
+
+    PostgreSQL joins one ``unnest`` of arrays; SQLite runs chunked ``IN`` lists (row values for
+    several keys). Either way one round trip per few thousand keys and no per-row SQLAlchemy work.
+    """
+    wanted = list(values)
+    if not wanted:
+        return []
+    quote = conn.dialect.identifier_preparer.quote
+    name = quote(table.name)
+    cols = ", ".join(f"{name}.{quote(c)}" for c in columns)
+    filters = list((equals or {}).items())
+    raw: Any = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        arrays = ", ".join(_pg_cast(conn, table, k) for k in keys)
+        aliases = ", ".join(f"k{i}" for i in range(len(keys)))
+        on = " AND ".join(f"{name}.{quote(k)} = w.k{i}" for i, k in enumerate(keys))
+        where = "".join(f" AND {name}.{quote(c)} = %s" for c, _ in filters)
+        sql = f"SELECT {cols} FROM {name} JOIN unnest({arrays}) AS w({aliases}) ON {on}{where}"
+        params = [*_pg_columns(table, keys, wanted), *(v for _, v in filters)]
+        with raw.cursor() as cur:
+            cur.execute(sql, params)
+            return [tuple(r) for r in cur.fetchall()]
+    target = quote(keys[0]) if len(keys) == 1 else f"({', '.join(quote(k) for k in keys)})"
+    one = "?" if len(keys) == 1 else "(" + ", ".join("?" for _ in keys) + ")"
+    where = "".join(f" AND {quote(c)} = ?" for c, _ in filters)
+    chunk_size = 5000 // len(keys)
+    out: list[tuple[Any, ...]] = []
+    cur = raw.cursor()
+    try:
+        for start in range(0, len(wanted), chunk_size):
+            chunk = wanted[start : start + chunk_size]
+            listed = ", ".join(one for _ in chunk)
+            inside = f"IN ({listed})" if len(keys) == 1 else f"IN (VALUES {listed})"
+            sql = f"SELECT {cols} FROM {name} WHERE {target} {inside}{where}"
+            cur.execute(sql, [*(v for row in chunk for v in row), *(v for _, v in filters)])
+            out.extend(cur.fetchall())
+    finally:
+        cur.close()
+    return out
+
+
+def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
+    """``count`` fresh primary keys for ``table``, so a bulk insert knows each row's id upfront.
+
+    PostgreSQL draws them from the column's sequence; SQLite continues after the current
+    maximum, which is safe because SQLite writers hold the database lock for the transaction.
+    """
+    if count <= 0:
+        return []
+    quote = conn.dialect.identifier_preparer.quote
+    raw: Any = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        with raw.cursor() as cur:
+            cur.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                (table.name, count),
+            )
+            return [int(r[0]) for r in cur.fetchall()]
+    cur = raw.cursor()
+    try:
+        cur.execute(f"SELECT coalesce(max(id), 0) FROM {quote(table.name)}")
+        high = int(cur.fetchone()[0])
+    finally:
+        cur.close()
+    return list(range(high + 1, high + 1 + count))

@@ -20,6 +20,7 @@ from mailroom.activity import service
 from mailroom.activity.parse import Invalid
 from mailroom.activity.types import Source
 from mailroom.context import Context
+from mailroom.kit import gcpause
 
 FORMATS = ("csv", "ndjson")
 BATCH = 5000
@@ -136,7 +137,7 @@ def _flush(
     start: int,
     summary: ImportSummary,
 ) -> None:
-    with ctx.db.write() as conn:
+    with gcpause.paused(), ctx.db.write() as conn:
         result = service.ingest(
             conn,
             ctx.clock,

@@ -17,9 +17,9 @@ def resolve(
     """The account's mailing ids among `ids`, and campaign_activity_id -> id for `activity_ids`."""
     known: set[int] = set()
     by_activity: dict[str, int] = {}
-    for row in repository.find_ids(conn, account_id, ids, activity_ids):
-        known.add(row.id)
-        by_activity[row.campaign_activity_id] = row.id
+    for mailing_id, activity_id in repository.find_ids(conn, account_id, ids, activity_ids):
+        known.add(mailing_id)
+        by_activity[activity_id] = mailing_id
     return known, by_activity
 
 
