@@ -195,7 +195,9 @@ def load(db: Database, n_events: int, n_contacts: int) -> None:
     rows_iter = _event_rows(n_events, contact_ids, mailing_ids, link_ids, start_ms)
     started = time.perf_counter()
     with db.engine.connect() as conn:
-        conn.exec_driver_sql("DROP INDEX IF EXISTS ix_events_contact_at")
+        for index in events.indexes:  # rebuilt after the load: much faster than maintained
+            if index.name and index.name.startswith("ix_events_contact"):
+                conn.exec_driver_sql(f"DROP INDEX IF EXISTS {index.name}")
         conn.commit()
     if db.is_sqlite:
         _load_sqlite(db, rows_iter, fixed, n_events)
@@ -204,7 +206,9 @@ def load(db: Database, n_events: int, n_contacts: int) -> None:
     print(f"  events loaded in {time.perf_counter() - started:.0f} s; building the index...")
     started = time.perf_counter()
     with db.engine.connect() as conn:
-        conn.exec_driver_sql("CREATE INDEX ix_events_contact_at ON events (contact_id, at_ms, id)")
+        for index in events.indexes:
+            if index.name and index.name.startswith("ix_events_contact"):
+                index.create(conn)
         conn.commit()
     print(f"  index built in {time.perf_counter() - started:.0f} s; analysing...")
     _analyse(db)
@@ -212,7 +216,7 @@ def load(db: Database, n_events: int, n_contacts: int) -> None:
 
 def _progress(done: int, total: int, started: float) -> None:
     rate = done / max(time.perf_counter() - started, 1e-9)
-    print(f"\r  {done:,}/{total:,} events ({rate:,.0f}/s)", end="", flush=True)
+    print(f"  {done:,}/{total:,} events ({rate:,.0f}/s)", flush=True)
 
 
 def _load_sqlite(db: Database, rows: Any, fixed: dict[str, int], total: int) -> None:
@@ -236,8 +240,8 @@ def _load_sqlite(db: Database, rows: Any, fixed: dict[str, int], total: int) -> 
             cur.executemany(sql, batch)
             cur.execute("COMMIT")
             done += len(batch)
-            _progress(done, total, started)
-        print()
+            if done % 1_000_000 < BATCH or done == total:
+                _progress(done, total, started)
     finally:
         raw.close()
 
@@ -255,11 +259,10 @@ def _load_postgresql(db: Database, rows: Any, fixed: dict[str, int], total: int)
                 for row in rows:
                     copy.write_row(head + row)
                     done += 1
-                    if done % BATCH == 0:
+                    if done % 1_000_000 == 0:
                         _progress(done, total, started)
             pg.commit()
         _progress(done, total, started)
-        print()
     finally:
         raw.close()
 

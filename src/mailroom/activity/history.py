@@ -1,6 +1,6 @@
 """Read side of one contact's activity: the newest-first event log and per-campaign totals.
 
-The log pages by keyset on ``(at_ms, id)`` descending over ``ix_events_contact_at``, so a page
+The log pages by keyset on ``(at_ms, id)`` descending over ``ix_events_contact_at_type``, so a page
 costs the same at any depth and events stored later never shift a page already served. The
 campaign summary and rates read ``contact_mailing_totals`` only, so they stay right after raw
 events are pruned.
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, bindparam, case, func, select, tuple_
+from sqlalchemy import Connection, Integer, Select, bindparam, case, func, select, tuple_
 
 from mailroom.activity.types import EventType
 from mailroom.contacts import lookup
@@ -88,14 +88,30 @@ def event_page_query(*, after: bool, with_names: bool) -> Select[Any]:
     found = _PAGE_QUERIES.get(shape)
     if found is not None:
         return found
+    # The page is cut first, from the (contact_id, at_ms, id) index alone; only its rows are
+    # then joined to their mailing and link, whatever the size of those tables.
     e = events
+    page = (
+        select(e.c.id, e.c.type, e.c.at_ms, e.c.machine, e.c.link_id, e.c.details, e.c.mailing_id)
+        .where(
+            e.c.contact_id == bindparam("contact_id"),
+            e.c.type.in_(bindparam("types", expanding=True)),
+        )
+        .order_by(e.c.at_ms.desc(), e.c.id.desc())
+        .limit(bindparam("limit", type_=Integer))
+    )
+    if after:
+        page = page.where(
+            tuple_(e.c.at_ms, e.c.id) < tuple_(bindparam("after_at"), bindparam("after_id"))
+        )
+    p = page.subquery("page")
     columns: list[Any] = [
-        e.c.id,
-        e.c.type,
-        e.c.at_ms,
-        e.c.machine,
-        e.c.link_id,
-        e.c.details,
+        p.c.id,
+        p.c.type,
+        p.c.at_ms,
+        p.c.machine,
+        p.c.link_id,
+        p.c.details,
         mailings.c.campaign_activity_id,
         links.c.url,
     ]
@@ -104,21 +120,12 @@ def event_page_query(*, after: bool, with_names: bool) -> Select[Any]:
     query = (
         select(*columns)
         .select_from(
-            e.outerjoin(mailings, mailings.c.id == e.c.mailing_id).outerjoin(
-                links, links.c.id == e.c.link_id
+            p.outerjoin(mailings, mailings.c.id == p.c.mailing_id).outerjoin(
+                links, links.c.id == p.c.link_id
             )
         )
-        .where(
-            e.c.contact_id == bindparam("contact_id"),
-            e.c.type.in_(bindparam("types", expanding=True)),
-        )
-        .order_by(e.c.at_ms.desc(), e.c.id.desc())
-        .limit(bindparam("limit"))
+        .order_by(p.c.at_ms.desc(), p.c.id.desc())
     )
-    if after:
-        query = query.where(
-            tuple_(e.c.at_ms, e.c.id) < tuple_(bindparam("after_at"), bindparam("after_id"))
-        )
     _PAGE_QUERIES[shape] = query
     return query
 

@@ -236,7 +236,14 @@ events = Table(
         "details", JSON, nullable=True
     ),  # type-specific: url, device, bounce code, reason, ua, ip
 )
-Index("ix_events_contact_at", events.c.contact_id, events.c.at_ms, events.c.id)
+# The per-contact log, newest first; `type` lets a type-filtered page skip rows in the index.
+Index(
+    "ix_events_contact_at_type",
+    events.c.contact_id,
+    events.c.at_ms,
+    events.c.id,
+    events.c.type,
+)
 Index(
     "ux_events_idem",
     events.c.account_id,
