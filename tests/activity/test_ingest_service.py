@@ -302,3 +302,54 @@ def test_time_forms(
     assert result.accepted == 1
     with ctx.db.read() as conn:
         assert conn.scalar(select(events.c.at_ms)) == expected
+
+
+def test_concurrent_overlapping_batches_neither_deadlock_nor_double_count(
+    ctx: Context, account: NewAccount, people: list[Any], mailing: int
+) -> None:
+    """Two writers send the same keyed events in opposite orders, round after round."""
+    import threading
+
+    rounds, size = 4, 300
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def items(round_: int) -> list[dict[str, Any]]:
+        return [
+            {
+                "type": ("em_opens", "em_sends", "em_optouts")[i % 3],
+                "contact_id": people[i % 5].uid,
+                "mailing_id": mailing,
+                "at": NOW - 1000 * (i % 50),
+                "idempotency_key": f"r{round_}-{i:04d}",
+            }
+            for i in range(size)
+        ]
+
+    def worker(reverse: bool) -> None:
+        try:
+            for round_ in range(rounds):
+                batch = items(round_)
+                barrier.wait(timeout=30)
+                ingest(ctx, account, batch[::-1] if reverse else batch)
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+            barrier.abort()
+
+    threads = [threading.Thread(target=worker, args=(flag,)) for flag in (False, True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with ctx.db.read() as conn:
+        stored = conn.scalar(select(func.count()).select_from(events))
+        counted = sum(
+            sum(
+                service.contact_totals(conn, account.account_id, p.id, include_machine=True)[k]
+                for k in ("opens", "sends", "optouts")
+            )
+            for p in people
+        )
+        hourly = conn.scalar(select(func.sum(activity_hourly.c.count)))
+    assert stored == counted == hourly == rounds * size

@@ -111,8 +111,10 @@ def totals(
 
         hour_key = (d.list_id, at_ms // HOUR_MS * 3600, type_, machine)
         hourly[hour_key] = hourly.get(hour_key, 0) + 1
+    # Sorted by key: concurrent PostgreSQL transactions then lock shared rows in the same
+    # order, so they wait for each other instead of deadlocking.
     return (
-        [tuple(row) for row in per_contact.values()],
-        [tuple(row) for row in per_mailing.values()],
-        [(*key, account_id, count) for key, count in hourly.items()],
+        [tuple(per_contact[key]) for key in sorted(per_contact)],
+        [tuple(per_mailing[key]) for key in sorted(per_mailing)],
+        [(*key, account_id, hourly[key]) for key in sorted(hourly)],
     )

@@ -84,7 +84,7 @@ def link_ids(conn: Connection, account_id: int, urls: Iterable[str], now_s: int)
     found = _links_by_hash(conn, account_id, hashes)
     missing = {h: url for h, url in hashes.items() if url not in found}
     if missing:
-        rows = [(account_id, url, h, now_s) for h, url in missing.items()]
+        rows = [(account_id, missing[h], h, now_s) for h in sorted(missing)]
         made = backend.insert_many_returning(
             conn,
             links,
@@ -134,13 +134,16 @@ def last_sent(conn: Connection, pairs: Iterable[tuple[int, int]]) -> dict[tuple[
 def insert_events(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> set[int]:
     """Store event rows (`EVENT_COLUMNS`, ids from `reserve_event_ids`); the ids actually stored.
 
-    A row whose idempotency key the account already stored is skipped.
+    A row whose idempotency key the account already stored is skipped. Keyed rows go in key
+    order, so concurrent batches sharing keys wait on each other rather than deadlock.
     """
+    key = EVENT_COLUMNS.index("idem_key")
+    ordered = sorted(rows, key=lambda row: (row[key] is None, row[key] or ""))
     stored = backend.insert_many_returning(
         conn,
         events,
         EVENT_COLUMNS,
-        rows,
+        ordered,
         returning=("id",),
         conflict=("account_id", "idem_key"),
         conflict_where="idem_key IS NOT NULL",

@@ -58,7 +58,7 @@ def apply(conn: Connection, changes: Iterable[Change], now_s: int) -> int:
     """Write the folded changes, one UPDATE per contact; return how many contacts changed."""
     updates = fold(changes)
     by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
-    for contact_id, columns in updates.items():
+    for contact_id, columns in sorted(updates.items()):  # one lock order for every batch
         shape = tuple(sorted(columns))
         by_shape[shape].append(
             {"b_id": contact_id, "b_modified": now_s, **{f"b_{k}": v for k, v in columns.items()}}

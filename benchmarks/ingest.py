@@ -1,0 +1,193 @@
+"""Benchmark: sustained event ingest (events/s) through POST /mailroom/v1/events, end to end.
+
+Creates a fresh database with one account and N contacts (through the account service and the
+contacts CSV import, directly against the database), starts the real server (`mailroom serve`,
+via `_server.py`) and POSTs JSON arrays of 10,000 events (sends, opens, clicks, bounces,
+opt-outs, complaints, forwards; contacts named by id and by email; every event with an
+idempotency key, so the dedupe index is exercised) over keep-alive connections, for a number
+of requests or seconds. Prints accepted events/s on SQLite and on PostgreSQL. Request bodies are
+built before timing starts; every response is checked (200, all events accepted).
+Targets (issue): >= 25,000 events/s on SQLite, >= 50,000 on PostgreSQL.
+
+    .venv/bin/python benchmarks/ingest.py                       # both backends, defaults
+    .venv/bin/python benchmarks/ingest.py --backend sqlite --requests 5 --contacts 20000
+    .venv/bin/python benchmarks/ingest.py --seconds 60 --workers 2 --concurrency 4
+    .venv/bin/python benchmarks/ingest.py --help
+
+The PostgreSQL database (default mailroom_bench_c; `su postgres -c "createdb mailroom_bench_c"`)
+must exist; its `public` schema is dropped and recreated.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+
+from _server import Request, Server, run_load
+from mailroom.accounts import service as accounts_service
+from mailroom.config import Settings
+from mailroom.context import Context
+from mailroom.db.database import Database
+from mailroom.db.engine import make_engine
+from mailroom.db.migrate import upgrade
+from mailroom.imports.contacts import import_contacts
+from mailroom.mailings import service as mailings_service
+
+DEFAULT_PG = "postgresql://postgres:postgres@127.0.0.1:5432/mailroom_bench_c"
+MIX = (
+    ["em_sends"] * 30
+    + ["em_opens"] * 35
+    + ["em_clicks"] * 15
+    + ["em_bounces"] * 5
+    + ["em_optouts"] * 3
+    + ["em_complaints"] * 1
+    + ["em_forwards"] * 6
+    + ["p_contact_open"] * 5
+)
+AGENTS = [
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/120.0 Safari/537.36",
+    "Mozilla/5.0",
+    "Barracuda Sentinel (EE)",
+]
+
+
+def fresh_database(url: str) -> None:
+    if url.startswith("postgres"):
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade(url)
+
+
+def setup(url: str, contacts: int, workdir: Path) -> tuple[str, list[tuple[str, str]], list[int]]:
+    """A fresh account with `contacts` contacts and 20 mailings: (token, [(uid, email)], ids)."""
+    fresh_database(url)
+    ctx = Context(settings=Settings(database_url=url), db=Database(url))
+    with ctx.db.write() as conn:
+        account = accounts_service.create_account(conn, ctx.clock, "Bench")
+        mailings = [
+            mailings_service.create_mailing(
+                conn, ctx.clock, account.account_id, f"Mailing {i}", list_id=account.default_list_id
+            )
+            for i in range(20)
+        ]
+    source = workdir / "contacts.csv"
+    source.write_text(
+        "email\n" + "".join(f"reader{i}@example{i % 50}.com\n" for i in range(contacts))
+    )
+    import_contacts(ctx, source, account.default_list_id)
+    with ctx.db.read() as conn:
+        people = [(r[0], r[1]) for r in conn.execute(text("SELECT uid, email FROM contacts"))]
+    ctx.db.dispose()
+    return account.token, people, mailings
+
+
+def make_body(
+    rnd: random.Random, first_key: int, size: int, people: list[Any], mailings: list[int]
+) -> bytes:
+    now_ms = int(time.time() * 1000)
+    items = []
+    for n in range(size):
+        kind = rnd.choice(MIX)
+        uid, email = rnd.choice(people)
+        item: dict[str, Any] = {
+            "type": kind,
+            "mailing_id": rnd.choice(mailings),
+            "at": now_ms - rnd.randrange(30 * 86_400_000),
+            "idempotency_key": f"bench-{first_key + n}",
+        }
+        if n % 5 == 0:
+            item["email"] = email
+        else:
+            item["contact_id"] = uid
+        if kind in ("em_opens", "em_clicks"):
+            item["user_agent"] = rnd.choice(AGENTS)
+            item["ip"] = f"198.51.{rnd.randrange(256)}.{rnd.randrange(256)}"
+        if kind == "em_clicks":
+            item["link_url"] = f"https://shop.example.com/item/{rnd.randrange(200)}"
+        if kind == "em_bounces":
+            item["bounce_type"] = "soft" if rnd.random() < 0.7 else "hard"
+        items.append(item)
+    return orjson.dumps(items)
+
+
+def run(label: str, url: str, args: argparse.Namespace) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.perf_counter()
+        token, people, mailings = setup(url, args.contacts, Path(tmp))
+        print(f"[{label}] {len(people):,} contacts ready in {time.perf_counter() - started:.1f} s")
+        rnd = random.Random(11)
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        key = 0
+
+        def requests(count: int) -> list[Request]:
+            nonlocal key
+            out = []
+            for _ in range(count):
+                body = make_body(rnd, key, args.batch, people, mailings)
+                key += args.batch
+                out.append(Request("POST", "/mailroom/v1/events", headers, body))
+            return out
+
+        def check(status: int, body: bytes) -> bool:
+            return status == 200 and orjson.loads(body)["accepted"] == args.batch
+
+        env = {"MAILROOM_BULK_MAX_ITEMS": str(max(args.batch, 10_000))}
+        seconds = 0.0
+        events = 0
+        with Server(url, workers=args.workers, env=env) as server:
+            run_load(server.port, requests(1), 1, check)  # warm-up, not timed
+            rounds = max(1, args.concurrency)
+            while True:
+                batch = requests(args.requests if not args.seconds else rounds)
+                result = run_load(server.port, batch, args.concurrency, check)
+                if result.failed_checks or set(result.statuses) != {200}:
+                    sys.exit(f"[{label}] failed: {result.summary()}")
+                seconds += result.seconds
+                events += result.requests * args.batch
+                if not args.seconds or seconds >= args.seconds:
+                    break
+        rate = events / seconds
+        print(
+            f"[{label}] {events:,} events in {seconds:.2f} s = {rate:,.0f} events/s"
+            f" ({args.batch:,} per request, {args.concurrency} connections,"
+            f" {args.workers} worker(s))"
+        )
+        return rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--backend", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--pg-url", default=DEFAULT_PG)
+    parser.add_argument("--contacts", type=int, default=100_000, help="scale: contacts to create")
+    parser.add_argument("--batch", type=int, default=10_000, help="events per request")
+    parser.add_argument("--requests", type=int, default=30, help="timed requests")
+    parser.add_argument("--seconds", type=float, default=0, help="run for this long instead")
+    parser.add_argument("--concurrency", type=int, default=2, help="client connections")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    args = parser.parse_args()
+    rates = {}
+    if args.backend in ("sqlite", "both"):
+        with tempfile.TemporaryDirectory() as tmp:
+            rates["sqlite"] = run("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}", args)
+    if args.backend in ("postgresql", "both"):
+        rates["postgresql"] = run("postgresql", args.pg_url, args)
+    for label, rate in rates.items():
+        target = 25_000 if label == "sqlite" else 50_000
+        print(f"{label}: {rate:,.0f} events/s (target {target:,})")
+
+
+if __name__ == "__main__":
+    main()
