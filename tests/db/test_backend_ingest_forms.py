@@ -120,3 +120,42 @@ def test_upsert_add_many_adds_and_keeps_extremes(ctx: Context) -> None:
             ).order_by(contact_totals.c.contact_id)
         ).all()
     assert [tuple(r) for r in rows] == [(1, 5, 40, 50), (2, 2, 7, 9)]
+
+
+def test_update_many_unless_newer_leaves_newer_rows(ctx: Context, account: NewAccount) -> None:
+    from sqlalchemy import insert
+
+    from mailroom.db.tables import contacts
+
+    base = {"account_id": account.account_id, "list_id": account.default_list_id, "created": 0}
+    with ctx.db.write() as conn:
+        conn.execute(
+            insert(contacts),
+            [
+                {
+                    **base,
+                    "uid": "a" * 24,
+                    "email": "a@x.test",
+                    "modified": 0,
+                    "status_changed_ms": 100,
+                },
+                {
+                    **base,
+                    "uid": "b" * 24,
+                    "email": "b@x.test",
+                    "modified": 0,
+                    "status_changed_ms": 900,
+                },
+            ],
+        )
+        ids = dict(conn.execute(select(contacts.c.email, contacts.c.id)).all())
+        backend.update_many(
+            conn,
+            contacts,
+            "id",
+            ("status", "status_changed_ms"),
+            [(ids["a@x.test"], "unsubscribed", 500), (ids["b@x.test"], "unsubscribed", 500)],
+            unless_newer="status_changed_ms",
+        )
+        rows = dict(conn.execute(select(contacts.c.email, contacts.c.status)).all())
+    assert rows == {"a@x.test": "unsubscribed", "b@x.test": "active"}

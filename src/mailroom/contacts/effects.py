@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, update
+from sqlalchemy import Connection
 
 from mailroom.contacts.status import transition
+from mailroom.db import backend
 from mailroom.db.tables import contacts
 
 
@@ -55,26 +56,16 @@ def fold(changes: Iterable[Change]) -> dict[int, dict[str, Any]]:
 
 
 def apply(conn: Connection, changes: Iterable[Change], now_s: int) -> int:
-    """Write the folded changes, one UPDATE per contact; return how many contacts changed."""
+    """Write the folded changes, one row per contact; return how many contacts it asked to change.
+
+    The write skips a contact whose status changed later than the change (a concurrent newer
+    change wins), so the count is an upper bound.
+    """
     updates = fold(changes)
-    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    by_shape: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
     for contact_id, columns in sorted(updates.items()):  # one lock order for every batch
-        shape = tuple(sorted(columns))
-        by_shape[shape].append(
-            {"b_id": contact_id, "b_modified": now_s, **{f"b_{k}": v for k, v in columns.items()}}
-        )
-    changed = 0
+        shape = ("modified", *sorted(columns))
+        by_shape[shape].append((contact_id, now_s, *(columns[name] for name in shape[1:])))
     for shape, rows in by_shape.items():
-        stmt = (
-            update(contacts)
-            .where(
-                contacts.c.id == bindparam("b_id"),
-                contacts.c.status_changed_ms <= bindparam("b_status_changed_ms"),
-            )
-            .values(
-                modified=bindparam("b_modified"), **{name: bindparam(f"b_{name}") for name in shape}
-            )
-        )
-        result = conn.execute(stmt, rows)
-        changed += max(result.rowcount, 0)
-    return changed
+        backend.update_many(conn, contacts, "id", shape, rows, unless_newer="status_changed_ms")
+    return len(updates)

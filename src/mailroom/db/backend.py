@@ -198,11 +198,14 @@ def update_many(
     key: str,
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
+    *,
+    unless_newer: str | None = None,
 ) -> None:
     """Set ``columns`` on many rows found by ``key``; each row is (key value, *column values).
 
     One ``UPDATE .. FROM unnest(arrays)`` on PostgreSQL, one executemany on SQLite.
-    JSON columns take already-serialised text.
+    JSON columns take already-serialised text. With ``unless_newer`` (one of ``columns``), a
+    row whose stored value of that column is greater than the new one is left alone.
     """
     if not rows:
         return
@@ -218,15 +221,21 @@ def update_many(
             f"UPDATE {name} SET {sets} FROM unnest({arrays}) AS v({aliases})"
             f" WHERE {name}.{quote(key)} = v.c0"
         )
+        if unless_newer is not None:
+            sql += f" AND {name}.{quote(unless_newer)} <= v.c{columns.index(unless_newer) + 1}"
         with raw.cursor() as cur:
             cur.execute(sql, [list(col) for col in zip(*rows, strict=True)])
         return
     sets = ", ".join(f"{quote(c)} = ?" for c in columns)
+    where = f"{quote(key)} = ?"
+    params = [(*r[1:], r[0]) for r in rows]
+    if unless_newer is not None:
+        at = columns.index(unless_newer) + 1
+        where += f" AND {quote(unless_newer)} <= ?"
+        params = [(*r[1:], r[0], r[at]) for r in rows]
     cur = raw.cursor()
     try:
-        cur.executemany(
-            f"UPDATE {name} SET {sets} WHERE {quote(key)} = ?", [(*r[1:], r[0]) for r in rows]
-        )
+        cur.executemany(f"UPDATE {name} SET {sets} WHERE {where}", params)
     finally:
         cur.close()
 
@@ -417,6 +426,9 @@ def fetch_in(
     return out
 
 
+_sequences: dict[str, str] = {}
+
+
 def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
     """``count`` fresh primary keys for ``table``, so a bulk insert knows each row's id upfront.
 
@@ -429,9 +441,12 @@ def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
     raw: Any = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
         with raw.cursor() as cur:
+            sequence = _sequences.get(table.name)
+            if sequence is None:  # looked up once: per row it would cost more than nextval
+                cur.execute("SELECT pg_get_serial_sequence(%s, 'id')", (table.name,))
+                sequence = _sequences[table.name] = str(cur.fetchone()[0])
             cur.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-                (table.name, count),
+                "SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (sequence, count)
             )
             return [int(r[0]) for r in cur.fetchall()]
     cur = raw.cursor()
