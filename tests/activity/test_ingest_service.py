@@ -353,3 +353,32 @@ def test_concurrent_overlapping_batches_neither_deadlock_nor_double_count(
         )
         hourly = conn.scalar(select(func.sum(activity_hourly.c.count)))
     assert stored == counted == hourly == rounds * size
+
+
+@pytest.mark.parametrize(
+    ("item", "reason"),
+    [
+        ({"at": float("inf")}, "at must be a non-negative Unix time"),
+        ({"at": -5}, "at must be a non-negative Unix time"),
+        ({"at": True}, "at must be ISO 8601 or a Unix time in seconds or milliseconds"),
+        ({"at": [1]}, "at must be ISO 8601 or a Unix time in seconds or milliseconds"),
+        ({"mailing_id": 2**70}, "mailing_id must be a positive integer"),
+        ({"mailing_id": 0}, "mailing_id must be a positive integer"),
+        ({"mailing_id": True}, "mailing_id must be an integer"),
+        ({"type": ["em_opens"]}, "unknown type \"['em_opens']\""),
+        ({"type": " EM_OPENS "}, None),
+        ({"contact_id": 12}, "contact_id must be a contact's id string"),
+        ({"idempotency_key": {"a": 1}}, "idempotency_key must be a string"),
+        ({"link_url": "/relative"}, "link_url must be an absolute URL"),
+        ({"user_agent": "x" * 1001}, "user_agent is longer than 1000 characters"),
+        ({"machine": "yes"}, None),
+    ],
+)
+def test_item_edge_cases(
+    ctx: Context, account: NewAccount, people: list[Any], item: dict[str, Any], reason: str | None
+) -> None:
+    result = ingest(ctx, account, [{"type": "em_opens", "contact_id": people[0].uid, **item}])
+    if reason is None:
+        assert (result.accepted, result.rejected) == (1, [])
+    else:
+        assert reasons(result) == {0: reason}

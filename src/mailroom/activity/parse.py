@@ -7,6 +7,7 @@ Ids are resolved afterwards, in bulk, by the service.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,6 +18,7 @@ MAX_KEY_LEN = 128
 MAX_TEXT_LEN = 1000
 MAX_URL_LEN = 4000
 MAX_EMAIL_LEN = 320
+_MAX_ID = 2**63  # ids are BIGINT
 # Unix seconds below this are seconds; at or above, milliseconds (1e11 s is the year 5138).
 _MS_THRESHOLD = 100_000_000_000
 
@@ -42,6 +44,19 @@ _TEXT_DETAILS = {
     "smtp_status": "smtp_status",
     "diagnostic": "diagnostic",
 }
+
+
+_RARE = frozenset(
+    {
+        *_TEXT_DETAILS,
+        "campaign_activity_id",
+        "machine",
+        "link_url",
+        "link_id",
+        "bounce_type",
+        "bounce_code",
+    }
+)
 
 
 class Draft:
@@ -108,7 +123,7 @@ def parse_at(value: Any, now_ms: int) -> int:
             return _check_time(number, now_ms)
     else:
         raise Invalid("at must be ISO 8601 or a Unix time in seconds or milliseconds")
-    if number != number or number < 0:  # NaN or negative
+    if not math.isfinite(number) or number < 0:
         raise Invalid("at must be a non-negative Unix time")
     ms = int(number) if number >= _MS_THRESHOLD else int(number * 1000)
     return _check_time(ms, now_ms)
@@ -143,7 +158,7 @@ def _int(value: Any, name: str) -> int:
         number = int(value)
     else:
         raise Invalid(f"{name} must be an integer")
-    if number <= 0 or number >= 2**63:
+    if number <= 0 or number >= _MAX_ID:
         raise Invalid(f"{name} must be a positive integer")
     return number
 
@@ -205,14 +220,31 @@ def parse_item(index: int, raw: Any, now_ms: int, default_list_id: int | None) -
 
     mailing = get("mailing_id")
     if mailing is not None and mailing != "":
-        draft.mailing_id = _int(mailing, "mailing_id")
+        draft.mailing_id = (
+            mailing
+            if type(mailing) is int and 0 < mailing < _MAX_ID
+            else _int(mailing, "mailing_id")
+        )
+    key = get("idempotency_key")
+    if key is not None and key != "":
+        draft.idem_key = (
+            key
+            if type(key) is str and len(key) <= MAX_KEY_LEN
+            else _text(key, "idempotency_key", MAX_KEY_LEN)
+        )
+    rare = raw.keys() & _RARE  # most items carry few of these: look only at those present
+    if rare:
+        _parse_rare(draft, raw, rare)
+    elif type_ is EventType.EM_BOUNCES:
+        draft.details = _bounce_details(None, None, {})
+    return draft
+
+
+def _parse_rare(draft: Draft, raw: dict[str, Any], present: set[str]) -> None:
+    get = raw.get
     activity = get("campaign_activity_id")
     if activity is not None and activity != "" and draft.mailing_id is None:
         draft.campaign_activity_id = _text(activity, "campaign_activity_id", 36).strip().lower()
-
-    key = get("idempotency_key")
-    if key is not None and key != "":
-        draft.idem_key = _text(key, "idempotency_key", MAX_KEY_LEN)
 
     machine = get("machine")
     if machine is not None and machine != "":
@@ -229,16 +261,15 @@ def parse_item(index: int, raw: Any, now_ms: int, default_list_id: int | None) -
         draft.link_id = _int(link_id, "link_id")
 
     details: dict[str, Any] | None = None
-    for raw_key, stored in _TEXT_DETAILS.items():
-        value = get(raw_key)
+    for raw_key in present & _TEXT_DETAILS.keys():
+        value = raw[raw_key]
         if value is not None and value != "":
             if details is None:
                 details = {}
-            details[stored] = _text(value, raw_key)
-    if type_ is EventType.EM_BOUNCES:
+            details[_TEXT_DETAILS[raw_key]] = _text(value, raw_key)
+    if draft.type is EventType.EM_BOUNCES:
         details = _bounce_details(get("bounce_type"), get("bounce_code"), details or {})
     draft.details = details
-    return draft
 
 
 def _bounce_details(kind: Any, code: Any, details: dict[str, Any]) -> dict[str, Any]:
