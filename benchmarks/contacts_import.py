@@ -57,7 +57,8 @@ def write_csv(path: Path, rows: int, seed: int = 7) -> None:
                     f"user{i}.{rnd.randrange(10**6)}@example{i % 97}.com",
                     rnd.choice(NAMES),
                     rnd.randrange(18, 90),
-                    f"{rnd.randrange(1, 29):02d}/{rnd.randrange(1, 13):02d}/{rnd.randrange(1990, 2025)}",
+                    f"{rnd.randrange(1, 29):02d}/{rnd.randrange(1, 13):02d}"
+                    f"/{rnd.randrange(1990, 2025)}",
                     f"{rnd.random() * 100:.2f}",
                 ]
             )
@@ -92,7 +93,8 @@ def run(label: str, url: str, csv_path: Path, rows: int, batch: int, update_pass
         )
         seconds = time.perf_counter() - started
         print(
-            f"{label:<10} {name:<6} {rows:>10,} rows  {seconds:7.2f} s  {rows / seconds:>10,.0f} rows/s"
+            f"{label:<10} {name:<6} {rows:>10,} rows  {seconds:7.2f} s"
+            f"  {rows / seconds:>10,.0f} rows/s"
             f"  created {report.created:,} updated {report.updated:,} failed {report.failed:,}",
             flush=True,
         )
@@ -116,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         write_csv(csv_path, args.rows)
         size_mb = csv_path.stat().st_size / 1e6
         print(
-            f"generated {args.rows:,} rows ({size_mb:.1f} MB) in {time.perf_counter() - started:.1f} s",
+            f"generated {args.rows:,} rows ({size_mb:.1f} MB)"
+            f" in {time.perf_counter() - started:.1f} s",
             file=sys.stderr,
         )
         if args.backend in ("sqlite", "both"):

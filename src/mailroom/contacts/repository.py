@@ -52,16 +52,47 @@ def _contact(row: Any) -> Contact:
     return Contact(*row)
 
 
+# Single-contact reads are the API's hot path: statements built once, values bound per call.
+_BY_EMAIL = _SELECT.where(
+    contacts.c.list_id == bindparam("list_id"), contacts.c.email == bindparam("email")
+)
+_BY_EMAIL_IN_ACCOUNT = _BY_EMAIL.join(lists, lists.c.id == contacts.c.list_id).where(
+    lists.c.account_id == bindparam("account_id")
+)
+_BY_UID = _SELECT.where(
+    contacts.c.list_id == bindparam("list_id"), contacts.c.uid == bindparam("uid")
+)
+_BY_UID_IN_ACCOUNT = _BY_UID.join(lists, lists.c.id == contacts.c.list_id).where(
+    lists.c.account_id == bindparam("account_id")
+)
+
+
+def _one(conn: Connection, statement: Any, params: dict[str, Any]) -> Contact | None:
+    row = conn.execute(statement, params).first()
+    return Contact(*row) if row is not None else None
+
+
 def by_email(conn: Connection, list_id: int, email: str) -> Contact | None:
-    row = conn.execute(
-        _SELECT.where(contacts.c.list_id == list_id, contacts.c.email == email)
-    ).first()
-    return _contact(row) if row is not None else None
+    return _one(conn, _BY_EMAIL, {"list_id": list_id, "email": email})
+
+
+def by_email_in_account_list(
+    conn: Connection, account_id: int, list_id: int, email: str
+) -> Contact | None:
+    """by_email that also checks the list is the account's (one query for the hot path)."""
+    params = {"list_id": list_id, "email": email, "account_id": account_id}
+    return _one(conn, _BY_EMAIL_IN_ACCOUNT, params)
 
 
 def by_uid(conn: Connection, list_id: int, uid: str) -> Contact | None:
-    row = conn.execute(_SELECT.where(contacts.c.list_id == list_id, contacts.c.uid == uid)).first()
-    return _contact(row) if row is not None else None
+    return _one(conn, _BY_UID, {"list_id": list_id, "uid": uid})
+
+
+def by_uid_in_account_list(
+    conn: Connection, account_id: int, list_id: int, uid: str
+) -> Contact | None:
+    params = {"list_id": list_id, "uid": uid, "account_id": account_id}
+    return _one(conn, _BY_UID_IN_ACCOUNT, params)
 
 
 def by_emails(conn: Connection, list_id: int, emails: Sequence[str]) -> list[Contact]:

@@ -23,6 +23,7 @@ from mailroom.contacts.values import InvalidContact, parse_email
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.kit.clock import Clock, now_s
 from mailroom.kit.ids import is_object_id
+from mailroom.lists import service as lists_service
 from mailroom.lists.service import LIST_NOT_FOUND
 
 USER_TYPES: dict[str, tuple[str, ...] | None] = {
@@ -56,17 +57,25 @@ def owner_of_list(conn: Connection, list_id: int) -> int:
     return account_id
 
 
-def get_by_email(conn: Connection, list_id: int, email: str) -> Contact:
-    """One contact by email (any case); 404 "Email not found"."""
-    found = repository.by_email(conn, list_id, email.strip().lower())
+def get_by_email(conn: Connection, account_id: int, list_id: int, email: str) -> Contact:
+    """One contact by email (any case) in a list of the account: one query on the hot path.
+
+    404 "List not found" for a list the account does not have, else "Email not found".
+    """
+    found = repository.by_email_in_account_list(conn, account_id, list_id, email.strip().lower())
     if found is None:
+        lists_service.get_list(conn, account_id, list_id)
         raise NotFound(EMAIL_NOT_FOUND)
     return found
 
 
-def get_by_uid(conn: Connection, list_id: int, uid: str) -> Contact:
-    found = repository.by_uid(conn, list_id, uid.lower()) if is_object_id(uid) else None
+def get_by_uid(conn: Connection, account_id: int, list_id: int, uid: str) -> Contact:
+    """One contact by id in a list of the account; 404 for the list, else "Contact not found"."""
+    found = None
+    if is_object_id(uid):
+        found = repository.by_uid_in_account_list(conn, account_id, list_id, uid.lower())
     if found is None:
+        lists_service.get_list(conn, account_id, list_id)
         raise NotFound(NOT_FOUND)
     return found
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from mailroom.db import backend
 from mailroom.db.tables import contacts, list_fields
@@ -15,13 +15,16 @@ def insert_field(conn: Connection, values: dict[str, Any]) -> int:
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
+# Built once: every contact read renders through the list's fields (hot path).
+_FIELDS_OF_LIST = (
+    select(list_fields)
+    .where(list_fields.c.list_id == bindparam("list_id"))
+    .order_by(list_fields.c.position, list_fields.c.id)
+)
+
+
 def fields_of_list(conn: Connection, list_id: int) -> list[Any]:
-    query = (
-        select(list_fields)
-        .where(list_fields.c.list_id == list_id)
-        .order_by(list_fields.c.position, list_fields.c.id)
-    )
-    return list(conn.execute(query).all())
+    return list(conn.execute(_FIELDS_OF_LIST, {"list_id": list_id}).all())
 
 
 def get_field(conn: Connection, account_id: int, field_id: int) -> Any:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 
-from fastapi import Depends
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from mailroom.accounts import service as accounts_service
@@ -52,9 +52,28 @@ def authenticate(request: Request, ctx: Context) -> Principal:
         return accounts_service.authenticate_user(conn, cache, code, username, password)
 
 
-def ongage_principal(request: Request, ctx: Context = Depends(get_ctx)) -> Iterator[Principal]:
-    """FastAPI dependency: the authenticated caller, holding one rate-limit slot for the call."""
-    principal = authenticate(request, ctx)
+def _cached(request: Request, ctx: Context) -> Principal | None:
+    cache = _cache(ctx)
+    return cache.get(
+        cache.key(
+            "user",
+            _header(request, "x_account_code"),
+            _header(request, "x_username"),
+            _header(request, "x_password"),
+        )
+    )
+
+
+async def ongage_principal(request: Request) -> AsyncIterator[Principal]:
+    """FastAPI dependency: the authenticated caller, holding one rate-limit slot for the call.
+
+    Async so that cached credentials cost no thread hop; only a cache miss (argon2, database)
+    runs in the thread pool.
+    """
+    ctx = get_ctx(request)
+    principal = _cached(request, ctx)
+    if principal is None:
+        principal = await run_in_threadpool(authenticate, request, ctx)
     with limiter(ctx).call(
         principal.account_id, principal.rate_limit_per_minute, principal.rate_limit_in_flight
     ):
