@@ -17,7 +17,7 @@ from mailroom.activity import service
 from mailroom.activity.types import Source
 from mailroom.cli.main import cli
 from mailroom.context import Context
-from mailroom.db.tables import contacts, events
+from mailroom.db.tables import contact_totals, contacts, events
 from mailroom.kit.clock import FrozenClock
 
 NOW = 1_767_225_600_000
@@ -166,3 +166,24 @@ def test_prune_command(
     with ctx.db.read() as conn:
         assert conn.scalar(select(func.count()).select_from(events)) == 1
         assert service.contact_totals(conn, account.account_id, people[0].id)["opens"] == 2
+
+
+def test_rebuild_command(
+    runner: CliRunner, ctx: Context, account: NewAccount, people: list[Any]
+) -> None:
+    with ctx.db.write() as conn:
+        service.ingest(
+            conn,
+            ctx.clock,
+            account.account_id,
+            [{"type": "em_opens", "contact_id": people[0].uid, "at": NOW - 1000}],
+            source=Source.API,
+        )
+        conn.execute(contact_totals.delete())
+    result = runner.invoke(cli, ["activity", "rebuild", "--account", account.account_code])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"rebuilt": account.account_code}
+    with ctx.db.read() as conn:
+        assert service.contact_totals(conn, account.account_id, people[0].id)["opens"] == 1
+    missing = runner.invoke(cli, ["activity", "rebuild", "--account", "nope"])
+    assert missing.exit_code == 1 and "No account with code 'nope'" in missing.output

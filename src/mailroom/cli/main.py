@@ -288,3 +288,22 @@ def demo(
 
     spec = DemoSpec(contacts, events, seed, account_name, reset)
     click.echo(json.dumps(run(open_context(), spec, progress=progress)))
+
+
+@activity.command("rebuild")
+@click.option("--account", "account_code", required=True, help="The account's code.")
+@click.option("--allow-pruned", is_flag=True, help="Rebuild even though old events were pruned.")
+def activity_rebuild(account_code: str, allow_pruned: bool) -> None:
+    """Recompute an account's activity totals from its stored events (a repair tool)."""
+    from mailroom.accounts import service as accounts_service
+    from mailroom.activity import service as activity_service
+    from mailroom.errors import MailroomError
+
+    ctx = open_context()
+    try:
+        with ctx.db.write() as conn:
+            account = accounts_service.account_by_code(conn, account_code)
+            activity_service.rebuild_aggregates(conn, account.id, allow_pruned=allow_pruned)
+    except MailroomError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(json.dumps({"rebuilt": account_code}))
