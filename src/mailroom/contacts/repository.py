@@ -179,16 +179,16 @@ def update_fields(
 
 
 def update_status(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    """Rows of {id, <changed columns>}, all with the same columns; one executemany."""
+    """Rows of {id, <changed columns>}, all with the same columns, in one driver call.
+
+    A row whose stored `status_changed_ms` is newer than the one written is left alone, so a
+    concurrent later change (an engagement event) wins, as `contacts.status` requires.
+    """
     if not rows:
         return
-    columns = [k for k in rows[0] if k != "id"]
-    stmt = (
-        update(contacts)
-        .where(contacts.c.id == bindparam("b_id"))
-        .values({c: bindparam("b_" + c) for c in columns})
-    )
-    conn.execute(stmt, [{"b_" + k: v for k, v in r.items()} for r in rows])
+    columns = tuple(k for k in rows[0] if k != "id")
+    values = [(r["id"], *(r[c] for c in columns)) for r in sorted(rows, key=lambda r: r["id"])]
+    backend.update_many(conn, contacts, "id", columns, values, unless_newer="status_changed_ms")
 
 
 def delete_ids(conn: Connection, ids: Iterable[int]) -> int:
