@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, func, insert, literal, select, true
+from sqlalchemy import Connection, and_, case, delete, func, insert, literal, select, true
 
 from mailroom.activity import retention
 from mailroom.activity.repository import CONTACT_COUNTERS, MAILING_COUNTERS
@@ -26,8 +26,6 @@ def _count(*conditions: Any) -> Any:
 
 
 def _all(*conditions: Any) -> Any:
-    from sqlalchemy import and_
-
     return and_(*conditions)
 
 

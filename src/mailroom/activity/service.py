@@ -140,7 +140,7 @@ def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) ->
 def _resolve_contacts(
     conn: Connection, account_id: int, drafts: list[Draft], rejected: list[Rejected]
 ) -> list[Draft]:
-    uids = {d.uid for d in drafts if d.uid is not None}
+    uids = {v for d in drafts if (v := d.uid) is not None}
     pairs = {d.email_key() for d in drafts if d.email is not None}
     by_uid = lookup.by_uid(conn, account_id, uids) if uids else {}
     by_email = lookup.by_email(conn, account_id, pairs) if pairs else {}
@@ -160,11 +160,11 @@ def _resolve_contacts(
 def _resolve_mailings(
     conn: Connection, account_id: int, drafts: list[Draft], rejected: list[Rejected]
 ) -> list[Draft]:
-    ids = {d.mailing_id for d in drafts if d.mailing_id is not None}
-    uuids = {d.campaign_activity_id for d in drafts if d.campaign_activity_id is not None}
+    ids = {v for d in drafts if (v := d.mailing_id) is not None}
+    uuids = {u for d in drafts if (u := d.campaign_activity_id) is not None}
     if not ids and not uuids:
         return drafts
-    known, by_activity = mailings_service.resolve(conn, account_id, ids, uuids)  # type: ignore[arg-type]
+    known, by_activity = mailings_service.resolve(conn, account_id, ids, uuids)
     kept: list[Draft] = []
     for d in drafts:
         if d.campaign_activity_id is not None:
@@ -182,12 +182,12 @@ def _resolve_mailings(
 def _resolve_links(
     conn: Connection, account_id: int, drafts: list[Draft], rejected: list[Rejected], now_s: int
 ) -> list[Draft]:
-    urls = {d.link_url for d in drafts if d.link_url is not None}
-    ids = {d.link_id for d in drafts if d.link_id is not None}
+    urls = {v for d in drafts if (v := d.link_url) is not None}
+    ids = {i for d in drafts if (i := d.link_id) is not None}
     if not urls and not ids:
         return drafts
-    by_url = repository.link_ids(conn, account_id, urls, now_s) if urls else {}  # type: ignore[arg-type]
-    known = repository.known_link_ids(conn, account_id, ids) if ids else set()  # type: ignore[arg-type]
+    by_url = repository.link_ids(conn, account_id, urls, now_s) if urls else {}
+    known = repository.known_link_ids(conn, account_id, ids) if ids else set()
     kept: list[Draft] = []
     for d in drafts:
         if d.link_url is not None:
@@ -218,8 +218,8 @@ def _detect_machines(conn: Connection, drafts: list[Draft]) -> None:
     candidates = [d for d in drafts if d.machine is None and d.type in _DETECTED]
     if not candidates:
         return
-    pairs = {(d.contact_id, d.mailing_id) for d in candidates if d.mailing_id is not None}
-    sent = repository.last_sent(conn, pairs) if pairs else {}  # type: ignore[arg-type]
+    pairs = {(d.contact_id, m) for d in candidates if (m := d.mailing_id) is not None}
+    sent = repository.last_sent(conn, pairs) if pairs else {}
     for d in drafts:
         if d.type is EventType.EM_SENDS and d.mailing_id is not None:
             key = (d.contact_id, d.mailing_id)
