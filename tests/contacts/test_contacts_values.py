@@ -82,3 +82,31 @@ def test_mandatory_and_email() -> None:
     assert parse_email("k", " Mixed@Case.COM ") == "mixed@case.com"
     with pytest.raises(InvalidContact):
         parse_email("k", "no-at-sign")
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("numeric", "12"),
+        ("numeric", " 12 "),
+        ("numeric", "-3"),
+        ("numeric", "1.50"),
+        ("numeric", "1e3"),
+        ("numeric", "abc"),
+        ("numeric", ""),
+        ("string", "plain"),
+        ("string", ""),
+        ("string", "x" * 70_000),
+    ],
+)
+def test_shortcuts_give_what_parse_value_gives(kind: str, text: str) -> None:
+    index = FieldIndex(FieldSchema(1, {"f": FieldDef(1, "f", kind, "", None, False)}))
+    try:
+        expected: object = parse_value(kind, "", text)
+    except InvalidValue:
+        expected = InvalidContact
+    try:
+        got: object = index.parse("k", {"f": text})["f"]
+    except InvalidContact:
+        got = InvalidContact
+    assert got == expected

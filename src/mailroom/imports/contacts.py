@@ -10,6 +10,7 @@ to the `failures` sink with their line number and reason.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import time
 from collections import Counter
@@ -117,6 +118,30 @@ def import_contacts(
         account_id = service.owner_of_list(conn, list_id)
         index = FieldIndex(fields_service.schema_of_list(conn, list_id))
     report = ImportReport(import_id=ctx.clock.now_ms())
+    # Rows allocate many small containers but no reference cycles; the cyclic collector would
+    # only rescan them (about a fifth of the import's time), so it pauses for the import.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _stream(ctx, path, account_id, index, overwrite, batch_size, report, failures, on_progress)
+    finally:
+        if collecting:
+            gc.enable()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _stream(
+    ctx: Context,
+    path: Path,
+    account_id: int,
+    index: FieldIndex,
+    overwrite: bool,
+    batch_size: int,
+    report: ImportReport,
+    failures: FailureSink | None,
+    on_progress: Callable[[int], None] | None,
+) -> None:
     with path.open("rb") as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
         reader = csv.reader(text)
@@ -140,8 +165,6 @@ def import_contacts(
             _flush(ctx, account_id, index, batch, report, failures)
         if on_progress is not None:
             on_progress(raw.tell())
-    report.seconds = time.perf_counter() - started
-    return report
 
 
 def _flush(
