@@ -88,6 +88,18 @@ class CredentialCache:
             self._entries.clear()
 
 
+def _principal(row: Any, scopes: frozenset[str] = frozenset()) -> Principal:
+    return Principal(
+        account_id=row.account_id,
+        account_code=row.code,
+        user_id=row.user_id,
+        default_list_id=row.default_list_id,
+        rate_limit_per_minute=row.rate_limit_per_minute,
+        rate_limit_in_flight=row.rate_limit_in_flight,
+        scopes=scopes,
+    )
+
+
 def authenticate_user(
     conn: Connection, cache: CredentialCache, account_code: str, username: str, password: str
 ) -> Principal:
@@ -103,14 +115,7 @@ def authenticate_user(
         raise Unauthorized(ONGAGE_BAD_CREDENTIALS)
     if not row.api_access:
         raise Forbidden("This user has no API access.")
-    principal = Principal(
-        account_id=row.account_id,
-        account_code=row.code,
-        user_id=row.user_id,
-        default_list_id=row.default_list_id,
-        rate_limit_per_minute=row.rate_limit_per_minute,
-        rate_limit_in_flight=row.rate_limit_in_flight,
-    )
+    principal = _principal(row)
     cache.put(key, principal)
     return principal
 
@@ -126,15 +131,7 @@ def authenticate_token(conn: Connection, cache: CredentialCache, token: str) -> 
     row = repository.find_token(conn, passwords.hash_token(token))
     if row is None or row.revoked is not None:
         raise Unauthorized("The Access Token used is invalid.")
-    principal = Principal(
-        account_id=row.account_id,
-        account_code=row.code,
-        user_id=row.user_id,
-        default_list_id=row.default_list_id,
-        rate_limit_per_minute=row.rate_limit_per_minute,
-        rate_limit_in_flight=row.rate_limit_in_flight,
-        scopes=frozenset(row.scopes.split()),
-    )
+    principal = _principal(row, frozenset(row.scopes.split()))
     cache.put(key, principal)
     return principal
 

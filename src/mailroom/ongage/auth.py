@@ -10,6 +10,7 @@ from starlette.requests import Request
 from mailroom.accounts import service as accounts_service
 from mailroom.accounts.schemas import Principal
 from mailroom.context import Context
+from mailroom.web.bearer import credential_cache
 from mailroom.web.deps import get_ctx
 from mailroom.web.ratelimit import RateLimiter
 
@@ -21,15 +22,6 @@ def _header(request: Request, name: str) -> str:
     return headers.get(name) or headers.get(name.replace("_", "-")) or ""
 
 
-def _cache(ctx: Context) -> accounts_service.CredentialCache:
-    cache = ctx.services.get("credential_cache")
-    if cache is None:
-        cache = ctx.services["credential_cache"] = accounts_service.CredentialCache(
-            ctx.settings.auth_cache_s
-        )
-    return cache  # type: ignore[no-any-return]
-
-
 def limiter(ctx: Context) -> RateLimiter:
     found = ctx.services.get("rate_limiter")
     if found is None:
@@ -39,29 +31,24 @@ def limiter(ctx: Context) -> RateLimiter:
     return found  # type: ignore[no-any-return]
 
 
-def authenticate(request: Request, ctx: Context) -> Principal:
-    code = _header(request, "x_account_code")
-    username = _header(request, "x_username")
-    password = _header(request, "x_password")
-    cache = _cache(ctx)
-    key = cache.key("user", code, username, password)
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    with ctx.db.read() as conn:
-        return accounts_service.authenticate_user(conn, cache, code, username, password)
+def _credentials(request: Request) -> tuple[str, str, str]:
+    return (
+        _header(request, "x_account_code"),
+        _header(request, "x_username"),
+        _header(request, "x_password"),
+    )
 
 
 def _cached(request: Request, ctx: Context) -> Principal | None:
-    cache = _cache(ctx)
-    return cache.get(
-        cache.key(
-            "user",
-            _header(request, "x_account_code"),
-            _header(request, "x_username"),
-            _header(request, "x_password"),
+    cache = credential_cache(ctx)
+    return cache.get(cache.key("user", *_credentials(request)))
+
+
+def _authenticate(request: Request, ctx: Context) -> Principal:
+    with ctx.db.read() as conn:
+        return accounts_service.authenticate_user(
+            conn, credential_cache(ctx), *_credentials(request)
         )
-    )
 
 
 async def ongage_principal(request: Request) -> AsyncIterator[Principal]:
@@ -73,7 +60,7 @@ async def ongage_principal(request: Request) -> AsyncIterator[Principal]:
     ctx = get_ctx(request)
     principal = _cached(request, ctx)
     if principal is None:
-        principal = await run_in_threadpool(authenticate, request, ctx)
+        principal = await run_in_threadpool(_authenticate, request, ctx)
     with limiter(ctx).call(
         principal.account_id, principal.rate_limit_per_minute, principal.rate_limit_in_flight
     ):
