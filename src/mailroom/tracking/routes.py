@@ -59,7 +59,7 @@ def _claims(ctx: Context, token: str, kind: Kind) -> Claims | None:
     return service.verify(ctx, token.removesuffix(".gif"), kind)
 
 
-@router.get("/t/o/{token}", include_in_schema=False)
+@router.get("/t/o/{token}", tags=["tracking"])
 def open_pixel(token: str, request: Request) -> Response:
     ctx = get_ctx(request)
     claims = _claims(ctx, token, Kind.OPEN)
@@ -75,7 +75,7 @@ def open_pixel(token: str, request: Request) -> Response:
     return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
 
 
-@router.get("/t/c/{token}", include_in_schema=False)
+@router.get("/t/c/{token}", tags=["tracking"])
 def click(token: str, request: Request) -> Response:
     ctx = get_ctx(request)
     claims = _claims(ctx, token, Kind.CLICK)
@@ -96,7 +96,7 @@ def _page(title: str, body: str) -> HTMLResponse:
     return HTMLResponse(_PAGE.format(title=title, body=body), headers=NO_STORE)
 
 
-@router.get("/t/u/{token}", include_in_schema=False)
+@router.get("/t/u/{token}", tags=["tracking"])
 def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
     if _claims(get_ctx(request), token, Kind.UNSUBSCRIBE) is None:
         raise NotFound(INVALID_LINK, code="invalid_link")
@@ -104,7 +104,7 @@ def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
     return _page("Unsubscribe", _CONFIRM.format(token=token))
 
 
-@router.post("/t/u/{token}", include_in_schema=False)
+@router.post("/t/u/{token}", tags=["tracking"])
 async def unsubscribe(token: str, request: Request) -> HTMLResponse:
     ctx = get_ctx(request)
     claims = _claims(ctx, token, Kind.UNSUBSCRIBE)
