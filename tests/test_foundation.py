@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from mailroom.accounts.schemas import NewAccount
@@ -26,7 +27,12 @@ def test_openapi_lists_every_route(client: Any) -> None:
     from mailroom.app import routers
 
     paths = client.get("/openapi.json").json()["paths"]
-    routes = {r.path for router in routers() for r in router.routes if isinstance(r, APIRoute)}
+    routes = {
+        re.sub(r":\w+}", "}", r.path)  # OpenAPI drops path convertors like {email:path}
+        for router in routers()
+        for r in router.routes
+        if isinstance(r, APIRoute)
+    }
     assert {"/mailroom/health", "/api/v2/contacts", "/t/o/{token}"} <= routes
     assert routes == set(paths)
 
