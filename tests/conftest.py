@@ -151,3 +151,39 @@ def live_url(app: Any) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     sock.close()
+
+
+def add_field(
+    ctx: Context,
+    acc: NewAccount,
+    name: str,
+    kind: str = "string",
+    fmt: str = "",
+    *,
+    list_id: int | None = None,
+    position: int = 1,
+    mandatory: bool = False,
+    default: str | None = None,
+) -> None:
+    """A list field written straight to the table, for tests of what reads fields."""
+    from sqlalchemy import insert
+
+    from mailroom.db.tables import list_fields
+
+    now = ctx.clock.now_ms() // 1000
+    with ctx.db.write() as conn:
+        conn.execute(
+            insert(list_fields).values(
+                account_id=acc.account_id,
+                list_id=list_id or acc.default_list_id,
+                name=name,
+                title=name.title(),
+                type=kind,
+                format=fmt,
+                mandatory=mandatory,
+                default=default,
+                position=position,
+                created=now,
+                modified=now,
+            )
+        )

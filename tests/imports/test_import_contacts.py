@@ -8,33 +8,15 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from conftest import add_field
+from conftest import ongage_headers_for as headers
 from mailroom.accounts.schemas import NewAccount
 from mailroom.cli.main import cli
 from mailroom.context import Context
-from mailroom.db.tables import contacts, list_fields
+from mailroom.db.tables import contacts
 from mailroom.imports.contacts import csv_failure_sink, import_contacts
-
-
-def add_field(
-    ctx: Context, acc: NewAccount, name: str, kind: str = "string", fmt: str = ""
-) -> None:
-    now = ctx.clock.now_ms() // 1000
-    with ctx.db.write() as conn:
-        conn.execute(
-            insert(list_fields).values(
-                account_id=acc.account_id,
-                list_id=acc.default_list_id,
-                name=name,
-                title=name,
-                type=kind,
-                format=fmt,
-                position=1,
-                created=now,
-                modified=now,
-            )
-        )
 
 
 @pytest.fixture
@@ -56,14 +38,6 @@ def stored(ctx: Context) -> dict[str, Any]:
             select(contacts.c.email, contacts.c.fields, contacts.c.import_id, contacts.c.uid)
         ).all()
     return {r.email: r for r in rows}
-
-
-def headers(acc: NewAccount) -> dict[str, str]:
-    return {
-        "X_USERNAME": acc.username,
-        "X_PASSWORD": acc.password,
-        "X_ACCOUNT_CODE": acc.account_code,
-    }
 
 
 GOOD = (

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import insert
 
+from conftest import add_field
+from conftest import ongage_headers_for as headers
 from mailroom.accounts.schemas import NewAccount
 from mailroom.context import Context
-from mailroom.db.tables import list_fields
 from mailroom.lists import service as lists_service
 
 SYSTEM_KEYS = [
@@ -22,41 +22,6 @@ SYSTEM_KEYS = [
     "ocx_complaint_date",
     "ocx_import_id",
 ]
-
-
-def headers(acc: NewAccount) -> dict[str, str]:
-    return {
-        "X_USERNAME": acc.username,
-        "X_PASSWORD": acc.password,
-        "X_ACCOUNT_CODE": acc.account_code,
-    }
-
-
-def add_field(
-    ctx: Context,
-    acc: NewAccount,
-    name: str,
-    kind: str = "string",
-    fmt: str = "",
-    *,
-    list_id: int | None = None,
-    position: int = 1,
-) -> None:
-    now = ctx.clock.now_ms() // 1000
-    with ctx.db.write() as conn:
-        conn.execute(
-            insert(list_fields).values(
-                account_id=acc.account_id,
-                list_id=list_id or acc.default_list_id,
-                name=name,
-                title=name.title(),
-                type=kind,
-                format=fmt,
-                position=position,
-                created=now,
-                modified=now,
-            )
-        )
 
 
 def new_list(ctx: Context, acc: NewAccount, name: str = "Second") -> int:

@@ -6,18 +6,11 @@ from typing import Any
 
 import pytest
 
+from conftest import ongage_headers_for as headers
 from mailroom.accounts.schemas import NewAccount
 from mailroom.context import Context
 from mailroom.kit.clock import FrozenClock
 from mailroom.lists import service as lists_service
-
-
-def headers(acc: NewAccount) -> dict[str, str]:
-    return {
-        "X_USERNAME": acc.username,
-        "X_PASSWORD": acc.password,
-        "X_ACCOUNT_CODE": acc.account_code,
-    }
 
 
 def create(client: Any, acc: NewAccount, emails: list[str], prefix: str = "") -> dict[str, str]:

@@ -6,50 +6,14 @@ import dataclasses
 from typing import Any
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
+from conftest import add_field
+from conftest import ongage_headers_for as headers
 from mailroom.accounts.schemas import NewAccount
 from mailroom.context import Context
-from mailroom.db.tables import contacts, list_fields
+from mailroom.db.tables import contacts
 from mailroom.lists import service as lists_service
-
-
-def headers(acc: NewAccount) -> dict[str, str]:
-    return {
-        "X_USERNAME": acc.username,
-        "X_PASSWORD": acc.password,
-        "X_ACCOUNT_CODE": acc.account_code,
-    }
-
-
-def add_field(
-    ctx: Context,
-    acc: NewAccount,
-    name: str,
-    kind: str = "string",
-    fmt: str = "",
-    *,
-    list_id: int | None = None,
-    mandatory: bool = False,
-    default: str | None = None,
-) -> None:
-    now = ctx.clock.now_ms() // 1000
-    with ctx.db.write() as conn:
-        conn.execute(
-            insert(list_fields).values(
-                account_id=acc.account_id,
-                list_id=list_id or acc.default_list_id,
-                name=name,
-                title=name.title(),
-                type=kind,
-                format=fmt,
-                mandatory=mandatory,
-                default=default,
-                position=1,
-                created=now,
-                modified=now,
-            )
-        )
 
 
 @pytest.fixture
