@@ -25,6 +25,7 @@ from mailroom.kit.jsonx import JSONResponse
 from mailroom.ongage import contacts_render as render
 from mailroom.ongage.auth import ongage_principal
 from mailroom.ongage.envelope import ok
+from mailroom.ongage.params import int_param
 from mailroom.ongage.scope import requested_list_id, resolve_list
 from mailroom.web.deps import get_ctx, read_json
 
@@ -93,21 +94,6 @@ def cross_account(
     return ok(payload, total=len(payload))
 
 
-def _int_param(request: Request, name: str, default: int) -> int:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ValidationFailed(
-            f"{name} must be a whole number", errors=[{"field": name, "message": raw}]
-        ) from None
-    if value < 0:
-        raise ValidationFailed(f"{name} must not be negative", errors=[{"field": name}])
-    return value
-
-
 @router.get("/api/contacts")
 def collection(
     request: Request,
@@ -119,7 +105,7 @@ def collection(
     order = (query.get("order") or "ASC").upper()
     if order not in ("ASC", "DESC"):
         raise ValidationFailed("order must be ASC or DESC", errors=[{"field": "order"}])
-    limit = min(_int_param(request, "limit", DEFAULT_LIMIT), MAX_LIMIT)
+    limit = min(int_param(request, "limit", DEFAULT_LIMIT), MAX_LIMIT)
     with ctx.db.read() as conn:
         lst = resolve_list(conn, request, principal)
         rows, total = service.page(
@@ -128,7 +114,7 @@ def collection(
             user_type=query.get("user_type") or "all",
             sort=query.get("sort") or "id",
             descending=order == "DESC",
-            offset=_int_param(request, "offset", 0),
+            offset=int_param(request, "offset", 0),
             limit=limit,
         )
         schema = fields_service.schema_of_list(conn, lst.id)

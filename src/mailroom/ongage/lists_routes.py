@@ -16,6 +16,7 @@ from mailroom.lists import service
 from mailroom.lists.schemas import LIST_TYPES, SORTABLE, ListQuery, ListView
 from mailroom.ongage.auth import ongage_principal
 from mailroom.ongage.envelope import ok
+from mailroom.ongage.params import int_param
 from mailroom.web.deps import get_ctx, read_json
 
 router = APIRouter(tags=["ongage: lists"])
@@ -69,20 +70,6 @@ async def json_body(request: Request) -> Any:
     return await read_json(request, required=False)
 
 
-def _int_param(request: Request, name: str, default: int | None) -> int | None:
-    raw = request.query_params.get(name)
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)  # type: ignore[arg-type]
-    except ValueError:
-        value = -1
-    if value < 0:
-        message = f"{name} must be a non-negative whole number"
-        raise ValidationFailed(message, errors=[{"field": name, "message": message}])
-    return value
-
-
 def paging(request: Request, sortable: tuple[str, ...], default_sort: str = "id") -> ListQuery:
     """Ongage's collection parameters: sort, order (ASC/DESC), offset, limit."""
     sort = request.query_params.get("sort") or default_sort
@@ -96,8 +83,8 @@ def paging(request: Request, sortable: tuple[str, ...], default_sort: str = "id"
     return ListQuery(
         sort=sort,
         descending=order == "DESC",
-        offset=_int_param(request, "offset", 0) or 0,
-        limit=_int_param(request, "limit", None),
+        offset=int_param(request, "offset", 0),
+        limit=int_param(request, "limit", None),
     )
 
 
