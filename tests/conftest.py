@@ -165,25 +165,24 @@ def add_field(
     mandatory: bool = False,
     default: str | None = None,
 ) -> None:
-    """A list field written straight to the table, for tests of what reads fields."""
-    from sqlalchemy import insert
-
-    from mailroom.db.tables import list_fields
+    """A list field written by the repository (no validation), for tests of what reads fields."""
+    from mailroom.fields import repository
 
     now = ctx.clock.now_ms() // 1000
     with ctx.db.write() as conn:
-        conn.execute(
-            insert(list_fields).values(
-                account_id=acc.account_id,
-                list_id=list_id or acc.default_list_id,
-                name=name,
-                title=name.title(),
-                type=kind,
-                format=fmt,
-                mandatory=mandatory,
-                default=default,
-                position=position,
-                created=now,
-                modified=now,
-            )
+        repository.insert_field(
+            conn,
+            {
+                "account_id": acc.account_id,
+                "list_id": list_id or acc.default_list_id,
+                "name": name,
+                "title": name.title(),
+                "type": kind,
+                "format": fmt,
+                "mandatory": mandatory,
+                "default": default,
+                "position": position,
+                "created": now,
+                "modified": now,
+            },
         )

@@ -36,14 +36,15 @@ def routers() -> list[APIRouter]:
     from mailroom.web import health
     from mailroom.webhooks import routes as webhooks
 
+    # Routes are matched in this order: the hottest first (Ongage contacts, then events).
     return [
-        health.router,
-        activity.router,
-        constantcontact.router,
         ongage_contacts.router,
+        activity.router,
+        tracking.router,
+        health.router,
+        constantcontact.router,
         ongage_lists.router,
         ongage_fields.router,
-        tracking.router,
         webhooks.router,
     ]
 

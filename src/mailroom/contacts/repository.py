@@ -10,6 +10,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from mailroom.contacts.schemas import Contact
 from mailroom.db import backend
+from mailroom.db.hotread import HotRead
 from mailroom.db.tables import contacts, lists
 from mailroom.kit import jsonx
 
@@ -56,14 +57,23 @@ def _contact(row: Any) -> Contact:
 _BY_EMAIL = _SELECT.where(
     contacts.c.list_id == bindparam("list_id"), contacts.c.email == bindparam("email")
 )
-_BY_EMAIL_IN_ACCOUNT = _BY_EMAIL.join(lists, lists.c.id == contacts.c.list_id).where(
+# The hot reads also check the list is the account's and fetch the list's fields_version (for
+# the cached field schema), all in one query.
+_IN_ACCOUNT_LIST = (lists.c.id == contacts.c.list_id) & (
     lists.c.account_id == bindparam("account_id")
+)
+_BY_EMAIL_IN_ACCOUNT = HotRead(
+    select(*_COLUMNS, lists.c.fields_version)
+    .select_from(contacts.join(lists, _IN_ACCOUNT_LIST))
+    .where(contacts.c.list_id == bindparam("list_id"), contacts.c.email == bindparam("email"))
+)
+_BY_UID_IN_ACCOUNT = HotRead(
+    select(*_COLUMNS, lists.c.fields_version)
+    .select_from(contacts.join(lists, _IN_ACCOUNT_LIST))
+    .where(contacts.c.list_id == bindparam("list_id"), contacts.c.uid == bindparam("uid"))
 )
 _BY_UID = _SELECT.where(
     contacts.c.list_id == bindparam("list_id"), contacts.c.uid == bindparam("uid")
-)
-_BY_UID_IN_ACCOUNT = _BY_UID.join(lists, lists.c.id == contacts.c.list_id).where(
-    lists.c.account_id == bindparam("account_id")
 )
 
 
@@ -72,16 +82,23 @@ def _one(conn: Connection, statement: Any, params: dict[str, Any]) -> Contact | 
     return Contact(*row) if row is not None else None
 
 
+def _versioned(
+    conn: Connection, read: HotRead, params: dict[str, Any]
+) -> tuple[Contact, int] | None:
+    row = read.first(conn, params)
+    return (Contact(*row[:-1]), int(row[-1])) if row is not None else None
+
+
 def by_email(conn: Connection, list_id: int, email: str) -> Contact | None:
     return _one(conn, _BY_EMAIL, {"list_id": list_id, "email": email})
 
 
 def by_email_in_account_list(
     conn: Connection, account_id: int, list_id: int, email: str
-) -> Contact | None:
-    """by_email that also checks the list is the account's (one query for the hot path)."""
+) -> tuple[Contact, int] | None:
+    """(contact, the list's fields_version) if the list is the account's and holds the email."""
     params = {"list_id": list_id, "email": email, "account_id": account_id}
-    return _one(conn, _BY_EMAIL_IN_ACCOUNT, params)
+    return _versioned(conn, _BY_EMAIL_IN_ACCOUNT, params)
 
 
 def by_uid(conn: Connection, list_id: int, uid: str) -> Contact | None:
@@ -90,9 +107,9 @@ def by_uid(conn: Connection, list_id: int, uid: str) -> Contact | None:
 
 def by_uid_in_account_list(
     conn: Connection, account_id: int, list_id: int, uid: str
-) -> Contact | None:
+) -> tuple[Contact, int] | None:
     params = {"list_id": list_id, "uid": uid, "account_id": account_id}
-    return _one(conn, _BY_UID_IN_ACCOUNT, params)
+    return _versioned(conn, _BY_UID_IN_ACCOUNT, params)
 
 
 def by_emails(conn: Connection, list_id: int, emails: Sequence[str]) -> list[Contact]:

@@ -57,10 +57,13 @@ def owner_of_list(conn: Connection, list_id: int) -> int:
     return account_id
 
 
-def get_by_email(conn: Connection, account_id: int, list_id: int, email: str) -> Contact:
-    """One contact by email (any case) in a list of the account: one query on the hot path.
+def get_by_email(
+    conn: Connection, account_id: int, list_id: int, email: str
+) -> tuple[Contact, int]:
+    """(contact, its list's fields_version) by email (any case) in a list of the account.
 
-    404 "List not found" for a list the account does not have, else "Email not found".
+    One query on the hot path. 404 "List not found" for a list the account does not have, else
+    "Email not found".
     """
     found = repository.by_email_in_account_list(conn, account_id, list_id, email.strip().lower())
     if found is None:
@@ -69,8 +72,8 @@ def get_by_email(conn: Connection, account_id: int, list_id: int, email: str) ->
     return found
 
 
-def get_by_uid(conn: Connection, account_id: int, list_id: int, uid: str) -> Contact:
-    """One contact by id in a list of the account; 404 for the list, else "Contact not found"."""
+def get_by_uid(conn: Connection, account_id: int, list_id: int, uid: str) -> tuple[Contact, int]:
+    """(contact, its list's fields_version) by id in a list of the account; 404 as by email."""
     found = None
     if is_object_id(uid):
         found = repository.by_uid_in_account_list(conn, account_id, list_id, uid.lower())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
 
 from mailroom.db.engine import is_sqlite, make_engine
 
@@ -15,6 +15,15 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         self.url = str(self.engine.url.render_as_string(hide_password=False))
         self.is_sqlite = is_sqlite(self.engine)
+        # One-statement reads run outside transactions. On PostgreSQL they use their own pool of
+        # autocommit connections: no BEGIN or ROLLBACK round trip, and no switching per checkout.
+        self._single: Engine
+        if self.is_sqlite:
+            self._single = self.engine.execution_options(sqlite_begin=None)
+        else:
+            self._single = make_engine(
+                url, isolation_level="AUTOCOMMIT", pool_reset_on_return=None, **engine_kwargs
+            )
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -30,5 +39,16 @@ class Database:
         with self.engine.connect() as conn, conn.begin():
             yield conn
 
+    @contextmanager
+    def single(self) -> Iterator[Connection]:
+        """A connection outside any transaction, for reads where each statement stands alone.
+
+        Each statement sees the latest committed data; two statements may see different states.
+        """
+        with self._single.connect() as conn:
+            yield conn
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._single is not self.engine and not self.is_sqlite:
+            self._single.dispose()

@@ -94,6 +94,8 @@ lists = Table(
     Column("settings", JSON, nullable=False, server_default="{}"),
     Column("created", BigInteger, nullable=False),
     Column("modified", BigInteger, nullable=False),
+    # Bumped by every change to the list's fields: cached field schemas check it.
+    Column("fields_version", BigInteger, nullable=False, server_default="0"),
 )
 
 list_fields = Table(

@@ -7,11 +7,19 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, delete, func, insert, select, update
 
 from mailroom.db import backend
-from mailroom.db.tables import contacts, list_fields
+from mailroom.db.tables import contacts, list_fields, lists
+
+
+def _changed(conn: Connection, list_id: int) -> None:
+    """Bump the list's fields_version, so cached schemas of the list are seen to be stale."""
+    conn.execute(
+        update(lists).where(lists.c.id == list_id).values(fields_version=lists.c.fields_version + 1)
+    )
 
 
 def insert_field(conn: Connection, values: dict[str, Any]) -> int:
     result = conn.execute(insert(list_fields).values(**values))
+    _changed(conn, values["list_id"])
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
@@ -48,12 +56,14 @@ def next_position(conn: Connection, list_id: int) -> int:
     return int(value) + 1 if value is not None else 0
 
 
-def update_field(conn: Connection, field_id: int, values: dict[str, Any]) -> None:
+def update_field(conn: Connection, list_id: int, field_id: int, values: dict[str, Any]) -> None:
     conn.execute(update(list_fields).where(list_fields.c.id == field_id).values(**values))
+    _changed(conn, list_id)
 
 
-def delete_field(conn: Connection, field_id: int) -> None:
+def delete_field(conn: Connection, list_id: int, field_id: int) -> None:
     conn.execute(delete(list_fields).where(list_fields.c.id == field_id))
+    _changed(conn, list_id)
 
 
 def _holding(list_id: int, name: str) -> Any:

@@ -297,7 +297,7 @@ def update_field(
         message = f"The list already has a field named '{values['name']}'"
         raise ValidationFailed(message, errors=[{"field": "name", "message": message}])
     values["modified"] = now_s(clock)
-    repository.update_field(conn, field_id, values)
+    repository.update_field(conn, current.list_id, field_id, values)
     return repository.get_field(conn, account_id, field_id)
 
 
@@ -308,5 +308,5 @@ def delete_field(conn: Connection, account_id: int, field_id: int) -> Any:
         message = "The email field cannot be deleted"
         raise ValidationFailed(message, errors=[{"field": "id", "message": message}])
     repository.drop_field_values(conn, current.list_id, current.name)
-    repository.delete_field(conn, field_id)
+    repository.delete_field(conn, current.list_id, field_id)
     return current
