@@ -5,7 +5,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Connection,
+    Integer,
+    Text,
+    bindparam,
+    delete,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 from mailroom.contacts.schemas import Contact
@@ -87,6 +98,49 @@ def _versioned(
 ) -> tuple[Contact, int] | None:
     row = read.first(conn, params)
     return (Contact(*row[:-1]), int(row[-1])) if row is not None else None
+
+
+def _many_by(key: Any) -> HotRead:
+    wanted = (
+        func.unnest(
+            bindparam("account_ids", type_=ARRAY(BigInteger)),
+            bindparam("list_ids", type_=ARRAY(BigInteger)),
+            bindparam("keys", type_=ARRAY(Text)),
+            bindparam("slots", type_=ARRAY(Integer)),
+        )
+        .table_valued("account_id", "list_id", "key", "slot")
+        .render_derived()
+    )
+    return HotRead(
+        select(*_COLUMNS, lists.c.fields_version, wanted.c.slot).select_from(
+            wanted.join(
+                contacts, (contacts.c.list_id == wanted.c.list_id) & (key == wanted.c.key)
+            ).join(
+                lists,
+                (lists.c.id == contacts.c.list_id) & (lists.c.account_id == wanted.c.account_id),
+            )
+        )
+    )
+
+
+# PostgreSQL only (unnest): many single-contact reads of different callers in one query.
+_MANY_BY = {"email": _many_by(contacts.c.email), "uid": _many_by(contacts.c.uid)}
+
+
+def many_in_account_lists(
+    conn: Connection, by: str, wanted: Sequence[tuple[int, int, str]]
+) -> dict[int, tuple[Contact, int]]:
+    """PostgreSQL: position in `wanted` -> (contact, list fields_version) for each found.
+
+    `wanted` holds (account id, list id, email or uid); each is looked up in its own account.
+    """
+    params = {
+        "account_ids": [w[0] for w in wanted],
+        "list_ids": [w[1] for w in wanted],
+        "keys": [w[2] for w in wanted],
+        "slots": list(range(len(wanted))),
+    }
+    return {row[-1]: (Contact(*row[:-2]), int(row[-2])) for row in _MANY_BY[by].all(conn, params)}
 
 
 def by_email(conn: Connection, list_id: int, email: str) -> Contact | None:

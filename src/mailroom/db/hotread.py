@@ -1,14 +1,15 @@
-"""Core SELECTs for the hottest single-row reads, run straight on the driver's cursor.
+"""Core SELECTs for the hottest reads, run straight on the driver's cursor.
 
 SQLAlchemy's execution path costs about as much CPU as the query itself on PostgreSQL
-(result metadata is rebuilt from the cursor description on every call). A `HotRead` compiles its
-statement once per dialect, binds plain values, and applies the columns' own result processors
-(JSON text on SQLite), so rows are what `Connection.execute` would give.
+(result metadata is rebuilt from the cursor description on every call, and a new psycopg cursor
+is nearly as dear). A `HotRead` compiles its statement once per dialect, reuses one cursor per
+pooled connection, and applies the statement's own bind and result processors (arrays, JSON
+text on SQLite), so rows are what `Connection.execute` would give.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,8 @@ from sqlalchemy.engine import Dialect
 class _Compiled:
     sql: str
     names: Sequence[str] | None  # positional parameter order, or None for named parameters
-    processors: Sequence[Callable[[Any], Any] | None]
+    binds: Mapping[str, Callable[[Any], Any]]
+    results: Sequence[Callable[[Any], Any] | None]
 
 
 class HotRead:
@@ -32,36 +34,51 @@ class HotRead:
         found = self._by_dialect.get(dialect.name)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
-            if compiled._bind_processors:  # values would need converting: not a hot read
-                raise TypeError("HotRead takes statements whose parameters need no conversion")
-            processors = [
+            results = [
                 column.type._cached_result_processor(dialect, None)
                 for column in self.statement.selected_columns
             ]
             names = list(compiled.positiontup or ()) if compiled.positional else None
-            found = self._by_dialect[dialect.name] = _Compiled(str(compiled), names, processors)
+            binds: dict[str, Any] = dict(compiled._bind_processors)
+            found = self._by_dialect[dialect.name] = _Compiled(str(compiled), names, binds, results)
         return found
 
-    def first(self, conn: Connection, params: dict[str, Any]) -> tuple[Any, ...] | None:
-        """The first row for `params` (every bound name given), or None."""
+    def _run(self, conn: Connection, params: dict[str, Any]) -> tuple[Any, _Compiled]:
         compiled = self._compiled(conn.dialect)
+        if compiled.binds:
+            params = {
+                k: (v if (p := compiled.binds.get(k)) is None else p(v)) for k, v in params.items()
+            }
         bound: Any = params if compiled.names is None else [params[n] for n in compiled.names]
         cursor = _cursor_of(conn)
         cursor.execute(compiled.sql, bound)
+        return cursor, compiled
+
+    def first(self, conn: Connection, params: dict[str, Any]) -> tuple[Any, ...] | None:
+        """The first row for `params` (every bound name given), or None."""
+        cursor, compiled = self._run(conn, params)
         row = cursor.fetchone()
-        if row is None:
-            return None
-        return tuple(
-            value if process is None else process(value)
-            for value, process in zip(row, compiled.processors, strict=True)
-        )
+        return None if row is None else _processed(row, compiled.results)
+
+    def all(self, conn: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        cursor, compiled = self._run(conn, params)
+        return [_processed(row, compiled.results) for row in cursor.fetchall()]
+
+
+def _processed(
+    row: Sequence[Any], results: Sequence[Callable[[Any], Any] | None]
+) -> tuple[Any, ...]:
+    return tuple(
+        value if process is None else process(value)
+        for value, process in zip(row, results, strict=True)
+    )
 
 
 def _cursor_of(conn: Connection) -> Any:
     """The pooled connection's own cursor for hot reads, kept across checkouts.
 
-    A new psycopg cursor costs about as much CPU as the query; the pool hands a connection to one
-    user at a time, so one cursor per connection is safe.
+    The pool hands a connection to one user at a time, so one cursor per connection is safe;
+    the pool clears `info` when it replaces a broken connection.
     """
     fairy = conn.connection
     cursor = fairy.info.get("hot_cursor")
