@@ -19,6 +19,7 @@ import pytest
 from mailroom.accounts.schemas import NewAccount
 from mailroom.context import Context
 from mailroom.lists import service as lists_service
+from mailroom.mailings import service as mailings_service
 
 PACKAGE = Path(__file__).resolve().parents[1] / "clients" / "node" / "node_modules" / "ongage"
 ONGAGE = "https://api.ongage.net"
@@ -114,6 +115,7 @@ def test_contacts_lifecycle_through_the_npm_client(
         second = lists_service.create_list(conn, ctx.clock, account.account_id, {"name": "Npm"})[
             "id"
         ]
+        mailing = mailings_service.create_mailing(conn, ctx.clock, account.account_id, "Npm")
 
     created = npm.call(
         "contacts",
@@ -141,7 +143,7 @@ def test_contacts_lifecycle_through_the_npm_client(
     status = npm.call(
         "contacts",
         "changeStatus",
-        {"emails": ["al@example.com"], "change_to": "unsubscribe", "ocx_child_id": 1},
+        {"emails": ["al@example.com"], "change_to": "unsubscribe", "ocx_child_id": mailing},
         second,
     )
     assert status["status"] == 200 and status["body"]["payload"]["success"] == 1

@@ -8,9 +8,13 @@ Bulk creates and updates live in `contacts.bulk`.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 
+from mailroom.activity import purge
+from mailroom.activity import service as activity_service
+from mailroom.activity.types import Source
 from mailroom.contacts import repository, status
 from mailroom.contacts.schemas import (
     EMAIL_NOT_FOUND,
@@ -25,6 +29,7 @@ from mailroom.kit.clock import Clock, now_s
 from mailroom.kit.ids import is_object_id
 from mailroom.lists import service as lists_service
 from mailroom.lists.service import LIST_NOT_FOUND
+from mailroom.mailings import service as mailings_service
 
 USER_TYPES: dict[str, tuple[str, ...] | None] = {
     "all": None,
@@ -38,6 +43,13 @@ USER_TYPES: dict[str, tuple[str, ...] | None] = {
     "complaints": (status.COMPLAINT,),
 }
 SORTABLE = tuple(repository.SORTABLE)
+# The engagement event a change_status records when it changes a contact (`_record_events`).
+CHANGE_EVENTS: dict[str, dict[str, str]] = {
+    "unsubscribe": {"type": "em_optouts"},
+    "complaint": {"type": "em_complaints"},
+    "bounce": {"type": "em_bounces", "bounce_type": "hard"},
+}
+_MAX_ID = 2**63  # ids are BIGINT
 
 
 def _email_or_412(value: object, name: str = "email") -> str:
@@ -117,13 +129,20 @@ def page(
     return rows, repository.count(conn, list_id, statuses)
 
 
+def _delete(conn: Connection, found: Sequence[Contact]) -> None:
+    """Hard-delete contacts of one list with their events and totals (`activity.purge`)."""
+    if found:
+        purge.purge_contacts(conn, found[0].account_id, [c.id for c in found])
+        repository.delete_ids(conn, (c.id for c in found))
+
+
 def delete_contacts(conn: Connection, list_id: int, uids: Sequence[str]) -> DeleteResult:
     """Hard-delete contacts of the list by id; unknown ids are reported, not an error."""
     result = DeleteResult()
     wanted = list(dict.fromkeys(u.strip().lower() for u in uids))
     valid = [u for u in wanted if is_object_id(u)]
     found = {c.uid: c for c in repository.by_uids(conn, list_id, valid)}
-    repository.delete_ids(conn, (c.id for c in found.values()))
+    _delete(conn, list(found.values()))
     for uid in wanted:
         if uid in found:
             result.deleted[uid] = found[uid].email
@@ -164,19 +183,91 @@ def change_email(
     return contact
 
 
+def _positive_id(value: object, name: str) -> int | None:
+    """An optional id given as a number or a numeric string; 412 naming `name` otherwise."""
+    if value is None or value == "":
+        return None
+    number: int | None = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        number = int(value.strip())
+    if number is None or not 0 < number < _MAX_ID:
+        raise ValidationFailed(
+            f"{name} must be a positive integer",
+            errors=[{"field": name, "message": "must be a positive integer"}],
+        )
+    return number
+
+
+def _credited_mailing(conn: Connection, account_id: int, value: object, name: str) -> int | None:
+    """The id of the account's mailing a status change is credited to, if one is named."""
+    mailing_id = _positive_id(value, name)
+    if mailing_id is not None:
+        known, _ = mailings_service.resolve(conn, account_id, [mailing_id])
+        if mailing_id not in known:
+            message = f"{name} {mailing_id} is not a mailing of this account"
+            raise ValidationFailed(message, errors=[{"field": name, "message": message}])
+    return mailing_id
+
+
+def _record_events(
+    conn: Connection,
+    clock: Clock,
+    account_id: int,
+    changed: Sequence[Contact],
+    change_to: str,
+    at_ms: int,
+    mailing_id: int | None,
+    connection_id: int | None,
+) -> None:
+    """Store the engagement event of each status change through the one ingest path.
+
+    The contacts' new status is already written, so ingest's status effect finds nothing left
+    to change: the change is applied once and counted once.
+    """
+    template = CHANGE_EVENTS.get(change_to)
+    if template is None or not changed:
+        return
+    credit: dict[str, Any] = {"mailing_id": mailing_id} if mailing_id is not None else {}
+    items = [{**template, **credit, "contact_id": c.uid, "at": at_ms} for c in changed]
+    batch = activity_service.validate(clock, items)
+    if connection_id is not None:
+        for draft in batch.drafts:
+            draft.details = {**(draft.details or {}), "connection_id": connection_id}
+    result = activity_service.store(conn, account_id, batch, source=Source.API)
+    if result.rejected:  # every item names a contact and mailing checked above
+        raise RuntimeError(f"change_status events rejected: {result.rejected[:3]}")
+
+
 def change_status(
-    conn: Connection, clock: Clock, list_id: int, emails: Sequence[object], change_to: str
+    conn: Connection,
+    clock: Clock,
+    account_id: int,
+    list_id: int,
+    emails: Sequence[object],
+    change_to: str,
+    *,
+    mailing: object = None,
+    connection: object = None,
 ) -> StatusResult:
     """Apply one `change_to` to many emails with one lookup and one write.
 
     A contact already in the target state counts as a success and keeps its first date;
-    `soft_bounce` changes nothing but is accepted; `remove` deletes the contacts.
+    `soft_bounce` changes nothing but is accepted; `remove` deletes the contacts and their
+    activity. An unsubscribe, complaint or bounce that changes a contact is also stored as its
+    engagement event (`CHANGE_EVENTS`), credited to `mailing` (Ongage's `ocx_child_id`: a
+    mailing of the account) and `connection` (`ocx_connection_id`) when given.
     """
     if change_to not in status.CHANGE_TO_VALUES:
         raise ValidationFailed(
             f"change_to must be one of {', '.join(status.CHANGE_TO_VALUES)}",
             errors=[{"field": "change_to", "message": f"unknown value {change_to!r}"}],
         )
+    connection_id = _positive_id(connection, "ocx_connection_id")
+    mailing_id = _credited_mailing(conn, account_id, mailing, "ocx_child_id")
     result = StatusResult(rows=len(emails))
     wanted: dict[str, str] = {}
     for raw in emails:
@@ -189,14 +280,19 @@ def change_status(
         if email not in found:
             result.failures.append((raw, EMAIL_NOT_FOUND))
     if change_to == status.REMOVE:
-        repository.delete_ids(conn, (c.id for c in found.values()))
+        _delete(conn, list(found.values()))
     elif change_to in status.CHANGES:
         at_ms = clock.now_ms()
         rows = []
+        changed: list[Contact] = []
         for contact in found.values():
             change = status.transition(contact.status, contact.status_changed_ms, change_to, at_ms)
             if change is not None:
                 rows.append({"id": contact.id, **change, "modified": at_ms // 1000})
+                changed.append(contact)
         repository.update_status(conn, rows)
+        _record_events(
+            conn, clock, account_id, changed, change_to, at_ms, mailing_id, connection_id
+        )
     result.changed = {c.email: c.uid for c in found.values()}
     return result

@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from mailroom.activity import purge
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.fields import service as fields_service
 from mailroom.fields.formats import InvalidValue, normalise_email
@@ -152,12 +153,13 @@ def delete_implications(conn: Connection, account_id: int, list_id: int) -> Dele
 
 
 def delete_list(conn: Connection, account_id: int, list_id: int) -> ListView:
-    """Remove a list and everything in it; the account's default list stays."""
+    """Remove a list and everything in it, its activity too; the account's default list stays."""
     view = view_list(conn, account_id, list_id)
     if repository.default_list_id(conn, account_id) == list_id:
         raise ValidationFailed(
             DEFAULT_LIST_UNDELETABLE,
             errors=[_error("list_id", DEFAULT_LIST_UNDELETABLE)],
         )
+    purge.purge_list(conn, account_id, list_id)  # finds events through the contacts: first
     repository.delete_list(conn, list_id)
     return view

@@ -209,7 +209,16 @@ def _change_status(ctx: Context, request: Request, principal: Principal, body: A
         )
     with ctx.db.write() as conn:
         lst = resolve_list(conn, request, principal, body)
-        result = service.change_status(conn, ctx.clock, lst.id, emails, change_to.strip().lower())
+        result = service.change_status(
+            conn,
+            ctx.clock,
+            principal.account_id,
+            lst.id,
+            emails,
+            change_to.strip().lower(),
+            mailing=body.get("ocx_child_id"),
+            connection=body.get("ocx_connection_id"),
+        )
     return ok(render.status_payload(result))
 
 
@@ -220,7 +229,10 @@ async def change_status(
     request: Request,
     principal: Principal = Depends(ongage_principal),
 ) -> JSONResponse:
-    """Unsubscribe, resubscribe, bounce, soft_bounce, complaint or remove many emails."""
+    """Unsubscribe, resubscribe, bounce, soft_bounce, complaint or remove many emails.
+
+    `ocx_child_id` (a mailing id) and `ocx_connection_id` credit the change's event.
+    """
     ctx = get_ctx(request)
     body = await read_json(request)
     return await run_in_threadpool(_change_status, ctx, request, principal, body)

@@ -1,0 +1,86 @@
+"""Remove the activity of deleted lists and contacts, in the transaction that deletes them.
+
+`events` and the three aggregate tables carry no foreign keys (pruning stays cheap), so nothing
+cascades: list and contact deletes call these functions before their own DELETE. Every
+statement is set-based and scoped by account, and each is served by an index:
+
+* events by ``ix_events_contact_at_type`` (leads with ``contact_id``), for the contacts named
+  or, for a list, the ids the list's contacts have (``uq_contacts_list_id_email`` leads with
+  ``list_id``), so a list is purged before its contacts go;
+* ``contact_totals`` by its primary key, or ``ix_contact_totals_list_id`` for a list;
+* ``contact_mailing_totals`` by its primary key or ``ix_contact_mailing_totals_recent`` (both
+  lead with ``contact_id``);
+* ``activity_hourly`` by its primary key (leads with ``list_id``).
+
+Deleting contacts keeps their list's hourly counters: those are the list's history, like the
+counts a prune leaves behind. Deleting the list removes them with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Table, delete, select
+
+from mailroom.db import backend
+from mailroom.db.tables import (
+    activity_hourly,
+    contact_mailing_totals,
+    contact_totals,
+    contacts,
+    events,
+)
+
+
+@dataclass(frozen=True)
+class Purged:
+    """How many rows of each table a purge deleted."""
+
+    events: int = 0
+    contact_totals: int = 0
+    contact_mailing_totals: int = 0
+    activity_hourly: int = 0
+
+
+def _delete(conn: Connection, table: Table, account_id: int, *where: Any) -> int:
+    result = conn.execute(delete(table).where(table.c.account_id == account_id, *where))
+    return int(result.rowcount or 0)
+
+
+def purge_list(conn: Connection, account_id: int, list_id: int) -> Purged:
+    """Delete the list's events and every aggregate of it; call before its contacts go."""
+    # By list only, so the (list_id, email) index serves it; every DELETE checks the account.
+    members = select(contacts.c.id).where(contacts.c.list_id == list_id)
+    return Purged(
+        events=_delete(conn, events, account_id, events.c.contact_id.in_(members)),
+        contact_totals=_delete(
+            conn, contact_totals, account_id, contact_totals.c.list_id == list_id
+        ),
+        contact_mailing_totals=_delete(
+            conn,
+            contact_mailing_totals,
+            account_id,
+            contact_mailing_totals.c.contact_id.in_(members),
+        ),
+        activity_hourly=_delete(
+            conn, activity_hourly, account_id, activity_hourly.c.list_id == list_id
+        ),
+    )
+
+
+def purge_contacts(conn: Connection, account_id: int, contact_ids: Sequence[int]) -> Purged:
+    """Delete these contacts' events and totals; their list's hourly counters stay."""
+    if not contact_ids:
+        return Purged()
+    ids = sorted(set(contact_ids))
+
+    def of(table: Table) -> int:
+        return _delete(conn, table, account_id, backend.in_values(conn, table.c.contact_id, ids))
+
+    return Purged(
+        events=of(events),
+        contact_totals=of(contact_totals),
+        contact_mailing_totals=of(contact_mailing_totals),
+    )
