@@ -78,25 +78,30 @@ def url_hash(url: str) -> str:
     return hashlib.sha256(url.encode()).hexdigest()
 
 
-def link_ids(conn: Connection, account_id: int, urls: Iterable[str], now_s: int) -> dict[str, int]:
-    """url -> links.id for the account, creating the missing links."""
-    hashes = {url_hash(url): url for url in set(urls)}
-    found = _links_by_hash(conn, account_id, hashes)
-    missing = {h: url for h, url in hashes.items() if url not in found}
-    if missing:
-        rows = [(account_id, missing[h], h, now_s) for h in sorted(missing)]
-        made = backend.insert_many_returning(
-            conn,
-            links,
-            ("account_id", "url", "url_hash", "created"),
-            rows,
-            returning=("id", "url_hash"),
-            conflict=("account_id", "url_hash"),
-        )
-        for link_id, h in made:
-            found[missing.pop(h)] = link_id
-        if missing:  # made by a concurrent request meanwhile
-            found.update(_links_by_hash(conn, account_id, missing))
+def find_links(conn: Connection, account_id: int, urls: Iterable[str]) -> dict[str, int]:
+    """url -> links.id for the account's links among `urls` (others are absent)."""
+    return _links_by_hash(conn, account_id, {url_hash(url): url for url in set(urls)})
+
+
+def create_links(
+    conn: Connection, account_id: int, urls: Iterable[str], now_s: int
+) -> dict[str, int]:
+    """url -> links.id for `urls`, making the links the account does not have yet."""
+    missing = {url_hash(url): url for url in set(urls)}
+    rows = [(account_id, missing[h], h, now_s) for h in sorted(missing)]
+    made = backend.insert_many_returning(
+        conn,
+        links,
+        ("account_id", "url", "url_hash", "created"),
+        rows,
+        returning=("id", "url_hash"),
+        conflict=("account_id", "url_hash"),
+    )
+    found: dict[str, int] = {}
+    for link_id, h in made:
+        found[missing.pop(h)] = link_id
+    if missing:  # made meanwhile by a concurrent request, or known already
+        found.update(_links_by_hash(conn, account_id, missing))
     return found
 
 

@@ -95,6 +95,9 @@ def ingest_body(
         items = read_items(raw, content_type, ctx.settings.bulk_max_items)
         batch = service.validate(ctx.clock, items, principal.default_list_id)
         del items
+        if ctx.db.is_sqlite:  # one writer at a time: look up beside the writer, not inside it
+            with ctx.db.read() as conn:
+                service.resolve(conn, principal.account_id, batch)
         with ctx.db.write() as conn:
             result = service.store(conn, principal.account_id, batch, source=Source.API)
         return result.as_json()

@@ -5,12 +5,17 @@ validate each item (`parse`), resolve contacts, mailings and links in bulk (scop
 account), drop repeated idempotency keys (in the batch, then against stored events), detect
 machine opens and clicks, store the events, add the stored ones to the running aggregates, and
 apply their status effects. The caller owns the transaction.
+
+The steps that only read (`resolve`) may run before the write transaction, in a read
+transaction of their own: on SQLite a writer excludes other writers, so one request then
+resolves while another writes. `store` re-reads inside the write transaction what must be
+exact: which contacts still exist and their current status.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
@@ -32,6 +37,7 @@ __all__ = [
     "ingest",
     "list_summary",
     "rebuild_aggregates",
+    "resolve",
     "store",
     "validate",
 ]
@@ -46,15 +52,23 @@ _EFFECTS = {
     EventType.EM_OPTOUTS: "unsubscribe",
 }
 _DETECTED = (EventType.EM_OPENS, EventType.EM_CLICKS)
+_SENDS = EventType.EM_SENDS
 
 
 @dataclass
 class Batch:
-    """Items checked without the database: drafts to resolve and the items already rejected."""
+    """Items checked without the database: drafts to resolve and the items already rejected.
+
+    `resolve` fills in the contacts, mailings and links (`resolved`), the links still to make
+    (`new_urls`) and the stored send times machine detection needs (`sent`).
+    """
 
     drafts: list[Draft]
     rejected: list[Rejected]
     now_ms: int
+    resolved: bool = False
+    new_urls: set[str] = field(default_factory=set)
+    sent: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
 def validate(clock: Clock, items: Sequence[Any], default_list_id: int | None = None) -> Batch:
@@ -88,15 +102,37 @@ def ingest(
     return store(conn, account_id, validate(clock, items, default_list_id), source=source)
 
 
-def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) -> IngestResult:
-    """The database half of `ingest`, for a batch `validate` checked."""
-    result = IngestResult(rejected=list(batch.rejected))
-    rejected = result.rejected
+def resolve(conn: Connection, account_id: int, batch: Batch) -> None:
+    """Look up the batch's contacts, mailings, links and send times; reads only.
+
+    Run it in a read transaction before `store`'s write transaction to keep the write short;
+    `store` then rechecks the contacts. Unresolvable items join `batch.rejected`.
+    """
+    rejected = batch.rejected
     drafts = _resolve_contacts(conn, account_id, batch.drafts, rejected)
     drafts = _resolve_mailings(conn, account_id, drafts, rejected)
-    drafts = _resolve_links(conn, account_id, drafts, rejected, batch.now_ms // 1000)
-    drafts = _dedupe_batch(drafts, result)
-    _detect_machines(conn, drafts)
+    drafts = _resolve_links(conn, account_id, drafts, rejected, batch.new_urls)
+    pairs = {
+        (d.contact_id, m)
+        for d in drafts
+        if d.machine is None and d.type in _DETECTED and (m := d.mailing_id) is not None
+    }
+    batch.sent = repository.last_sent(conn, pairs) if pairs else {}
+    batch.drafts = drafts
+    batch.resolved = True
+
+
+def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) -> IngestResult:
+    """The database half of `ingest`, for a batch `validate` checked (and maybe `resolve`d)."""
+    if batch.resolved:
+        _recheck_contacts(conn, batch)
+    else:
+        resolve(conn, account_id, batch)
+    result = IngestResult(rejected=batch.rejected)
+    if batch.new_urls:
+        _create_links(conn, account_id, batch, batch.now_ms // 1000)
+    drafts = _dedupe_batch(batch.drafts, result)
+    _detect_machines(drafts, batch.sent)
 
     ids = repository.reserve_event_ids(conn, len(drafts))
     code = int(source)
@@ -133,7 +169,7 @@ def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) ->
     repository.add_mailing_totals(conn, per_mailing)
     repository.add_hourly(conn, hourly)
     _apply_effects(conn, kept, batch.now_ms)
-    rejected.sort(key=lambda r: r.index)
+    result.rejected.sort(key=lambda r: r.index)
     return result
 
 
@@ -155,6 +191,20 @@ def _resolve_contacts(
         d.list_id = ref.list_id
         kept.append(d)
     return kept
+
+
+def _recheck_contacts(conn: Connection, batch: Batch) -> None:
+    """Inside the write transaction: drop items whose contact went meanwhile; fresh statuses."""
+    current = lookup.current(conn, {d.contact_id for d in batch.drafts})
+    kept: list[Draft] = []
+    for d in batch.drafts:
+        ref = current.get(d.contact_id)
+        if ref is None:
+            batch.rejected.append(Rejected(d.index, UNKNOWN_CONTACT))
+            continue
+        d.contact = ref
+        kept.append(d)
+    batch.drafts = kept
 
 
 def _resolve_mailings(
@@ -180,23 +230,39 @@ def _resolve_mailings(
 
 
 def _resolve_links(
-    conn: Connection, account_id: int, drafts: list[Draft], rejected: list[Rejected], now_s: int
+    conn: Connection,
+    account_id: int,
+    drafts: list[Draft],
+    rejected: list[Rejected],
+    new_urls: set[str],
 ) -> list[Draft]:
+    """Link ids for URLs already known; URLs seen for the first time go to `new_urls`."""
     urls = {v for d in drafts if (v := d.link_url) is not None}
     ids = {i for d in drafts if (i := d.link_id) is not None}
     if not urls and not ids:
         return drafts
-    by_url = repository.link_ids(conn, account_id, urls, now_s) if urls else {}
+    by_url = repository.find_links(conn, account_id, urls) if urls else {}
     known = repository.known_link_ids(conn, account_id, ids) if ids else set()
     kept: list[Draft] = []
     for d in drafts:
         if d.link_url is not None:
-            d.link_id = by_url[d.link_url]
+            link_id = by_url.get(d.link_url)
+            if link_id is None:
+                new_urls.add(d.link_url)
+            d.link_id = link_id
         elif d.link_id is not None and d.link_id not in known:
             rejected.append(Rejected(d.index, UNKNOWN_LINK))
             continue
         kept.append(d)
     return kept
+
+
+def _create_links(conn: Connection, account_id: int, batch: Batch, now_s: int) -> None:
+    made = repository.create_links(conn, account_id, batch.new_urls, now_s)
+    for d in batch.drafts:
+        if d.link_id is None and d.link_url is not None:
+            d.link_id = made[d.link_url]
+    batch.new_urls = set()
 
 
 def _dedupe_batch(drafts: list[Draft], result: IngestResult) -> list[Draft]:
@@ -213,22 +279,25 @@ def _dedupe_batch(drafts: list[Draft], result: IngestResult) -> list[Draft]:
     return kept
 
 
-def _detect_machines(conn: Connection, drafts: list[Draft]) -> None:
+def _detect_machines(drafts: list[Draft], stored_sent: dict[tuple[int, int], int]) -> None:
     """Flag opens and clicks made by proxies and scanners, unless the caller said already."""
     candidates = [d for d in drafts if d.machine is None and d.type in _DETECTED]
     if not candidates:
         return
-    pairs = {(d.contact_id, m) for d in candidates if (m := d.mailing_id) is not None}
-    sent = repository.last_sent(conn, pairs) if pairs else {}
+    sent = dict(stored_sent)
     for d in drafts:
-        if d.type is EventType.EM_SENDS and d.mailing_id is not None:
+        if d.type is _SENDS and d.mailing_id is not None:
             key = (d.contact_id, d.mailing_id)
-            if key in pairs and d.at_ms > sent.get(key, -1):
+            if d.at_ms > sent.get(key, -1):
                 sent[key] = d.at_ms
+    detect = machine.detect
     for d in candidates:
-        details = d.details or {}
+        details = d.details
         sent_ms = sent.get((d.contact_id, d.mailing_id)) if d.mailing_id is not None else None
-        d.machine = machine.detect(details.get("user_agent"), details.get("ip"), d.at_ms, sent_ms)
+        if details is None:
+            d.machine = detect(None, None, d.at_ms, sent_ms)
+        else:
+            d.machine = detect(details.get("user_agent"), details.get("ip"), d.at_ms, sent_ms)
 
 
 def _apply_effects(conn: Connection, kept: list[Draft], now_ms: int) -> None:

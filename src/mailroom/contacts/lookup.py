@@ -49,3 +49,19 @@ def by_email(
         conn, contacts, _COLUMNS, ("list_id", "email"), wanted, equals={"account_id": account_id}
     )
     return {(row[2], row[5].lower()): ContactRef(*row[:5]) for row in rows}
+
+
+class ContactState(NamedTuple):
+    """A contact's status state as of now, read inside the write transaction."""
+
+    id: int
+    status: str
+    status_changed_ms: int
+
+
+def current(conn: Connection, ids: Iterable[int]) -> dict[int, ContactState]:
+    """contacts.id -> its current status state, for the contacts among `ids` that still exist."""
+    rows = backend.fetch_in(
+        conn, contacts, ("id", "status", "status_changed_ms"), ("id",), [(i,) for i in set(ids)]
+    )
+    return {row[0]: ContactState(*row) for row in rows}

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Boolean, Connection, Integer, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
+from mailroom.kit import jsonx
+
 
 def _insert(conn: Connection, table: Table) -> Any:
     if conn.dialect.name == "postgresql":
@@ -249,8 +251,6 @@ def in_values(conn: Connection, column: Any, values: Sequence[Any]) -> Any:
 
     if conn.dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
-    from mailroom.kit import jsonx
-
     array: Any = bindparam(None, jsonx.dumps(list(values)).decode())
     return column.in_(select(func.json_each(array).table_valued("value").c.value))
 
@@ -407,23 +407,24 @@ def fetch_in(
         with raw.cursor() as cur:
             cur.execute(sql, params)
             return [tuple(r) for r in cur.fetchall()]
-    target = quote(keys[0]) if len(keys) == 1 else f"({', '.join(quote(k) for k in keys)})"
-    one = "?" if len(keys) == 1 else "(" + ", ".join("?" for _ in keys) + ")"
-    where = "".join(f" AND {quote(c)} = ?" for c, _ in filters)
-    chunk_size = 5000 // len(keys)
-    out: list[tuple[Any, ...]] = []
+    # The wanted keys travel as one JSON array that json_each walks, each probing the table's
+    # index (CROSS JOIN keeps that order): far cheaper than thousands of bound IN-list values.
+    if len(keys) == 1:
+        on = f"{name}.{quote(keys[0])} = w.value"
+        array = jsonx.dumps(list(dict.fromkeys(row[0] for row in wanted)))
+    else:
+        on = " AND ".join(
+            f"{name}.{quote(k)} = json_extract(w.value, '$[{i}]')" for i, k in enumerate(keys)
+        )
+        array = jsonx.dumps(list(dict.fromkeys(tuple(row) for row in wanted)))
+    where = "".join(f" AND {name}.{quote(c)} = ?" for c, _ in filters)
+    sql = f"SELECT {cols} FROM json_each(?) AS w CROSS JOIN {name} ON {on}{where}"
     cur = raw.cursor()
     try:
-        for start in range(0, len(wanted), chunk_size):
-            chunk = wanted[start : start + chunk_size]
-            listed = ", ".join(one for _ in chunk)
-            inside = f"IN ({listed})" if len(keys) == 1 else f"IN (VALUES {listed})"
-            sql = f"SELECT {cols} FROM {name} WHERE {target} {inside}{where}"
-            cur.execute(sql, [*(v for row in chunk for v in row), *(v for _, v in filters)])
-            out.extend(cur.fetchall())
+        cur.execute(sql, [array.decode(), *(v for _, v in filters)])
+        return list(cur.fetchall())
     finally:
         cur.close()
-    return out
 
 
 _sequences: dict[str, str] = {}
