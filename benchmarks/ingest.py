@@ -21,6 +21,7 @@ must exist; its `public` schema is dropped and recreated.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import tempfile
@@ -93,6 +94,36 @@ def setup(url: str, contacts: int, workdir: Path) -> tuple[str, list[tuple[str, 
     return account.token, people, mailings
 
 
+def database_cpu_seconds(url: str) -> float | None:
+    """CPU time used so far by the PostgreSQL backends serving `url`'s database (Linux only).
+
+    None for SQLite (its work is inside the server's own processes) or without /proc access.
+    """
+    if not url.startswith("postgres") or not Path("/proc").is_dir():
+        return None
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            pids = conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+            pids = list(pids)
+    finally:
+        engine.dispose()
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def make_body(
     rnd: random.Random, first_key: int, size: int, people: list[Any], mailings: list[int]
 ) -> bytes:
@@ -148,6 +179,8 @@ def run(label: str, url: str, args: argparse.Namespace) -> float:
         events = 0
         with Server(url, workers=args.workers, env=env) as server:
             run_load(server.port, requests(1), 1, check)  # warm-up, not timed
+            cpu_before = server.cpu_seconds()
+            db_before = database_cpu_seconds(url)
             rounds = max(1, args.concurrency)
             while True:
                 batch = requests(args.requests if not args.seconds else rounds)
@@ -158,12 +191,20 @@ def run(label: str, url: str, args: argparse.Namespace) -> float:
                 events += result.requests * args.batch
                 if not args.seconds or seconds >= args.seconds:
                     break
+            cpu_after = server.cpu_seconds()
+            db_after = database_cpu_seconds(url)
         rate = events / seconds
         print(
             f"[{label}] {events:,} events in {seconds:.2f} s = {rate:,.0f} events/s"
             f" ({args.batch:,} per request, {args.concurrency} connections,"
             f" {args.workers} worker(s))"
         )
+        if cpu_before is not None and cpu_after is not None:
+            per_request = (cpu_after - cpu_before) / (events / args.batch) * 1000
+            print(f"[{label}] server CPU {per_request:,.0f} ms per request (mailroom processes)")
+        if db_before is not None and db_after is not None:
+            per_request = (db_after - db_before) / (events / args.batch) * 1000
+            print(f"[{label}] database CPU {per_request:,.0f} ms per request (its backends)")
         return rate
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+import orjson
+import pytest
+from sqlalchemy import func, select
 
 from mailroom.accounts.schemas import NewAccount
 from mailroom.context import Context
@@ -159,3 +161,152 @@ def test_update_many_unless_newer_leaves_newer_rows(ctx: Context, account: NewAc
         )
         rows = dict(conn.execute(select(contacts.c.email, contacts.c.status)).all())
     assert rows == {"a@x.test": "unsubscribed", "b@x.test": "active"}
+
+
+BIG = 1300  # rows: past PostgreSQL's staging threshold and several SQLite statements long
+EVENT_COLS = (
+    "id",
+    "account_id",
+    "list_id",
+    "contact_id",
+    "type",
+    "at_ms",
+    "mailing_id",
+    "machine",
+    "idem_key",
+    "details",
+)
+
+
+def event_rows(ids: list[int], first_key: int = 0) -> list[tuple[Any, ...]]:
+    """Rows with every kind of value: NULLs, booleans, JSON text and awkward keys."""
+    return [
+        (
+            event_id,
+            1,
+            1,
+            n % 7 + 1,
+            2,
+            1_000 + n,
+            None if n % 3 else n,
+            n % 2 == 0,
+            None if n % 5 == 0 else f"{AWKWARD[n % len(AWKWARD)]}-{first_key + n}",
+            None if n % 4 else orjson.dumps({"n": n, "s": AWKWARD[n % len(AWKWARD)]}).decode(),
+        )
+        for n, event_id in enumerate(ids)
+    ]
+
+
+def test_big_batches_insert_exactly_and_report_the_stored_ids(ctx: Context) -> None:
+    kw: dict[str, Any] = {
+        "conflict": ("account_id", "idem_key"),
+        "conflict_where": "idem_key IS NOT NULL",
+    }
+    with ctx.db.write() as conn:
+        ids = backend.reserve_ids(conn, events, BIG)
+        rows = event_rows(ids)
+        assert backend.insert_many_ids(conn, events, EVENT_COLS, rows, **kw) == set(ids)
+        # the same keys again, in the same transaction: only the rows without a key go in
+        more = backend.reserve_ids(conn, events, BIG)
+        again = backend.insert_many_ids(conn, events, EVENT_COLS, event_rows(more), **kw)
+        assert again == {more[n] for n in range(BIG) if n % 5 == 0}
+        stored = conn.execute(
+            select(*(events.c[c] for c in EVENT_COLS))
+            .where(events.c.id.in_(ids))
+            .order_by(events.c.id)
+        ).all()
+    assert len(stored) == BIG
+    for got, want in zip(stored, rows, strict=True):
+        assert tuple(got[:-1]) == want[:-1]
+        assert got[-1] == (None if want[-1] is None else orjson.loads(want[-1]))
+
+
+def test_staging_survives_a_rolled_back_transaction(ctx: Context) -> None:
+    kw: dict[str, Any] = {
+        "conflict": ("account_id", "idem_key"),
+        "conflict_where": "idem_key IS NOT NULL",
+    }
+    with pytest.raises(RuntimeError), ctx.db.write() as conn:
+        ids = backend.reserve_ids(conn, events, BIG)
+        backend.insert_many_ids(conn, events, EVENT_COLS, event_rows(ids), **kw)
+        raise RuntimeError("abandon the transaction")
+    with ctx.db.write() as conn:
+        ids = backend.reserve_ids(conn, events, 100)
+        assert backend.insert_many_ids(conn, events, EVENT_COLS, event_rows(ids, 7), **kw) == set(
+            ids
+        )
+        count = conn.execute(select(func.count()).select_from(events)).scalar_one()
+    assert count == 100
+
+
+def test_big_upserts_add_up_across_statements(ctx: Context) -> None:
+    cols = ("contact_id", "account_id", "list_id", "opens", "last_open_ms", "last_sent_ms")
+    kw: dict[str, Any] = {
+        "keys": ("contact_id",),
+        "add": ("opens",),
+        "greatest": ("last_open_ms", "last_sent_ms"),
+    }
+    first = [(n + 1, 1, 1, 1, n, None) for n in range(BIG)]
+    second = [(n + 1, 1, 1, 2, BIG - n, 5) for n in range(0, BIG, 2)]
+    with ctx.db.write() as conn:
+        backend.upsert_add_many(conn, contact_totals, cols, first, **kw)
+        backend.upsert_add_many(conn, contact_totals, cols, second, **kw)  # same transaction
+    with ctx.db.write() as conn:
+        backend.upsert_add_many(conn, contact_totals, cols, second, **kw)  # a later one
+        rows = conn.execute(
+            select(
+                contact_totals.c.contact_id,
+                contact_totals.c.opens,
+                contact_totals.c.last_open_ms,
+                contact_totals.c.last_sent_ms,
+            ).order_by(contact_totals.c.contact_id)
+        ).all()
+    expected = [
+        (n + 1, 5, max(n, BIG - n), 5) if n % 2 == 0 else (n + 1, 1, n, None) for n in range(BIG)
+    ]
+    assert [tuple(r) for r in rows] == expected
+
+
+def test_big_lookups_and_missing_keys(ctx: Context) -> None:
+    cols = ("id", "account_id", "list_id", "contact_id", "type", "at_ms", "idem_key")
+    with ctx.db.write() as conn:
+        ids = backend.reserve_ids(conn, events, BIG)
+        rows = [(i, 1, 1, i % 11, 2, i, f"k{i}") for i in ids]
+        backend.insert_many_ids(conn, events, cols, rows, conflict=("id",))
+    unknown = [max(ids) + n for n in range(1, 4)]
+    with ctx.db.read() as conn:
+        found = backend.fetch_in(
+            conn,
+            events,
+            ("id", "idem_key"),
+            ("account_id", "idem_key"),
+            [(1, f"k{i}") for i in ids],
+        )
+        assert sorted(found) == sorted((i, f"k{i}") for i in ids)
+        assert backend.missing_keys(conn, events, "id", [*ids, *unknown]) == set(unknown)
+        assert backend.missing_keys(conn, events, "id", []) == set()
+
+
+def test_update_many_sets_each_row(ctx: Context, account: NewAccount) -> None:
+    from sqlalchemy import insert
+
+    from mailroom.db.tables import contacts
+
+    base = {"account_id": account.account_id, "list_id": account.default_list_id, "created": 0}
+    with ctx.db.write() as conn:
+        conn.execute(
+            insert(contacts),
+            [
+                {**base, "uid": f"{n:024x}", "email": f"{n}@x.test", "modified": 0}
+                for n in range(BIG)
+            ],
+        )
+        ids = dict(conn.execute(select(contacts.c.email, contacts.c.id)).all())
+        unique = [(ids[f"{n}@x.test"], n) for n in range(BIG)]
+        backend.update_many(conn, contacts, "id", ("modified",), unique)
+        first = ids["0@x.test"]
+        if ctx.db.is_sqlite:  # a repeated key: rows apply in order (PostgreSQL takes any one)
+            backend.update_many(conn, contacts, "id", ("modified",), [(first, 7), (first, 9)])
+            unique[0] = (first, 9)
+        modified = dict(conn.execute(select(contacts.c.id, contacts.c.modified)).all())
+    assert modified == dict(unique)

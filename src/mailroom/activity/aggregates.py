@@ -33,13 +33,14 @@ _COUNTER: dict[int, tuple[str, str]] = {
 }
 
 
-def _positions(columns: tuple[str, ...]) -> dict[tuple[int, bool], int]:
-    """(type, machine) -> the index of the counter it adds to in a row of `columns` (-1: none)."""
-    return {
-        (int(type_), machine): columns.index(names[machine]) if names[machine] in columns else -1
-        for type_, names in _COUNTER.items()
-        for machine in (False, True)
-    }
+def _positions(columns: tuple[str, ...]) -> list[int]:
+    """type * 2 + machine -> the index of the counter it adds to in a `columns` row (-1: none)."""
+    out = [-1] * ((max(_COUNTER) + 1) * 2)
+    for type_, names in _COUNTER.items():
+        for machine in (False, True):
+            name = names[machine]
+            out[type_ * 2 + machine] = columns.index(name) if name in columns else -1
+    return out
 
 
 _CT_AT = _positions(CONTACT_COLUMNS)
@@ -51,15 +52,17 @@ _CT_SENT, _CT_OPEN, _CT_CLICK = (
 _CM_FIRST, _CM_SENT, _CM_LAST = (
     MAILING_COLUMNS.index(c) for c in ("first_sent_ms", "last_sent_ms", "last_at_ms")
 )
+# type * 2 + machine -> the contact's "last ..." column it moves (-1: none). Machine opens and
+# clicks move nothing: those times follow people.
+_CT_LAST = [-1] * len(_CT_AT)
+_CT_LAST[_SENDS * 2] = _CT_LAST[_SENDS * 2 + 1] = _CT_SENT
+_CT_LAST[_OPENS * 2] = _CT_OPEN
+_CT_LAST[_CLICKS * 2] = _CT_CLICK
 _CT_BLANK: list[Any] = [0] * len(CONTACT_COLUMNS)
 _CT_BLANK[_CT_SENT] = _CT_BLANK[_CT_OPEN] = _CT_BLANK[_CT_CLICK] = None
 _CM_BLANK: list[Any] = [0] * len(MAILING_COLUMNS)
 _CM_BLANK[_CM_FIRST] = _CM_BLANK[_CM_SENT] = None
 assert HOURLY_COLUMNS == ("list_id", "hour", "type", "machine", "account_id", "count")
-
-
-def _later(current: int | None, value: int) -> int:
-    return value if current is None or value > current else current
 
 
 def totals(
@@ -69,28 +72,27 @@ def totals(
     per_contact: dict[int, list[Any]] = {}
     per_mailing: dict[tuple[int, int], list[Any]] = {}
     hourly: dict[tuple[Any, int, int, bool], int] = {}
+    ct_at, cm_at, ct_last = _CT_AT, _CM_AT, _CT_LAST
+    soft_at, cm_sent, cm_first, cm_last = _CT_SOFT, _CM_SENT, _CM_FIRST, _CM_LAST
     for d in stored:
-        type_ = int(d.type)
+        type_ = d.type
         at_ms = d.at_ms
-        machine = bool(d.machine)
+        machine = d.machine is True
+        code = type_ * 2 + machine
         contact_id = d.contact_id
 
         ct = per_contact.get(contact_id)
         if ct is None:
             ct = per_contact[contact_id] = _CT_BLANK.copy()
             ct[0], ct[1], ct[2] = contact_id, account_id, d.list_id
-        ct[_CT_AT[type_, machine]] += 1
-        if type_ == _SENDS:
-            ct[_CT_SENT] = _later(ct[_CT_SENT], at_ms)
-        elif type_ == _BOUNCES:
-            if d.details is not None and d.details["bounce_type"] == "soft":
-                ct[_CT_SOFT] += 1
-        elif machine:
-            pass
-        elif type_ == _OPENS:
-            ct[_CT_OPEN] = _later(ct[_CT_OPEN], at_ms)
-        elif type_ == _CLICKS:
-            ct[_CT_CLICK] = _later(ct[_CT_CLICK], at_ms)
+        ct[ct_at[code]] += 1
+        last = ct_last[code]
+        if last >= 0:
+            known = ct[last]
+            if known is None or at_ms > known:
+                ct[last] = at_ms
+        elif type_ == _BOUNCES and d.details is not None and d.details["bounce_type"] == "soft":
+            ct[soft_at] += 1
 
         mailing_id = d.mailing_id
         if mailing_id is not None:
@@ -99,17 +101,20 @@ def totals(
             if cm is None:
                 cm = per_mailing[key] = _CM_BLANK.copy()
                 cm[0], cm[1], cm[2] = contact_id, mailing_id, account_id
-            at = _CM_AT[type_, machine]
+            at = cm_at[code]
             if at >= 0:
                 cm[at] += 1
-            if at_ms > cm[_CM_LAST]:
-                cm[_CM_LAST] = at_ms
+            if at_ms > cm[cm_last]:
+                cm[cm_last] = at_ms
             if type_ == _SENDS:
-                cm[_CM_SENT] = _later(cm[_CM_SENT], at_ms)
-                first = cm[_CM_FIRST]
-                cm[_CM_FIRST] = at_ms if first is None or at_ms < first else first
+                known = cm[cm_sent]
+                if known is None or at_ms > known:
+                    cm[cm_sent] = at_ms
+                known = cm[cm_first]
+                if known is None or at_ms < known:
+                    cm[cm_first] = at_ms
 
-        hour_key = (d.list_id, at_ms // HOUR_MS * 3600, type_, machine)
+        hour_key = (d.list_id, at_ms // HOUR_MS * 3600, int(type_), machine)
         hourly[hour_key] = hourly.get(hour_key, 0) + 1
     # Sorted by key: concurrent PostgreSQL transactions then lock shared rows in the same
     # order, so they wait for each other instead of deadlocking.

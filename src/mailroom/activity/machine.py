@@ -60,7 +60,7 @@ UA_MARKERS = (
 # scanning ranges (Barracuda Email Security Service, Mimecast, Proofpoint hosted). Kept short on
 # purpose: a wrong range would hide real people's opens.
 RANGES = tuple(
-    ipaddress.ip_network(cidr)
+    ipaddress.IPv4Network(cidr)
     for cidr in (
         "17.0.0.0/8",  # Apple (Mail Privacy Protection)
         "64.235.144.0/20",  # Barracuda Email Security Service
@@ -85,15 +85,45 @@ def _agent(user_agent: str) -> bool:
     return any(marker in lowered for marker in UA_MARKERS)
 
 
-@lru_cache(maxsize=65536)
+# The same ranges as (first, last) integers: an IPv4 address is checked without an object.
+_SPANS = tuple((int(n.network_address), int(n.broadcast_address)) for n in RANGES)
+
+
 def is_machine_address(ip: str | None) -> bool:
     if not ip:
         return False
+    number = _ipv4_number(ip.strip())
+    if number is None:
+        return _other_address(ip.strip())
+    return any(first <= number <= last for first, last in _SPANS)
+
+
+def _ipv4_number(text: str) -> int | None:
+    """A dotted-quad IPv4 address as an integer (as `ipaddress` reads it), else None."""
+    parts = text.split(".")
+    if len(parts) != 4:
+        return None
+    number = 0
+    for part in parts:
+        if not (part.isascii() and part.isdigit()) or (len(part) > 1 and part[0] == "0"):
+            return None
+        value = int(part)
+        if value > 255:
+            return None
+        number = number << 8 | value
+    return number
+
+
+@lru_cache(maxsize=4096)
+def _other_address(text: str) -> bool:
+    """IPv6 (an IPv4-mapped one is checked as IPv4) and anything else `ipaddress` reads."""
     try:
-        address = ipaddress.ip_address(ip.strip())
+        address = ipaddress.ip_address(text)
     except ValueError:
         return False
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is None:
+            return False
         address = address.ipv4_mapped
     return any(address in network for network in RANGES)
 

@@ -144,16 +144,14 @@ def insert_events(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> set[int]
     """
     key = EVENT_COLUMNS.index("idem_key")
     ordered = sorted(rows, key=lambda row: (row[key] is None, row[key] or ""))
-    stored = backend.insert_many_returning(
+    return backend.insert_many_ids(
         conn,
         events,
         EVENT_COLUMNS,
         ordered,
-        returning=("id",),
         conflict=("account_id", "idem_key"),
         conflict_where="idem_key IS NOT NULL",
     )
-    return {r[0] for r in stored}
 
 
 def reserve_event_ids(conn: Connection, count: int) -> list[int]:

@@ -112,6 +112,7 @@ def resolve(conn: Connection, account_id: int, batch: Batch) -> None:
     drafts = _resolve_contacts(conn, account_id, batch.drafts, rejected)
     drafts = _resolve_mailings(conn, account_id, drafts, rejected)
     drafts = _resolve_links(conn, account_id, drafts, rejected, batch.new_urls)
+    _flag_clients(drafts)
     pairs = {
         (d.contact_id, m)
         for d in drafts
@@ -194,17 +195,18 @@ def _resolve_contacts(
 
 
 def _recheck_contacts(conn: Connection, batch: Batch) -> None:
-    """Inside the write transaction: drop items whose contact went meanwhile; fresh statuses."""
-    current = lookup.current(conn, {d.contact_id for d in batch.drafts})
-    kept: list[Draft] = []
-    for d in batch.drafts:
-        ref = current.get(d.contact_id)
-        if ref is None:
-            batch.rejected.append(Rejected(d.index, UNKNOWN_CONTACT))
-            continue
-        d.contact = ref
-        kept.append(d)
-    batch.drafts = kept
+    """In the write transaction: drop items whose contact is gone; re-read changing statuses."""
+    gone = lookup.gone(conn, {d.contact_id for d in batch.drafts})
+    if gone:
+        for d in batch.drafts:
+            if d.contact_id in gone:
+                batch.rejected.append(Rejected(d.index, UNKNOWN_CONTACT))
+        batch.drafts = [d for d in batch.drafts if d.contact_id not in gone]
+    changing = [d for d in batch.drafts if _change_of(d) is not None]
+    if changing:
+        current = lookup.current(conn, {d.contact_id for d in changing})
+        for d in changing:
+            d.contact = current[d.contact_id]
 
 
 def _resolve_mailings(
@@ -279,8 +281,21 @@ def _dedupe_batch(drafts: list[Draft], result: IngestResult) -> list[Draft]:
     return kept
 
 
+def _flag_clients(drafts: list[Draft]) -> None:
+    """Flag opens and clicks whose user agent or address is a proxy's or a scanner's."""
+    agent, address = machine.is_machine_agent, machine.is_machine_address
+    for d in drafts:
+        if (
+            d.machine is None
+            and d.type in _DETECTED
+            and (details := d.details) is not None
+            and (agent(details.get("user_agent")) or address(details.get("ip")))
+        ):
+            d.machine = True
+
+
 def _detect_machines(drafts: list[Draft], stored_sent: dict[tuple[int, int], int]) -> None:
-    """Flag opens and clicks made by proxies and scanners, unless the caller said already."""
+    """Decide the opens and clicks still open (`_flag_clients` ran): too soon after the send?"""
     candidates = [d for d in drafts if d.machine is None and d.type in _DETECTED]
     if not candidates:
         return
@@ -290,29 +305,27 @@ def _detect_machines(drafts: list[Draft], stored_sent: dict[tuple[int, int], int
             key = (d.contact_id, d.mailing_id)
             if d.at_ms > sent.get(key, -1):
                 sent[key] = d.at_ms
-    detect = machine.detect
+    too_fast = machine.is_too_fast
     for d in candidates:
-        details = d.details
         sent_ms = sent.get((d.contact_id, d.mailing_id)) if d.mailing_id is not None else None
-        if details is None:
-            d.machine = detect(None, None, d.at_ms, sent_ms)
-        else:
-            d.machine = detect(details.get("user_agent"), details.get("ip"), d.at_ms, sent_ms)
+        d.machine = too_fast(d.at_ms, sent_ms)
+
+
+def _change_of(d: Draft) -> str | None:
+    """The status change an event asks for: hard bounces, complaints and opt-outs."""
+    if d.type is EventType.EM_BOUNCES:
+        return "bounce" if d.details is not None and d.details["bounce_type"] == "hard" else None
+    return _EFFECTS.get(d.type)
 
 
 def _apply_effects(conn: Connection, kept: list[Draft], now_ms: int) -> None:
     changes: list[effects.Change] = []
     for d in kept:
-        if d.type is EventType.EM_BOUNCES:
-            if d.details is None or d.details["bounce_type"] != "hard":
-                continue
-            change = "bounce"
-        else:
-            found = _EFFECTS.get(d.type)
-            if found is None:
-                continue
-            change = found
-        ref = d.contact
-        changes.append(effects.Change(ref.id, ref.status, ref.status_changed_ms, change, d.at_ms))
+        change = _change_of(d)
+        if change is not None:
+            ref = d.contact
+            changes.append(
+                effects.Change(ref.id, ref.status, ref.status_changed_ms, change, d.at_ms)
+            )
     if changes:
         effects.apply(conn, changes, now_ms // 1000)

@@ -59,6 +59,11 @@ class ContactState(NamedTuple):
     status_changed_ms: int
 
 
+def gone(conn: Connection, ids: Iterable[int]) -> set[int]:
+    """The contacts.id values among `ids` no contact has (deleted since they were looked up)."""
+    return backend.missing_keys(conn, contacts, "id", ids)
+
+
 def current(conn: Connection, ids: Iterable[int]) -> dict[int, ContactState]:
     """contacts.id -> its current status state, for the contacts among `ids` that still exist."""
     rows = backend.fetch_in(

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import hashlib
+from collections.abc import Iterable, Iterator, Sequence
+from itertools import chain
 from typing import Any
 
-from sqlalchemy import Boolean, Connection, Integer, Select, Table
+from sqlalchemy import BigInteger, Boolean, Connection, Integer, Select, SmallInteger, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mailroom.kit import jsonx
@@ -15,6 +17,21 @@ def _insert(conn: Connection, table: Table) -> Any:
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+# Values bound per multi-row statement on SQLite (its limit is 32,766). Few long statements
+# rather than executemany's one step per row: the sqlite3 module releases the GIL around every
+# step, so beside a busy thread each row would wait for the GIL again (a convoy).
+_SQLITE_VALUES = 6000
+
+
+def _sqlite_chunks(rows: Sequence[Sequence[Any]], width: int) -> Iterator[tuple[str, list[Any]]]:
+    """(``VALUES (?, ..), ..`` text, flat parameters) for each chunk of ``rows``."""
+    one = "(" + ", ".join("?" for _ in range(width)) + ")"
+    size = max(1, _SQLITE_VALUES // width)
+    for start in range(0, len(rows), size):
+        chunk = rows[start : start + size]
+        yield "VALUES " + ", ".join(one for _ in chunk), list(chain.from_iterable(chunk))
 
 
 def upsert_add(
@@ -205,7 +222,8 @@ def update_many(
 ) -> None:
     """Set ``columns`` on many rows found by ``key``; each row is (key value, *column values).
 
-    One ``UPDATE .. FROM unnest(arrays)`` on PostgreSQL, one executemany on SQLite.
+    One ``UPDATE .. FROM unnest(arrays)`` on PostgreSQL, ``UPDATE .. FROM (VALUES ..)``
+    statements on SQLite (an executemany when a key repeats, so the last of its rows wins).
     JSON columns take already-serialised text. With ``unless_newer`` (one of ``columns``), a
     row whose stored value of that column is greater than the new one is left alone.
     """
@@ -228,16 +246,25 @@ def update_many(
         with raw.cursor() as cur:
             cur.execute(sql, [list(col) for col in zip(*rows, strict=True)])
         return
-    sets = ", ".join(f"{quote(c)} = ?" for c in columns)
-    where = f"{quote(key)} = ?"
-    params = [(*r[1:], r[0]) for r in rows]
-    if unless_newer is not None:
-        at = columns.index(unless_newer) + 1
-        where += f" AND {quote(unless_newer)} <= ?"
-        params = [(*r[1:], r[0], r[at]) for r in rows]
     cur = raw.cursor()
     try:
-        cur.executemany(f"UPDATE {name} SET {sets} WHERE {where}", params)
+        if len({r[0] for r in rows}) == len(rows):  # one source row per target: a joined UPDATE
+            sets = ", ".join(f"{quote(c)} = v.column{i + 2}" for i, c in enumerate(columns))
+            where = f"{name}.{quote(key)} = v.column1"
+            if unless_newer is not None:
+                at = columns.index(unless_newer) + 2
+                where += f" AND {name}.{quote(unless_newer)} <= v.column{at}"
+            for values, params in _sqlite_chunks(rows, len(columns) + 1):
+                cur.execute(f"UPDATE {name} SET {sets} FROM ({values}) AS v WHERE {where}", params)
+            return
+        sets = ", ".join(f"{quote(c)} = ?" for c in columns)
+        where = f"{quote(key)} = ?"
+        params = [(*r[1:], r[0]) for r in rows]
+        if unless_newer is not None:
+            at = columns.index(unless_newer) + 1
+            where += f" AND {quote(unless_newer)} <= ?"
+            params = [(*r[1:], r[0], r[at]) for r in rows]
+        cur.executemany(f"UPDATE {name} SET {sets} WHERE {where}", params)  # later rows win
     finally:
         cur.close()
 
@@ -256,8 +283,6 @@ def in_values(conn: Connection, column: Any, values: Sequence[Any]) -> Any:
 
 
 # --- raw bulk forms for the event ingest path (no per-row SQLAlchemy work) -----------------------
-
-_SQLITE_ROWS = 500  # rows per multi-row VALUES statement (params stay far below SQLite's limit)
 
 
 def _pg_cast(conn: Connection, table: Table, column: str) -> str:
@@ -283,6 +308,56 @@ def _pg_columns(table: Table, columns: Sequence[str], rows: Sequence[Sequence[An
     if not rows:
         return ["{}"] * len(columns)
     return [_pg_array(col, n) for col, n in zip(zip(*rows, strict=True), numeric, strict=True)]
+
+
+# PostgreSQL binary COPY types of the column types staged rows may have (JSON goes as text).
+_PG_COPY_TYPES = (
+    (SmallInteger, "int2"),
+    (BigInteger, "int8"),
+    (Integer, "int4"),
+    (Boolean, "bool"),
+)
+_STAGE_MIN_ROWS = 64  # fewer rows go inline as array literals: one round trip instead of three
+
+
+def _pg_copy_type(table: Table, column: str) -> str:
+    kind = table.c[column].type
+    for cls, name in _PG_COPY_TYPES:  # BigInteger and SmallInteger subclass Integer: first wins
+        if isinstance(kind, cls):
+            return name
+    return "text"
+
+
+def _pg_source(
+    conn: Connection, cur: Any, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[str, Sequence[Any]]:
+    """A ``SELECT`` of ``rows`` typed as ``table``'s ``columns``, and its parameters.
+
+    Inside a transaction, many rows are binary-COPYed into a temporary table of this session
+    (emptied first, and at commit) and selected from it in order: COPY costs the client and the
+    server several times less than array literals. Otherwise arrays are unnested.
+    """
+    if len(rows) < _STAGE_MIN_ROWS or cur.connection.info.transaction_status.name != "INTRANS":
+        arrays = ", ".join(_pg_cast(conn, table, c) for c in columns)
+        return f"SELECT * FROM unnest({arrays})", _pg_columns(table, columns, rows)
+    quote = conn.dialect.identifier_preparer.quote
+    kinds = [_pg_copy_type(table, c) for c in columns]
+    shape = hashlib.sha1(" ".join(kinds).encode()).hexdigest()[:10]  # names stay < 63 bytes
+    stage = quote(f"stage_{table.name}_{shape}")
+    defs = ", ".join(f"c{i} {kind}" for i, kind in enumerate(kinds))
+    cur.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} (n serial, {defs}) ON COMMIT DELETE ROWS;"
+        f" DELETE FROM {stage}"
+    )
+    names = ", ".join(f"c{i}" for i in range(len(columns)))
+    with cur.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(kinds)
+        for row in rows:
+            copy.write_row(row)
+    casts = ", ".join(
+        f"c{i}::{table.c[c].type.compile(dialect=conn.dialect)}" for i, c in enumerate(columns)
+    )
+    return f"SELECT {casts} FROM {stage} ORDER BY n", ()
 
 
 def insert_many_returning(
@@ -312,25 +387,62 @@ def insert_many_returning(
     tail += f" RETURNING {', '.join(quote(c) for c in returning)}"
     raw: Any = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
-        arrays = ", ".join(_pg_cast(conn, table, c) for c in columns)
         with raw.cursor() as cur:
-            cur.execute(
-                f"{head} SELECT * FROM unnest({arrays}){tail}",
-                _pg_columns(table, columns, rows),
-            )
+            source, params = _pg_source(conn, cur, table, columns, rows)
+            cur.execute(f"{head} {source}{tail}", params)
             return [tuple(r) for r in cur.fetchall()]
-    one = "(" + ", ".join("?" for _ in columns) + ")"
     out: list[tuple[Any, ...]] = []
     cur = raw.cursor()
     try:
-        for start in range(0, len(rows), _SQLITE_ROWS):
-            chunk = rows[start : start + _SQLITE_ROWS]
-            values = ", ".join(one for _ in chunk)
-            cur.execute(f"{head} VALUES {values}{tail}", [v for row in chunk for v in row])
+        for values, params in _sqlite_chunks(rows, len(columns)):
+            cur.execute(f"{head} {values}{tail}", params)
             out.extend(cur.fetchall())
     finally:
         cur.close()
     return out
+
+
+def insert_many_ids(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    conflict: Sequence[str],
+    conflict_where: str = "",
+) -> set[int]:
+    """Insert tuples whose first column is a fresh ``id`` (`reserve_ids`), skipping clashes on
+    the ``conflict`` index; return the ids stored.
+
+    PostgreSQL returns them from the INSERT. SQLite inserts without RETURNING (a step per
+    returned row) and then asks which of the ids are missing: one statement each way.
+    """
+    if conn.dialect.name == "postgresql":
+        made = insert_many_returning(
+            conn,
+            table,
+            columns,
+            rows,
+            returning=("id",),
+            conflict=conflict,
+            conflict_where=conflict_where,
+        )
+        return {r[0] for r in made}
+    if not rows:
+        return set()
+    quote = conn.dialect.identifier_preparer.quote
+    head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)})"
+    where = f" WHERE {conflict_where}" if conflict_where else ""
+    tail = f" ON CONFLICT ({', '.join(quote(c) for c in conflict)}){where} DO NOTHING"
+    raw: Any = conn.connection.dbapi_connection
+    cur = raw.cursor()
+    try:
+        for values, params in _sqlite_chunks(rows, len(columns)):
+            cur.execute(f"{head} {values}{tail}", params)
+    finally:
+        cur.close()
+    ids = [row[0] for row in rows]
+    return set(ids) - missing_keys(conn, table, columns[0], ids)
 
 
 def upsert_add_many(
@@ -360,17 +472,14 @@ def upsert_add_many(
     tail = f" ON CONFLICT ({', '.join(quote(c) for c in keys)}) DO UPDATE SET {', '.join(sets)}"
     raw: Any = conn.connection.dbapi_connection
     if pg:
-        arrays = ", ".join(_pg_cast(conn, table, c) for c in columns)
         with raw.cursor() as cur:
-            cur.execute(
-                f"{head} SELECT * FROM unnest({arrays}){tail}",
-                _pg_columns(table, columns, rows),
-            )
+            source, params = _pg_source(conn, cur, table, columns, rows)
+            cur.execute(f"{head} {source}{tail}", params)
         return
-    marks = ", ".join("?" for _ in columns)
     cur = raw.cursor()
     try:
-        cur.executemany(f"{head} VALUES ({marks}){tail}", rows)
+        for values, params in _sqlite_chunks(rows, len(columns)):
+            cur.execute(f"{head} {values}{tail}", params)
     finally:
         cur.close()
 
@@ -386,23 +495,31 @@ def fetch_in(
 ) -> list[tuple[Any, ...]]:
     """Rows whose ``keys`` tuple is among ``values`` (and whose ``equals`` columns match).
 
-    PostgreSQL joins one ``unnest`` of arrays; SQLite runs chunked ``IN`` lists (row values for
-    several keys). Either way one round trip per few thousand keys and no per-row SQLAlchemy work.
+    PostgreSQL joins one ``unnest`` of arrays; SQLite walks one JSON array of the keys and
+    answers with one JSON array of the rows (`_sqlite_json_rows`). Either way one statement
+    and no per-row SQLAlchemy work.
     """
     wanted = list(values)
     if not wanted:
         return []
+    if conn.dialect.name == "postgresql":
+        wanted = _sorted(wanted)  # probes in index order touch fewer pages
     quote = conn.dialect.identifier_preparer.quote
     name = quote(table.name)
     cols = ", ".join(f"{name}.{quote(c)}" for c in columns)
     filters = list((equals or {}).items())
     raw: Any = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
+        # Each key probes the table's index (the OFFSET 0 subquery keeps the planner from
+        # hashing the whole table instead, which it does when its statistics are stale).
         arrays = ", ".join(_pg_cast(conn, table, k) for k in keys)
         aliases = ", ".join(f"k{i}" for i in range(len(keys)))
         on = " AND ".join(f"{name}.{quote(k)} = w.k{i}" for i, k in enumerate(keys))
         where = "".join(f" AND {name}.{quote(c)} = %s" for c, _ in filters)
-        sql = f"SELECT {cols} FROM {name} JOIN unnest({arrays}) AS w({aliases}) ON {on}{where}"
+        sql = (
+            f"SELECT x.* FROM unnest({arrays}) AS w({aliases}) CROSS JOIN LATERAL"
+            f" (SELECT {cols} FROM {name} WHERE {on}{where} OFFSET 0) AS x"
+        )
         params = [*_pg_columns(table, keys, wanted), *(v for _, v in filters)]
         with raw.cursor() as cur:
             cur.execute(sql, params)
@@ -418,13 +535,57 @@ def fetch_in(
         )
         array = jsonx.dumps(list(dict.fromkeys(tuple(row) for row in wanted)))
     where = "".join(f" AND {name}.{quote(c)} = ?" for c, _ in filters)
-    sql = f"SELECT {cols} FROM json_each(?) AS w CROSS JOIN {name} ON {on}{where}"
+    return _sqlite_json_rows(
+        raw,
+        cols,
+        f"FROM json_each(?) AS w CROSS JOIN {name} ON {on}{where}",
+        [array.decode(), *(v for _, v in filters)],
+    )
+
+
+def _sorted(rows: list[Any]) -> list[Any]:
+    try:
+        return sorted(rows)
+    except TypeError:  # keys mixing None or types that do not compare: keep the order given
+        return rows
+
+
+def _sqlite_json_rows(raw: Any, columns: str, rest: str, params: Sequence[Any]) -> list[Any]:
+    """``SELECT columns rest`` as tuples, fetched as one JSON array (one step, not one a row).
+
+    The sqlite3 module releases the GIL around every step, so beside a busy thread a row-by-row
+    fetch waits for the GIL again at each row. Text, numbers and NULL survive the trip as they
+    are; no column read this way holds a BLOB.
+    """
     cur = raw.cursor()
     try:
-        cur.execute(sql, [array.decode(), *(v for _, v in filters)])
-        return list(cur.fetchall())
+        cur.execute(f"SELECT json_group_array(json_array({columns})) {rest}", params)
+        return [tuple(row) for row in jsonx.loads(cur.fetchone()[0])]
     finally:
         cur.close()
+
+
+def missing_keys(conn: Connection, table: Table, key: str, values: Iterable[Any]) -> set[Any]:
+    """The ``values`` no row of ``table`` has as ``key`` (usually none: a cheap existence check)."""
+    wanted = list(dict.fromkeys(values))
+    if not wanted:
+        return set()
+    quote = conn.dialect.identifier_preparer.quote
+    name, column = quote(table.name), quote(key)
+    raw: Any = conn.connection.dbapi_connection
+    if conn.dialect.name == "postgresql":
+        sql = (
+            f"SELECT w.k FROM unnest({_pg_cast(conn, table, key)}) AS w(k)"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {name} WHERE {name}.{column} = w.k)"
+        )
+        with raw.cursor() as cur:
+            cur.execute(sql, _pg_columns(table, (key,), [(v,) for v in wanted]))
+            return {r[0] for r in cur.fetchall()}
+    rest = (
+        f"FROM json_each(?) AS w"
+        f" WHERE NOT EXISTS (SELECT 1 FROM {name} WHERE {name}.{column} = w.value)"
+    )
+    return {r[0] for r in _sqlite_json_rows(raw, "w.value", rest, [jsonx.dumps(wanted).decode()])}
 
 
 _sequences: dict[str, str] = {}
