@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from activity_seed import mailing_fixture, people_fixture  # noqa: F401 (fixtures)
 from sqlalchemy import func, select
 
@@ -111,3 +112,65 @@ def test_link_made_between_resolving_and_storing_is_shared(
         used = set(conn.execute(select(events.c.link_id)).scalars())
     assert len(made) == 1
     assert used == set(made)
+
+
+def test_concurrent_bodies_through_the_route_count_exactly(
+    ctx: Context, account: NewAccount, people: list[Any], mailing: int
+) -> None:
+    """Bodies resolved beside each other's writes, some keys shared: each event stored once."""
+    import threading
+
+    from mailroom.accounts.schemas import Principal
+    from mailroom.activity.routes import ingest_body
+
+    principal = Principal(account.account_id, account.account_code, None, account.default_list_id)
+    bodies = [
+        orjson.dumps(
+            [
+                {
+                    "type": ("em_sends", "em_opens", "em_clicks", "em_optouts")[i % 4],
+                    "contact_id": people[i % 5].uid,
+                    "mailing_id": mailing,
+                    "link_url": f"https://shop.test/{i % 7}",
+                    "at": NOW - i,
+                    "idempotency_key": f"k{(i + 150 * n) % 600}",  # bodies overlap by half
+                }
+                for i in range(300)
+            ]
+        )
+        for n in range(4)
+    ]
+    results: list[dict[str, Any]] = []
+    errors: list[BaseException] = []
+
+    def post(body: bytes) -> None:
+        try:
+            results.append(ingest_body(ctx, principal, body, "application/json"))
+        except BaseException as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=post, args=(body,)) for body in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sum(r["accepted"] for r in results) == 600
+    assert sum(r["duplicates"] for r in results) == 600
+    with ctx.db.read() as conn:
+        stored = conn.scalar(select(func.count()).select_from(events))
+        summed = conn.scalar(
+            select(
+                func.sum(
+                    contact_totals.c.sends
+                    + contact_totals.c.opens
+                    + contact_totals.c.machine_opens
+                    + contact_totals.c.clicks
+                    + contact_totals.c.machine_clicks
+                    + contact_totals.c.optouts
+                )
+            )
+        )
+        made = conn.scalar(select(func.count()).select_from(links))
+    assert stored == summed == 600
+    assert made == 7

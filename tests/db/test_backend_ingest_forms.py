@@ -310,3 +310,41 @@ def test_update_many_sets_each_row(ctx: Context, account: NewAccount) -> None:
             unique[0] = (first, 9)
         modified = dict(conn.execute(select(contacts.c.id, contacts.c.modified)).all())
     assert modified == dict(unique)
+
+
+def test_writer_queue_admits_one_sqlite_writer_at_a_time(ctx: Context) -> None:
+    import subprocess
+    import sys
+    import threading
+
+    engine = ctx.db.engine
+    order: list[str] = []
+    with backend.writer_queue(engine):
+        if not ctx.db.is_sqlite:  # PostgreSQL runs writers together: no queue
+            with backend.writer_queue(engine):
+                order.append("nested")
+            assert order == ["nested"]
+            return
+
+        def other() -> None:
+            with backend.writer_queue(engine):
+                order.append("other thread")
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(timeout=0.3)
+        assert thread.is_alive()  # waiting in line
+        probe = (
+            "import fcntl, os, sys\n"
+            "fd = os.open(sys.argv[1], os.O_RDWR)\n"
+            "try:\n    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)\n"
+            "except BlockingIOError:\n    sys.exit(1)\n"
+        )
+        lock_file = f"{engine.url.database}-writers.lock"
+        held = subprocess.run([sys.executable, "-c", probe, lock_file], check=False)
+        assert held.returncode == 1  # another process waits too
+        order.append("first")
+    thread.join(timeout=5)
+    assert order == ["first", "other thread"]
+    free = subprocess.run([sys.executable, "-c", probe, lock_file], check=False)
+    assert free.returncode == 0

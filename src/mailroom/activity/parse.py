@@ -198,13 +198,20 @@ def parse_item(index: int, raw: Any, now_ms: int, default_list_id: int | None) -
         type_ = BY_NAME.get(name.strip().lower()) if isinstance(name, str) else None
         if type_ is None:
             raise Invalid(f"unknown type {str(name)[:40]!r}")
-    draft = Draft(index, type_, parse_at(get("at"), now_ms))
+    at = get("at")
+    if type(at) is int and _MS_THRESHOLD <= at <= now_ms + MAX_FUTURE_MS:
+        draft = Draft(index, type_, at)  # the usual shape: Unix ms
+    else:
+        draft = Draft(index, type_, parse_at(at, now_ms))
+    seen = 1 if at is None else 2  # keys known present, to skip looking for rarer ones
 
     uid = get("contact_id")
     if uid is not None and uid != "":
         if not isinstance(uid, str) or len(uid) > 64:
             raise Invalid("contact_id must be a contact's id string")
-        draft.uid = uid.strip().lower()
+        # an id as issued (24 lower-case hex digits) needs no cleaning
+        draft.uid = uid if len(uid) == 24 and uid.islower() else uid.strip().lower()
+        seen += 1
     else:
         email = get("email")
         if email is None or email == "":
@@ -217,22 +224,28 @@ def parse_item(index: int, raw: Any, now_ms: int, default_list_id: int | None) -
         if draft.list_id is None:
             raise Invalid("list_id is required with email")
         draft.email = email
+        seen += 1 if list_id is None else 2
 
     mailing = get("mailing_id")
-    if mailing is not None and mailing != "":
-        draft.mailing_id = (
-            mailing
-            if type(mailing) is int and 0 < mailing < _MAX_ID
-            else _int(mailing, "mailing_id")
-        )
+    if mailing is not None:
+        seen += 1
+        if mailing != "":
+            draft.mailing_id = (
+                mailing
+                if type(mailing) is int and 0 < mailing < _MAX_ID
+                else _int(mailing, "mailing_id")
+            )
     key = get("idempotency_key")
-    if key is not None and key != "":
-        draft.idem_key = (
-            key
-            if type(key) is str and len(key) <= MAX_KEY_LEN
-            else _text(key, "idempotency_key", MAX_KEY_LEN)
-        )
-    rare = raw.keys() & _RARE  # most items carry few of these: look only at those present
+    if key is not None:
+        seen += 1
+        if key != "":
+            draft.idem_key = (
+                key
+                if type(key) is str and len(key) <= MAX_KEY_LEN
+                else _text(key, "idempotency_key", MAX_KEY_LEN)
+            )
+    # most items carry none of the rarer keys (a count tells), few others: look at those present
+    rare = raw.keys() & _RARE if len(raw) > seen else None
     if rare:
         _parse_rare(draft, raw, rare)
     elif type_ is EventType.EM_BOUNCES:

@@ -50,6 +50,7 @@ MAILING_COUNTERS = (
 EVENT_COLUMNS = (
     "id",
     "account_id",
+    "source",
     "list_id",
     "contact_id",
     "type",
@@ -57,7 +58,6 @@ EVENT_COLUMNS = (
     "mailing_id",
     "link_id",
     "machine",
-    "source",
     "idem_key",
     "details",
 )

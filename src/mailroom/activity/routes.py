@@ -15,6 +15,7 @@ from mailroom.activity.parse import Invalid
 from mailroom.activity.schemas import EventItem, IngestResponse
 from mailroom.activity.types import Source
 from mailroom.context import Context
+from mailroom.db import backend
 from mailroom.errors import BadRequest, PayloadTooLarge
 from mailroom.kit import gcpause
 from mailroom.kit.jsonx import JSONResponse
@@ -98,7 +99,7 @@ def ingest_body(
         if ctx.db.is_sqlite:  # one writer at a time: look up beside the writer, not inside it
             with ctx.db.read() as conn:
                 service.resolve(conn, principal.account_id, batch)
-        with ctx.db.write() as conn:
+        with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
             result = service.store(conn, principal.account_id, batch, source=Source.API)
         return result.as_json()
 

@@ -55,12 +55,27 @@ _DETECTED = (EventType.EM_OPENS, EventType.EM_CLICKS)
 _SENDS = EventType.EM_SENDS
 
 
+Totals = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+@dataclass
+class Prepared:
+    """What a resolved batch stores if nothing changes before its write: the drafts left after
+    in-batch dedupe, their event rows (without id, account and source) and their totals."""
+
+    drafts: list[Draft]
+    duplicates: int
+    rows: list[tuple[Any, ...]]
+    totals: Totals
+
+
 @dataclass
 class Batch:
     """Items checked without the database: drafts to resolve and the items already rejected.
 
     `resolve` fills in the contacts, mailings and links (`resolved`), the links still to make
-    (`new_urls`) and the stored send times machine detection needs (`sent`).
+    (`new_urls`), the stored send times machine detection needs (`sent`) and the rows to store
+    (`prepared`, dropped again when `store` finds a contact gone or makes links).
     """
 
     drafts: list[Draft]
@@ -69,6 +84,7 @@ class Batch:
     resolved: bool = False
     new_urls: set[str] = field(default_factory=set)
     sent: dict[tuple[int, int], int] = field(default_factory=dict)
+    prepared: Prepared | None = None
 
 
 def validate(clock: Clock, items: Sequence[Any], default_list_id: int | None = None) -> Batch:
@@ -121,57 +137,78 @@ def resolve(conn: Connection, account_id: int, batch: Batch) -> None:
     batch.sent = repository.last_sent(conn, pairs) if pairs else {}
     batch.drafts = drafts
     batch.resolved = True
+    batch.prepared = _prepare(account_id, drafts, batch.sent)
 
 
 def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) -> IngestResult:
     """The database half of `ingest`, for a batch `validate` checked (and maybe `resolve`d)."""
-    if batch.resolved:
-        _recheck_contacts(conn, batch)
-    else:
+    if not batch.resolved:
         resolve(conn, account_id, batch)
+    elif _recheck_contacts(conn, batch):
+        batch.prepared = None
     result = IngestResult(rejected=batch.rejected)
     if batch.new_urls:
         _create_links(conn, account_id, batch, batch.now_ms // 1000)
-    drafts = _dedupe_batch(batch.drafts, result)
-    _detect_machines(drafts, batch.sent)
+        batch.prepared = None
+    prep = batch.prepared or _prepare(account_id, batch.drafts, batch.sent)
+    result.duplicates = prep.duplicates
 
-    ids = repository.reserve_event_ids(conn, len(drafts))
+    ids = repository.reserve_event_ids(conn, len(prep.rows))
     code = int(source)
-    dumps = orjson.dumps
     rows = [
-        (
-            event_id,
-            account_id,
-            d.list_id,
-            d.contact_id,
-            int(d.type),
-            d.at_ms,
-            d.mailing_id,
-            d.link_id,
-            bool(d.machine),
-            code,
-            d.idem_key,
-            None if d.details is None else dumps(d.details).decode(),
-        )
-        for event_id, d in zip(ids, drafts, strict=True)
+        (event_id, account_id, code, *row) for event_id, row in zip(ids, prep.rows, strict=True)
     ]
     stored_ids = repository.insert_events(conn, rows)
-    kept: list[Draft] = []
-    for event_id, d in zip(ids, drafts, strict=True):
-        if event_id in stored_ids:
-            result.event_ids.append(event_id)
-            kept.append(d)
-        else:
-            result.duplicates += 1
+    if len(stored_ids) == len(ids):
+        kept, result.event_ids, totals = prep.drafts, ids, prep.totals
+    else:  # some keys were stored before: count only the events stored now
+        kept = []
+        for event_id, d in zip(ids, prep.drafts, strict=True):
+            if event_id in stored_ids:
+                result.event_ids.append(event_id)
+                kept.append(d)
+            else:
+                result.duplicates += 1
+        totals = aggregates.totals(account_id, kept)
     result.accepted = len(kept)
 
-    per_contact, per_mailing, hourly = aggregates.totals(account_id, kept)
+    per_contact, per_mailing, hourly = totals
     repository.add_contact_totals(conn, per_contact)
     repository.add_mailing_totals(conn, per_mailing)
     repository.add_hourly(conn, hourly)
     _apply_effects(conn, kept, batch.now_ms)
     result.rejected.sort(key=lambda r: r.index)
     return result
+
+
+def _prepare(account_id: int, drafts: list[Draft], sent: dict[tuple[int, int], int]) -> Prepared:
+    """Dedupe in the batch, decide machine flags, and make the rows and totals to store."""
+    seen: set[str] = set()
+    kept: list[Draft] = []
+    for d in drafts:
+        key = d.idem_key
+        if key is not None:
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(d)
+    _detect_machines(kept, sent)
+    dumps = orjson.dumps
+    rows = [
+        (
+            d.list_id,
+            d.contact_id,
+            int(d.type),
+            d.at_ms,
+            d.mailing_id,
+            d.link_id,
+            d.machine is True,
+            d.idem_key,
+            None if d.details is None else dumps(d.details).decode(),
+        )
+        for d in kept
+    ]
+    return Prepared(kept, len(drafts) - len(kept), rows, aggregates.totals(account_id, kept))
 
 
 def _resolve_contacts(
@@ -194,8 +231,9 @@ def _resolve_contacts(
     return kept
 
 
-def _recheck_contacts(conn: Connection, batch: Batch) -> None:
-    """In the write transaction: drop items whose contact is gone; re-read changing statuses."""
+def _recheck_contacts(conn: Connection, batch: Batch) -> bool:
+    """In the write transaction: drop items whose contact is gone (True if any); re-read the
+    status of the contacts whose events change it."""
     gone = lookup.gone(conn, {d.contact_id for d in batch.drafts})
     if gone:
         for d in batch.drafts:
@@ -207,6 +245,7 @@ def _recheck_contacts(conn: Connection, batch: Batch) -> None:
         current = lookup.current(conn, {d.contact_id for d in changing})
         for d in changing:
             d.contact = current[d.contact_id]
+    return bool(gone)
 
 
 def _resolve_mailings(
@@ -265,20 +304,6 @@ def _create_links(conn: Connection, account_id: int, batch: Batch, now_s: int) -
         if d.link_id is None and d.link_url is not None:
             d.link_id = made[d.link_url]
     batch.new_urls = set()
-
-
-def _dedupe_batch(drafts: list[Draft], result: IngestResult) -> list[Draft]:
-    seen: set[str] = set()
-    kept: list[Draft] = []
-    for d in drafts:
-        key = d.idem_key
-        if key is not None:
-            if key in seen:
-                result.duplicates += 1
-                continue
-            seen.add(key)
-        kept.append(d)
-    return kept
 
 
 def _flag_clients(drafts: list[Draft]) -> None:

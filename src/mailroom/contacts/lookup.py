@@ -29,12 +29,12 @@ def by_uid(conn: Connection, account_id: int, uids: Iterable[str]) -> dict[str, 
     rows = backend.fetch_in(
         conn,
         contacts,
-        _COLUMNS,
+        _COLUMNS[:5],
         ("uid",),
         [(u,) for u in set(uids)],
         equals={"account_id": account_id},
     )
-    return {row[1]: ContactRef(*row[:5]) for row in rows}
+    return {ref.uid: ref for ref in map(ContactRef._make, rows)}
 
 
 def by_email(
