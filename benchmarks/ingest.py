@@ -9,6 +9,12 @@ of requests or seconds. Prints accepted events/s on SQLite and on PostgreSQL. Re
 built before timing starts; every response is checked (200, all events accepted).
 Targets (issue): >= 25,000 events/s on SQLite, >= 50,000 on PostgreSQL.
 
+It also prints the CPU the server's processes spent per request and, on PostgreSQL, the CPU of
+the database backends serving it (Linux /proc): on a shared machine those move less than the
+rate. With `--workers 2` the kernel hands each keep-alive connection to whichever worker
+accepts first, often the same one for both: that run is bound by one process (one GIL) and
+reads lower. Run a few times, or use more connections, and compare the CPU lines.
+
     .venv/bin/python benchmarks/ingest.py                       # both backends, defaults
     .venv/bin/python benchmarks/ingest.py --backend sqlite --requests 5 --contacts 20000
     .venv/bin/python benchmarks/ingest.py --seconds 60 --workers 2 --concurrency 4

@@ -47,7 +47,10 @@ def writer_queue(engine: Engine) -> Iterator[None]:
         if queue is None:
             fd = None
             if path not in ("", ":memory:") and sys.platform != "win32":
-                fd = os.open(f"{path}-writers.lock", os.O_RDWR | os.O_CREAT, 0o644)
+                try:
+                    fd = os.open(f"{path}-writers.lock", os.O_RDWR | os.O_CREAT, 0o644)
+                except OSError:  # e.g. a read-only folder: queue this process's threads only
+                    fd = None
             queue = _queues[path] = (threading.Lock(), fd)
     lock, fd = queue
     with lock:
