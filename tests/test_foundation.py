@@ -37,6 +37,16 @@ def test_openapi_lists_every_route(client: Any) -> None:
     assert routes == set(paths)
 
 
+def test_openapi_names_every_path_parameter(client: Any) -> None:
+    """Handlers that read a path parameter themselves still document it."""
+    paths = client.get("/openapi.json").json()["paths"]
+    for path, operations in paths.items():
+        wanted = set(re.findall(r"{(\w+)}", path))
+        for method, operation in operations.items():
+            named = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+            assert wanted <= named, (method, path)
+
+
 def test_new_account_has_default_list(account: NewAccount, client: Any, ctx: Any) -> None:
     from mailroom.lists import service
 
