@@ -8,8 +8,7 @@ statement is set-based and scoped by account, and each is served by an index:
   or, for a list, the ids the list's contacts have (``uq_contacts_list_id_email`` leads with
   ``list_id``), so a list is purged before its contacts go;
 * ``contact_totals`` by its primary key, or ``ix_contact_totals_list_id`` for a list;
-* ``contact_mailing_totals`` by its primary key or ``ix_contact_mailing_totals_recent`` (both
-  lead with ``contact_id``);
+* ``contact_mailing_totals`` by its primary key (leads with ``contact_id``);
 * ``activity_hourly`` by its primary key (leads with ``list_id``).
 
 Deleting contacts keeps their list's hourly counters: those are the list's history, like the
