@@ -79,11 +79,7 @@ class ContactReader:
         with self.ctx.db.single() as conn:
             if len(wanted) == 1 or not self.coalesce:
                 for i, (by, account_id, list_id, key) in enumerate(wanted):
-                    hit = (
-                        repository.by_email_in_account_list(conn, account_id, list_id, key)
-                        if by == "email"
-                        else repository.by_uid_in_account_list(conn, account_id, list_id, key)
-                    )
+                    hit = repository.one_in_account_list(conn, by, account_id, list_id, key)
                     if hit is not None:
                         out[i] = (hit[0], self.schemas.get(conn, hit[0].list_id, hit[1]))
                 return out

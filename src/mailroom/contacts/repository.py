@@ -64,24 +64,9 @@ def _contact(row: Any) -> Contact:
     return Contact(*row)
 
 
-# Single-contact reads are the API's hot path: statements built once, values bound per call.
+# Single-contact reads: statements built once, values bound per call.
 _BY_EMAIL = _SELECT.where(
     contacts.c.list_id == bindparam("list_id"), contacts.c.email == bindparam("email")
-)
-# The hot reads also check the list is the account's and fetch the list's fields_version (for
-# the cached field schema), all in one query.
-_IN_ACCOUNT_LIST = (lists.c.id == contacts.c.list_id) & (
-    lists.c.account_id == bindparam("account_id")
-)
-_BY_EMAIL_IN_ACCOUNT = HotRead(
-    select(*_COLUMNS, lists.c.fields_version)
-    .select_from(contacts.join(lists, _IN_ACCOUNT_LIST))
-    .where(contacts.c.list_id == bindparam("list_id"), contacts.c.email == bindparam("email"))
-)
-_BY_UID_IN_ACCOUNT = HotRead(
-    select(*_COLUMNS, lists.c.fields_version)
-    .select_from(contacts.join(lists, _IN_ACCOUNT_LIST))
-    .where(contacts.c.list_id == bindparam("list_id"), contacts.c.uid == bindparam("uid"))
 )
 _BY_UID = _SELECT.where(
     contacts.c.list_id == bindparam("list_id"), contacts.c.uid == bindparam("uid")
@@ -93,10 +78,31 @@ def _one(conn: Connection, statement: Any, params: dict[str, Any]) -> Contact | 
     return Contact(*row) if row is not None else None
 
 
-def _versioned(
-    conn: Connection, read: HotRead, params: dict[str, Any]
+def _one_by(key: Any) -> HotRead:
+    """One contact by `key` (email or uid) in a list of the account, with the list's
+    fields_version (for the cached field schema): the hot path's one query."""
+    return HotRead(
+        select(*_COLUMNS, lists.c.fields_version)
+        .select_from(
+            contacts.join(
+                lists,
+                (lists.c.id == contacts.c.list_id)
+                & (lists.c.account_id == bindparam("account_id")),
+            )
+        )
+        .where(contacts.c.list_id == bindparam("list_id"), key == bindparam("key"))
+    )
+
+
+_ONE_BY = {"email": _one_by(contacts.c.email), "uid": _one_by(contacts.c.uid)}
+
+
+def one_in_account_list(
+    conn: Connection, by: str, account_id: int, list_id: int, key: str
 ) -> tuple[Contact, int] | None:
-    row = read.first(conn, params)
+    """(contact, the list's fields_version) if the list is the account's and holds the contact
+    whose `by` ("email" or "uid") is `key`."""
+    row = _ONE_BY[by].first(conn, {"account_id": account_id, "list_id": list_id, "key": key})
     return (Contact(*row[:-1]), int(row[-1])) if row is not None else None
 
 
@@ -147,23 +153,8 @@ def by_email(conn: Connection, list_id: int, email: str) -> Contact | None:
     return _one(conn, _BY_EMAIL, {"list_id": list_id, "email": email})
 
 
-def by_email_in_account_list(
-    conn: Connection, account_id: int, list_id: int, email: str
-) -> tuple[Contact, int] | None:
-    """(contact, the list's fields_version) if the list is the account's and holds the email."""
-    params = {"list_id": list_id, "email": email, "account_id": account_id}
-    return _versioned(conn, _BY_EMAIL_IN_ACCOUNT, params)
-
-
 def by_uid(conn: Connection, list_id: int, uid: str) -> Contact | None:
     return _one(conn, _BY_UID, {"list_id": list_id, "uid": uid})
-
-
-def by_uid_in_account_list(
-    conn: Connection, account_id: int, list_id: int, uid: str
-) -> tuple[Contact, int] | None:
-    params = {"list_id": list_id, "uid": uid, "account_id": account_id}
-    return _versioned(conn, _BY_UID_IN_ACCOUNT, params)
 
 
 def by_emails(conn: Connection, list_id: int, emails: Sequence[str]) -> list[Contact]:

@@ -77,7 +77,9 @@ def get_by_email(
     One query on the hot path. 404 "List not found" for a list the account does not have, else
     "Email not found".
     """
-    found = repository.by_email_in_account_list(conn, account_id, list_id, email.strip().lower())
+    found = repository.one_in_account_list(
+        conn, "email", account_id, list_id, email.strip().lower()
+    )
     if found is None:
         lists_service.get_list(conn, account_id, list_id)
         raise NotFound(EMAIL_NOT_FOUND)
@@ -88,7 +90,7 @@ def get_by_uid(conn: Connection, account_id: int, list_id: int, uid: str) -> tup
     """(contact, its list's fields_version) by id in a list of the account; 404 as by email."""
     found = None
     if is_object_id(uid):
-        found = repository.by_uid_in_account_list(conn, account_id, list_id, uid.lower())
+        found = repository.one_in_account_list(conn, "uid", account_id, list_id, uid.lower())
     if found is None:
         lists_service.get_list(conn, account_id, list_id)
         raise NotFound(NOT_FOUND)
