@@ -147,13 +147,14 @@ def _check_time(ms: int, now_ms: int) -> int:
     return ms
 
 
-def _int(value: Any, name: str) -> int:
+def positive_int(value: Any, name: str) -> int:
+    """A positive BIGINT id, as a number or an ASCII digit string; `Invalid` naming `name` else."""
     if isinstance(value, bool):
         raise Invalid(f"{name} must be an integer")
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and value.strip().isdigit():
-        number = int(value.strip())
+    elif isinstance(value, str) and (text := value.strip()).isascii() and text.isdigit():
+        number = int(text)
     elif isinstance(value, float) and value.is_integer():
         number = int(value)
     else:
@@ -220,7 +221,9 @@ def parse_item(index: int, raw: Any, now_ms: int, default_list_id: int | None) -
         if "@" not in email:
             raise Invalid("email is not an email address")
         list_id = get("list_id")
-        draft.list_id = _int(list_id, "list_id") if list_id not in (None, "") else default_list_id
+        draft.list_id = (
+            positive_int(list_id, "list_id") if list_id not in (None, "") else default_list_id
+        )
         if draft.list_id is None:
             raise Invalid("list_id is required with email")
         draft.email = email
@@ -233,7 +236,7 @@ def parse_item(index: int, raw: Any, now_ms: int, default_list_id: int | None) -
             draft.mailing_id = (
                 mailing
                 if type(mailing) is int and 0 < mailing < _MAX_ID
-                else _int(mailing, "mailing_id")
+                else positive_int(mailing, "mailing_id")
             )
     key = get("idempotency_key")
     if key is not None:
@@ -271,7 +274,7 @@ def _parse_rare(draft: Draft, raw: dict[str, Any], present: set[str]) -> None:
         draft.link_url = url
     link_id = get("link_id")
     if link_id is not None and link_id != "" and draft.link_url is None:
-        draft.link_id = _int(link_id, "link_id")
+        draft.link_id = positive_int(link_id, "link_id")
 
     details: dict[str, Any] | None = None
     for raw_key in present & _TEXT_DETAILS.keys():

@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from mailroom.activity import purge
 from mailroom.activity import service as activity_service
+from mailroom.activity.parse import Invalid, positive_int
 from mailroom.activity.types import Source
 from mailroom.contacts import repository, status
 from mailroom.contacts.schemas import (
@@ -49,7 +50,6 @@ CHANGE_EVENTS: dict[str, dict[str, str]] = {
     "complaint": {"type": "em_complaints"},
     "bounce": {"type": "em_bounces", "bounce_type": "hard"},
 }
-_MAX_ID = 2**63  # ids are BIGINT
 
 
 def _email_or_412(value: object, name: str = "email") -> str:
@@ -189,19 +189,13 @@ def _positive_id(value: object, name: str) -> int | None:
     """An optional id given as a number or a numeric string; 412 naming `name` otherwise."""
     if value is None or value == "":
         return None
-    number: int | None = None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number = value
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    elif isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
-        number = int(value.strip())
-    if number is None or not 0 < number < _MAX_ID:
+    try:
+        return positive_int(value, name)
+    except Invalid:
         raise ValidationFailed(
             f"{name} must be a positive integer",
             errors=[{"field": name, "message": "must be a positive integer"}],
-        )
-    return number
+        ) from None
 
 
 def _credited_mailing(conn: Connection, account_id: int, value: object, name: str) -> int | None:
