@@ -9,6 +9,7 @@ from mailroom.config import Settings
 from mailroom.context import Context
 from mailroom.db.database import Database
 from mailroom.kit.jsonx import JSONResponse
+from mailroom.ongage.hot import HotContactReads
 from mailroom.ongage.routing import OngagePaths
 from mailroom.web import errors
 
@@ -63,6 +64,8 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     errors.install(app)
     for router in routers():
         app.include_router(router)
+    # Outermost last: the list prefix and trailing slash are normalised before the hot reads.
+    app.add_middleware(HotContactReads)
     app.add_middleware(OngagePaths)
     return app
 

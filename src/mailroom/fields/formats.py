@@ -132,9 +132,10 @@ def _to_iso(parsed: datetime, *, has_time: bool) -> str:
 
 
 def _parse_iso(stored: str) -> datetime:
-    for candidate in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d"):
-        try:
-            return datetime.strptime(stored, candidate)
-        except ValueError:
-            continue
+    """A stored date (``YYYY-MM-DD`` or ``YYYY-MM-DD HH:MM:SS``); ValueError for other text."""
+    # fromisoformat is C and ~20x faster than strptime, but takes more shapes than the two
+    # stored ones; the length and separator checks keep it to those.
+    size = len(stored)
+    if (size == 10 or (size == 19 and stored[10] == " ")) and stored[4] == stored[7] == "-":
+        return datetime.fromisoformat(stored)
     raise ValueError(stored)

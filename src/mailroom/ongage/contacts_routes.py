@@ -16,19 +16,18 @@ from starlette.requests import Request
 
 from mailroom.accounts.schemas import Principal
 from mailroom.contacts import bulk, service
-from mailroom.contacts.reader import By, contact_reader
 from mailroom.contacts.schemas import NOT_FOUND, ContactInput
 from mailroom.contacts.values import FieldIndex
 from mailroom.context import Context
 from mailroom.errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed
 from mailroom.fields import service as fields_service
-from mailroom.fields.cache import schema_cache
 from mailroom.kit.jsonx import JSONResponse
 from mailroom.ongage import contacts_render as render
-from mailroom.ongage.auth import call_slot, ongage_caller, ongage_principal
+from mailroom.ongage.auth import ongage_caller, ongage_principal
 from mailroom.ongage.envelope import ok
+from mailroom.ongage.hot import contact_response
 from mailroom.ongage.params import int_param
-from mailroom.ongage.scope import requested_list_id, resolve_list
+from mailroom.ongage.scope import resolve_list
 from mailroom.web.deps import get_ctx, read_json
 
 router = APIRouter(tags=["ongage: contacts"])
@@ -50,15 +49,13 @@ def _path_param(name: str, description: str) -> dict[str, Any]:
 async def by_email(request: Request) -> JSONResponse:
     """One contact of the list by email (raw or URL-encoded).
 
-    The API's hottest read, kept lean: async, authentication and the call slot without a
-    generator dependency, and `contacts.reader` (one query, field schema from memory). The
-    path parameter is read from the request: FastAPI's parameter solving costs as much as the
-    query.
+    The API's hottest read: with cached credentials `ongage.hot` answers it before routing.
+    This route takes the rest (first calls, HEAD) and is what the OpenAPI page shows. The path
+    parameter is read from the request: FastAPI's parameter solving costs as much as the query.
     """
     principal = await ongage_caller(request)
-    with call_slot(request, principal):
-        email = render.path_email(request.path_params["email"])
-        return await _one_contact(request, principal, "email", email)
+    email = render.path_email(request.path_params["email"])
+    return await contact_response(request, principal, "email", email)
 
 
 @router.get(
@@ -66,23 +63,9 @@ async def by_email(request: Request) -> JSONResponse:
     openapi_extra=_path_param("contact_id", "The contact's 24-hex id"),
 )
 async def by_id(request: Request) -> JSONResponse:
-    """One contact of the list by its 24-hex id; lean like `by_email`."""
+    """One contact of the list by its 24-hex id; served like `by_email`."""
     principal = await ongage_caller(request)
-    with call_slot(request, principal):
-        return await _one_contact(request, principal, "uid", request.path_params["contact_id"])
-
-
-async def _one_contact(request: Request, principal: Principal, by: By, key: str) -> JSONResponse:
-    ctx = get_ctx(request)
-    list_id = requested_list_id(request, principal)
-    found = await contact_reader(ctx).get(by, principal.account_id, list_id, key)
-    if found is None:  # which 404: the list's or the contact's (or it arrived meanwhile)
-        get = service.get_by_email if by == "email" else service.get_by_uid
-        with ctx.db.single() as conn:
-            contact, version = get(conn, principal.account_id, list_id, key.strip())
-            found = contact, schema_cache(ctx).get(conn, list_id, version)
-    contact, schema = found
-    return ok(render.contact_object(schema, contact))
+    return await contact_response(request, principal, "uid", request.path_params["contact_id"])
 
 
 @router.get("/api/contacts/cross_account")

@@ -58,15 +58,20 @@ def render(
     )
 
 
+def error_response(request: Request, exc: MailroomError) -> Response:
+    """A domain error in the dialect of the request's path, with the error's own headers."""
+    response = render(request, exc.status, exc.message, exc.errors, exc.code)
+    response.headers.update(exc.headers)
+    return response
+
+
 def install(app: FastAPI) -> None:
     register_renderer("/mailroom", native_error)
     register_renderer("/t/", native_error)
 
     @app.exception_handler(MailroomError)
     async def _domain(request: Request, exc: MailroomError) -> Response:
-        response = render(request, exc.status, exc.message, exc.errors, exc.code)
-        response.headers.update(exc.headers)
-        return response
+        return error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:
