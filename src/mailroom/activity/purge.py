@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select
 
+from mailroom.activity import lock
 from mailroom.db import backend
 from mailroom.db.tables import (
     activity_hourly,
@@ -49,7 +50,11 @@ def _delete(conn: Connection, table: Table, account_id: int, *where: Any) -> int
 
 
 def purge_list(conn: Connection, account_id: int, list_id: int) -> Purged:
-    """Delete the list's events and every aggregate of it; call before its contacts go."""
+    """Delete the list's events and every aggregate of it; call before its contacts go.
+
+    Takes the account's activity lock (`activity.lock`) until the transaction ends.
+    """
+    lock.for_deleting(conn, account_id)
     # By list only, so the (list_id, email) index serves it; every DELETE checks the account.
     members = select(contacts.c.id).where(contacts.c.list_id == list_id)
     return Purged(
@@ -70,9 +75,13 @@ def purge_list(conn: Connection, account_id: int, list_id: int) -> Purged:
 
 
 def purge_contacts(conn: Connection, account_id: int, contact_ids: Sequence[int]) -> Purged:
-    """Delete these contacts' events and totals; their list's hourly counters stay."""
+    """Delete these contacts' events and totals; their list's hourly counters stay.
+
+    Takes the account's activity lock (`activity.lock`) until the transaction ends.
+    """
     if not contact_ids:
         return Purged()
+    lock.for_deleting(conn, account_id)
     ids = sorted(set(contact_ids))
 
     def of(table: Table) -> int:

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-from mailroom.activity import aggregates, machine, repository
+from mailroom.activity import aggregates, lock, machine, repository
 from mailroom.activity.parse import Draft, Invalid, parse_item
 from mailroom.activity.reads import contact_totals, list_summary
 from mailroom.activity.rebuild import rebuild_aggregates
@@ -142,6 +142,7 @@ def resolve(conn: Connection, account_id: int, batch: Batch) -> None:
 
 def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) -> IngestResult:
     """The database half of `ingest`, for a batch `validate` checked (and maybe `resolve`d)."""
+    lock.for_storing(conn, account_id)  # no contact delete commits before this transaction
     if not batch.resolved:
         resolve(conn, account_id, batch)
     elif _recheck_contacts(conn, batch):
