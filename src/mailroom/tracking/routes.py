@@ -60,35 +60,25 @@ def _claims(ctx: Context, token: str, kind: Kind) -> Claims | None:
 
 
 @router.get("/t/o/{token}", tags=["tracking"])
-def open_pixel(token: str, request: Request) -> Response:
+async def open_pixel(token: str, request: Request) -> Response:
     ctx = get_ctx(request)
     claims = _claims(ctx, token, Kind.OPEN)
     if claims is not None:
-        with ctx.db.write() as conn:
-            service.record_open(
-                conn,
-                ctx.clock,
-                claims,
-                user_agent=request.headers.get("user-agent"),
-                ip=client_address(request),
-            )
+        await service.record_open(
+            ctx, claims, user_agent=request.headers.get("user-agent"), ip=client_address(request)
+        )
     return Response(PIXEL, media_type="image/gif", headers=NO_STORE)
 
 
 @router.get("/t/c/{token}", tags=["tracking"])
-def click(token: str, request: Request) -> Response:
+async def click(token: str, request: Request) -> Response:
     ctx = get_ctx(request)
     claims = _claims(ctx, token, Kind.CLICK)
     if claims is None or claims.url is None:
         raise NotFound(INVALID_LINK, code="invalid_link")
-    with ctx.db.write() as conn:
-        service.record_click(
-            conn,
-            ctx.clock,
-            claims,
-            user_agent=request.headers.get("user-agent"),
-            ip=client_address(request),
-        )
+    await service.record_click(
+        ctx, claims, user_agent=request.headers.get("user-agent"), ip=client_address(request)
+    )
     return RedirectResponse(claims.url, status_code=302, headers=NO_STORE)
 
 

@@ -1,7 +1,8 @@
 """Use cases of tracking: a verified token becomes one event, through the one ingest path.
 
 Tokens are verified before any transaction opens, so a forged one costs no database work.
-Opens and clicks carry the user agent and address of the request for machine detection;
+Opens and clicks carry the time of the request, and its user agent and address for machine
+detection; they are stored in rounds (`tracking.recorder`).
 an unsubscribe has one idempotency key per contact and mailing, so repeats change nothing.
 """
 
@@ -17,6 +18,7 @@ from mailroom.activity.types import Source
 from mailroom.context import Context
 from mailroom.kit.clock import Clock
 from mailroom.tracking.links import signer_for
+from mailroom.tracking.recorder import hit_recorder
 from mailroom.tracking.tokens import Claims, InvalidToken, Kind
 
 ONE_CLICK = "one-click"
@@ -41,18 +43,27 @@ def _item(claims: Claims, type_: str, **extra: Any) -> dict[str, Any]:
     return item
 
 
-def record_open(
-    conn: Connection, clock: Clock, claims: Claims, *, user_agent: str | None, ip: str | None
-) -> IngestResult:
-    item = _item(claims, "em_opens", user_agent=user_agent, ip=ip)
-    return activity.ingest(conn, clock, claims.account_id, [item], source=Source.PIXEL)
+async def record_open(
+    ctx: Context, claims: Claims, *, user_agent: str | None, ip: str | None
+) -> None:
+    """Store the open (`tracking.recorder`: with the hits that arrive meanwhile)."""
+    item = _item(claims, "em_opens", at=ctx.clock.now_ms(), user_agent=user_agent, ip=ip)
+    await hit_recorder(ctx).record(claims.account_id, Source.PIXEL, item)
 
 
-def record_click(
-    conn: Connection, clock: Clock, claims: Claims, *, user_agent: str | None, ip: str | None
-) -> IngestResult:
-    item = _item(claims, "em_clicks", link_url=claims.url, user_agent=user_agent, ip=ip)
-    return activity.ingest(conn, clock, claims.account_id, [item], source=Source.REDIRECT)
+async def record_click(
+    ctx: Context, claims: Claims, *, user_agent: str | None, ip: str | None
+) -> None:
+    """Store the click, like `record_open`."""
+    item = _item(
+        claims,
+        "em_clicks",
+        at=ctx.clock.now_ms(),
+        link_url=claims.url,
+        user_agent=user_agent,
+        ip=ip,
+    )
+    await hit_recorder(ctx).record(claims.account_id, Source.REDIRECT, item)
 
 
 def unsubscribe(conn: Connection, clock: Clock, claims: Claims, *, reason: str) -> IngestResult:
