@@ -39,12 +39,12 @@ import orjson
 from sqlalchemy import text
 
 from _server import Request, Server, run_load
+from contacts_import import fresh_database
 from mailroom.accounts import service as accounts_service
 from mailroom.config import Settings
 from mailroom.context import Context
 from mailroom.db.database import Database
 from mailroom.db.engine import make_engine
-from mailroom.db.migrate import upgrade
 from mailroom.imports.contacts import import_contacts
 from mailroom.mailings import service as mailings_service
 
@@ -65,16 +65,6 @@ AGENTS = [
     "Mozilla/5.0",
     "Barracuda Sentinel (EE)",
 ]
-
-
-def fresh_database(url: str) -> None:
-    if url.startswith("postgres"):
-        engine = make_engine(url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade(url)
 
 
 def setup(url: str, contacts: int, workdir: Path) -> tuple[str, list[tuple[str, str]], list[int]]:
