@@ -6,8 +6,8 @@ four typed custom fields:
 1. `POST /api/v2/contacts` with batches of `--batch` new contacts (default 500), sent over
    `--post-concurrency` keep-alive connections: contacts created per second (target >= 10,000).
 2. `GET /api/contacts/by_email/<email>` for random existing contacts over `--concurrency`
-   connections, after the table has settled (see `settle`): requests/s and client-side p50/p90/p99 (target >= 2,000 req/s, p99 <= 20 ms,
-   one server process).
+   connections, after the table has settled (see `settle`): requests/s and client-side
+   p50/p90/p99 (target >= 2,000 req/s, p99 <= 20 ms, one server process).
 
 Ongage's per-account call limits are switched off in the server for the run
 (MAILROOM_RATE_LIMIT_PER_MINUTE=0, MAILROOM_RATE_LIMIT_IN_FLIGHT=0); credentials are checked
