@@ -91,17 +91,25 @@ def _check_size(count: int, max_items: int) -> None:
 def ingest_body(
     ctx: Context, principal: Principal, raw: bytes, content_type: str
 ) -> dict[str, Any]:
-    """Read, validate and store a request body; only the storing holds a write transaction."""
+    """Read, validate and store a request body; only the storing holds a write transaction.
+
+    The batch's objects are all freed before the collector comes back on: one still alive then
+    would make its first collection walk every one of them (about 10% of the request's CPU).
+    """
     with gcpause.paused():
-        items = read_items(raw, content_type, ctx.settings.bulk_max_items)
-        batch = service.validate(ctx.clock, items, principal.default_list_id)
-        del items
-        if ctx.db.is_sqlite:  # one writer at a time: look up beside the writer, not inside it
-            with ctx.db.read() as conn:
-                service.resolve(conn, principal.account_id, batch)
-        with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
-            result = service.store(conn, principal.account_id, batch, source=Source.API)
-        return result.as_json()
+        return _ingest(ctx, principal, raw, content_type)
+
+
+def _ingest(ctx: Context, principal: Principal, raw: bytes, content_type: str) -> dict[str, Any]:
+    items = read_items(raw, content_type, ctx.settings.bulk_max_items)
+    batch = service.validate(ctx.clock, items, principal.default_list_id)
+    del items
+    if ctx.db.is_sqlite:  # one writer at a time: look up beside the writer, not inside it
+        with ctx.db.read() as conn:
+            service.resolve(conn, principal.account_id, batch)
+    with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
+        result = service.store(conn, principal.account_id, batch, source=Source.API)
+    return result.as_json()
 
 
 _BODY_DOC = {
