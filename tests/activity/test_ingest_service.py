@@ -79,7 +79,8 @@ def test_stores_events_and_counts_them(
     assert (b["clicks"], b["last_click_ms"]) == (1, NOW - 60_000)
 
     with ctx.db.read() as conn:
-        stored = conn.execute(select(events).order_by(events.c.id)).all()
+        by_id = {r.id: r for r in conn.execute(select(events))}
+        stored = [by_id[event_id] for event_id in result.event_ids]  # item order
         assert [EventType(r.type).wire for r in stored] == [
             "em_sends",
             "em_opens",
@@ -382,3 +383,27 @@ def test_item_edge_cases(
         assert (result.accepted, result.rejected) == (1, [])
     else:
         assert reasons(result) == {0: reason}
+
+
+def test_a_batch_is_stored_in_contact_order_and_reports_ids_in_item_order(
+    ctx: Context, account: NewAccount, people: list[Any]
+) -> None:
+    # Items name the contacts last to first, each twice, the later time first, with keys
+    # that sort against the contact order.
+    items = [
+        {"type": "em_opens", "contact_id": p.uid, "at": NOW - delay, "idempotency_key": f"k{n}"}
+        for n, (p, delay) in enumerate(
+            (p, delay) for p in reversed(people) for delay in (1_000, 2_000)
+        )
+    ]
+    result = ingest(ctx, account, items)
+    assert result.accepted == len(items)
+
+    with ctx.db.read() as conn:
+        rows = conn.execute(
+            select(events.c.id, events.c.contact_id, events.c.at_ms, events.c.idem_key)
+        ).all()
+    by_id = sorted(rows)
+    assert [(r.contact_id, r.at_ms) for r in by_id] == sorted((r.contact_id, r.at_ms) for r in rows)
+    by_key = {r.idem_key: r.id for r in rows}
+    assert result.event_ids == [by_key[item["idempotency_key"]] for item in items]

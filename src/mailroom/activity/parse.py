@@ -76,6 +76,7 @@ class Draft:
         "list_id",
         "machine",
         "mailing_id",
+        "order_key",
         "type",
         "uid",
     )
@@ -96,6 +97,7 @@ class Draft:
         self.details: dict[str, Any] | None = None
         self.contact: Any = None  # a contacts.lookup.ContactRef once resolved
         self.contact_id = 0
+        self.order_key = ""  # the idempotency key or "", to order a batch for storage
 
     def email_key(self) -> tuple[int, str]:
         """(list id, lower-cased email): how a contact named by email is looked up."""

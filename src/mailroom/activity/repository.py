@@ -139,16 +139,14 @@ def last_sent(conn: Connection, pairs: Iterable[tuple[int, int]]) -> dict[tuple[
 def insert_events(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> set[int]:
     """Store event rows (`EVENT_COLUMNS`, ids from `reserve_event_ids`); the ids actually stored.
 
-    A row whose idempotency key the account already stored is skipped. Keyed rows go in key
-    order, so concurrent batches sharing keys wait on each other rather than deadlock.
+    A row whose idempotency key the account already stored is skipped. Rows are stored in the
+    order given: the ingest service's storage order (by contact, time and key).
     """
-    key = EVENT_COLUMNS.index("idem_key")
-    ordered = sorted(rows, key=lambda row: (row[key] is None, row[key] or ""))
     return backend.insert_many_ids(
         conn,
         events,
         EVENT_COLUMNS,
-        ordered,
+        rows,
         conflict=("account_id", "idem_key"),
         conflict_where="idem_key IS NOT NULL",
     )

@@ -15,7 +15,7 @@ from mailroom.activity.parse import Invalid
 from mailroom.activity.schemas import EventItem, IngestResponse
 from mailroom.activity.types import Source
 from mailroom.context import Context
-from mailroom.db import backend
+from mailroom.db import backend, retry
 from mailroom.errors import BadRequest, PayloadTooLarge
 from mailroom.kit import gcpause
 from mailroom.kit.jsonx import JSONResponse
@@ -97,7 +97,7 @@ def ingest_body(
     would make its first collection walk every one of them (about 10% of the request's CPU).
     """
     with gcpause.paused():
-        return _ingest(ctx, principal, raw, content_type)
+        return retry.on_deadlock(lambda: _ingest(ctx, principal, raw, content_type))
 
 
 def _ingest(ctx: Context, principal: Principal, raw: bytes, content_type: str) -> dict[str, Any]:

@@ -55,7 +55,12 @@ class IngestResult:
     accepted: int = 0
     duplicates: int = 0
     rejected: list[Rejected] = field(default_factory=list)
-    event_ids: list[int] = field(default_factory=list)
+    stored: list[tuple[int, int]] = field(default_factory=list)  # (item index, event id)
+
+    @property
+    def event_ids(self) -> list[int]:
+        """The ids of the stored events in item order (they are stored in another order)."""
+        return [event_id for _, event_id in sorted(self.stored)]
 
     def as_json(self) -> dict[str, Any]:
         """The bulk endpoint's and the import command's summary."""

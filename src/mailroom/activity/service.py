@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -53,6 +54,7 @@ _EFFECTS = {
 }
 _DETECTED = (EventType.EM_OPENS, EventType.EM_CLICKS)
 _SENDS = EventType.EM_SENDS
+_STORAGE_ORDER = attrgetter("contact_id", "at_ms", "order_key")
 
 
 Totals = tuple[list[tuple[Any, ...]], list[tuple[Any, ...]], list[tuple[Any, ...]]]
@@ -161,12 +163,13 @@ def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) ->
     ]
     stored_ids = repository.insert_events(conn, rows)
     if len(stored_ids) == len(ids):
-        kept, result.event_ids, totals = prep.drafts, ids, prep.totals
+        kept, totals = prep.drafts, prep.totals
+        result.stored = list(zip([d.index for d in kept], ids, strict=True))
     else:  # some keys were stored before: count only the events stored now
         kept = []
         for event_id, d in zip(ids, prep.drafts, strict=True):
             if event_id in stored_ids:
-                result.event_ids.append(event_id)
+                result.stored.append((d.index, event_id))
                 kept.append(d)
             else:
                 result.duplicates += 1
@@ -183,7 +186,13 @@ def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) ->
 
 
 def _prepare(account_id: int, drafts: list[Draft], sent: dict[tuple[int, int], int]) -> Prepared:
-    """Dedupe in the batch, decide machine flags, and make the rows and totals to store."""
+    """Dedupe in the batch, decide machine flags, and make the rows and totals to store.
+
+    Rows go in storage order (`_STORAGE_ORDER`): by contact, time and key. Inserted in that order
+    the per-contact index of events costs a good part less than in any other (its pages are
+    visited in order); and two batches holding the same events hold their keys in the same
+    order, so each waits for the other at its first shared key instead of deadlocking.
+    """
     seen: set[str] = set()
     kept: list[Draft] = []
     for d in drafts:
@@ -192,7 +201,9 @@ def _prepare(account_id: int, drafts: list[Draft], sent: dict[tuple[int, int], i
             if key in seen:
                 continue
             seen.add(key)
+        d.order_key = key or ""
         kept.append(d)
+    kept.sort(key=_STORAGE_ORDER)
     _detect_machines(kept, sent)
     dumps = orjson.dumps
     rows = [

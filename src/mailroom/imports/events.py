@@ -18,8 +18,10 @@ import orjson
 
 from mailroom.activity import service
 from mailroom.activity.parse import Invalid
+from mailroom.activity.schemas import IngestResult
 from mailroom.activity.types import Source
 from mailroom.context import Context
+from mailroom.db import retry
 from mailroom.kit import gcpause
 
 FORMATS = ("csv", "ndjson")
@@ -137,15 +139,19 @@ def _flush(
     start: int,
     summary: ImportSummary,
 ) -> None:
-    with gcpause.paused(), ctx.db.write() as conn:
-        result = service.ingest(
-            conn,
-            ctx.clock,
-            account_id,
-            [item for _, item in batch],
-            source=Source.IMPORT,
-            default_list_id=list_id,
-        )
+    def store() -> IngestResult:
+        with ctx.db.write() as conn:
+            return service.ingest(
+                conn,
+                ctx.clock,
+                account_id,
+                [item for _, item in batch],
+                source=Source.IMPORT,
+                default_list_id=list_id,
+            )
+
+    with gcpause.paused():
+        result = retry.on_deadlock(store)
     summary.accepted += result.accepted
     summary.duplicates += result.duplicates
     for rejected in result.rejected:
