@@ -176,11 +176,14 @@ def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) ->
         totals = aggregates.totals(account_id, kept)
     result.accepted = len(kept)
 
+    # Rows that concurrent batches share go last, the most shared last of all: a row lock is
+    # held until commit, and a batch waiting for one waits for the rest of the other's work.
+    # Every batch takes them in this table order and in key order, so none deadlocks.
     per_contact, per_mailing, hourly = totals
-    repository.add_contact_totals(conn, per_contact)
     repository.add_mailing_totals(conn, per_mailing)
-    repository.add_hourly(conn, hourly)
     _apply_effects(conn, kept, batch.now_ms)
+    repository.add_contact_totals(conn, per_contact)
+    repository.add_hourly(conn, hourly)
     result.rejected.sort(key=lambda r: r.index)
     return result
 
