@@ -90,6 +90,10 @@ def test_awkward_text_round_trips(
             [(mine, AWKWARD[1]), (theirs, AWKWARD[2])],
         )
         assert pairs == [("h1",)]
+        # One text key: escaped when a value holds a quote or backslash, joined as is when not.
+        for subset in (AWKWARD, [v for v in AWKWARD if '"' not in v and "\\" not in v]):
+            hashes = backend.fetch_in(conn, links, ("url_hash",), ("url",), [(v,) for v in subset])
+            assert sorted(h for (h,) in hashes) == sorted(f"h{AWKWARD.index(v)}" for v in subset)
         assert backend.fetch_in(conn, links, ("url",), ("url_hash",), []) == []
         assert (
             backend.fetch_in(

@@ -346,6 +346,10 @@ def _pg_array(values: Sequence[Any], numeric: bool) -> str:
     """A PostgreSQL array literal: psycopg's per-element array dumping is far slower."""
     if numeric:  # ints and bools print as PostgreSQL reads them; None becomes NULL
         return "{" + ",".join(map(str, values)).replace("None", "NULL") + "}"
+    if all(type(v) is str for v in values):
+        joined = '","'.join(values)
+        if "\\" not in joined and joined.count('"') == 2 * (len(values) - 1):
+            return '{"' + joined + '"}'  # nothing to escape: no quote or backslash in a value
     return "{" + ",".join([_pg_text(v) for v in values]) + "}"
 
 
@@ -588,8 +592,6 @@ def fetch_in(
     wanted = list(values)
     if not wanted:
         return []
-    if conn.dialect.name == "postgresql":
-        wanted = _sorted(wanted)  # probes in index order touch fewer pages
     quote = conn.dialect.identifier_preparer.quote
     name = quote(table.name)
     cols = ", ".join(f"{name}.{quote(c)}" for c in columns)
@@ -606,10 +608,18 @@ def fetch_in(
             f"SELECT x.* FROM unnest({arrays}) AS w({aliases}) CROSS JOIN LATERAL"
             f" (SELECT {cols} FROM {name} WHERE {on}{where} OFFSET 0) AS x"
         )
-        params = [*_pg_columns(table, keys, wanted), *(v for _, v in filters)]
+        if len(keys) == 1:  # sorted: probes in index order touch fewer pages
+            key_columns = [_sorted([row[0] for row in wanted])]
+        else:
+            key_columns = [list(c) for c in zip(*_sorted(wanted), strict=True)]
+        numeric = [isinstance(table.c[k].type, Integer | Boolean) for k in keys]
+        params = [
+            *(_pg_array(c, n) for c, n in zip(key_columns, numeric, strict=True)),
+            *(v for _, v in filters),
+        ]
         with raw.cursor() as cur:
             cur.execute(sql, params)
-            return [tuple(r) for r in cur.fetchall()]
+            return cur.fetchall()  # tuples: psycopg's default row factory
     # The wanted keys travel as one JSON array that json_each walks, each probing the table's
     # index (CROSS JOIN keeps that order): far cheaper than thousands of bound IN-list values.
     if len(keys) == 1:
