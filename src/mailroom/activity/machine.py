@@ -18,6 +18,7 @@ not flagged either: some real clients send none.
 from __future__ import annotations
 
 import ipaddress
+import socket
 from functools import lru_cache
 
 FAST_MS = 1000
@@ -99,19 +100,14 @@ def is_machine_address(ip: str | None) -> bool:
 
 
 def _ipv4_number(text: str) -> int | None:
-    """A dotted-quad IPv4 address as an integer (as `ipaddress` reads it), else None."""
-    parts = text.split(".")
-    if len(parts) != 4:
+    """A dotted-quad IPv4 address as an integer (as `ipaddress` reads it), else None.
+
+    `inet_pton` parses as strictly as `ipaddress` (four decimal parts, no leading zeros), in C.
+    """
+    try:
+        return int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+    except (OSError, ValueError, UnicodeError):
         return None
-    number = 0
-    for part in parts:
-        if not (part.isascii() and part.isdigit()) or (len(part) > 1 and part[0] == "0"):
-            return None
-        value = int(part)
-        if value > 255:
-            return None
-        number = number << 8 | value
-    return number
 
 
 @lru_cache(maxsize=4096)

@@ -297,7 +297,7 @@ def update_many(
         if unless_newer is not None:
             sql += f" AND {name}.{quote(unless_newer)} <= v.c{columns.index(unless_newer) + 1}"
         with raw.cursor() as cur:
-            cur.execute(sql, [list(col) for col in zip(*rows, strict=True)])
+            cur.execute(sql, _pg_columns(table, all_columns, rows))
         return
     cur = raw.cursor()
     try:
