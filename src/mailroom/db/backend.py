@@ -619,7 +619,8 @@ def fetch_in(
         ]
         with raw.cursor() as cur:
             cur.execute(sql, params)
-            return cur.fetchall()  # tuples: psycopg's default row factory
+            found: list[tuple[Any, ...]] = cur.fetchall()  # tuples: psycopg's default rows
+            return found
     # The wanted keys travel as one JSON array that json_each walks, each probing the table's
     # index (CROSS JOIN keeps that order): far cheaper than thousands of bound IN-list values.
     if len(keys) == 1:
