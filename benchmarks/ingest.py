@@ -13,7 +13,9 @@ It also prints the CPU the server's processes spent per request and, on PostgreS
 the database backends serving it (Linux /proc): on a shared machine those move less than the
 rate. With `--workers 2` the kernel hands each keep-alive connection to whichever worker
 accepts first, often the same one for both: that run is bound by one process (one GIL) and
-reads lower. Run a few times, or use more connections, and compare the CPU lines.
+reads lower. Run a few times, or use more connections, and compare the CPU lines. The last line
+gives the whole machine's share of busy time: below about 90%, the run waited rather than
+computed.
 
     .venv/bin/python benchmarks/ingest.py                       # both backends, defaults
     .venv/bin/python benchmarks/ingest.py --backend sqlite --requests 5 --contacts 20000
@@ -120,6 +122,16 @@ def database_cpu_seconds(url: str) -> float | None:
     return total
 
 
+def machine_ticks() -> tuple[int, int] | None:
+    """(busy, idle) clock ticks of all CPUs so far (Linux /proc/stat), else None."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + fields[4]  # idle and iowait
+    return sum(fields) - idle, idle
+
+
 def make_body(
     rnd: random.Random, first_key: int, size: int, people: list[Any], mailings: list[int]
 ) -> bytes:
@@ -177,6 +189,7 @@ def run(label: str, url: str, args: argparse.Namespace) -> float:
             run_load(server.port, requests(1), 1, check)  # warm-up, not timed
             cpu_before = server.cpu_seconds()
             db_before = database_cpu_seconds(url)
+            machine_before = machine_ticks()
             rounds = max(1, args.concurrency)
             while True:
                 batch = requests(args.requests if not args.seconds else rounds)
@@ -189,6 +202,7 @@ def run(label: str, url: str, args: argparse.Namespace) -> float:
                     break
             cpu_after = server.cpu_seconds()
             db_after = database_cpu_seconds(url)
+            machine_after = machine_ticks()
         rate = events / seconds
         print(
             f"[{label}] {events:,} events in {seconds:.2f} s = {rate:,.0f} events/s"
@@ -201,6 +215,14 @@ def run(label: str, url: str, args: argparse.Namespace) -> float:
         if db_before is not None and db_after is not None:
             per_request = (db_after - db_before) / (events / args.batch) * 1000
             print(f"[{label}] database CPU {per_request:,.0f} ms per request (its backends)")
+        if machine_before is not None and machine_after is not None:
+            busy = machine_after[0] - machine_before[0]
+            idle = machine_after[1] - machine_before[1]
+            per_request = busy / os.sysconf("SC_CLK_TCK") / (events / args.batch) * 1000
+            print(
+                f"[{label}] whole machine: {busy / (busy + idle):.0%} busy,"
+                f" {per_request:,.0f} ms of CPU per request (server, database, client, kernel)"
+            )
         return rate
 
 
