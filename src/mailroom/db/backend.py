@@ -87,6 +87,19 @@ def _sqlite_chunks(rows: Sequence[Sequence[Any]], width: int) -> Iterator[tuple[
         yield "VALUES " + ", ".join(one for _ in chunk), list(chain.from_iterable(chunk))
 
 
+def _sqlite_chunked(
+    conn: Connection, head: str, tail: str, rows: Sequence[Sequence[Any]], width: int
+) -> None:
+    """``{head} VALUES ..{tail}`` over ``rows`` in as few statements as SQLite's limits allow."""
+    raw: Any = conn.connection.dbapi_connection
+    cur = raw.cursor()
+    try:
+        for values, params in _sqlite_chunks(rows, width):
+            cur.execute(f"{head} {values}{tail}", params)
+    finally:
+        cur.close()
+
+
 def upsert_add(
     conn: Connection,
     table: Table,
@@ -361,10 +374,16 @@ def _pg_text(value: Any) -> str:
 
 
 def _pg_columns(table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    numeric = [isinstance(table.c[c].type, Integer | Boolean) for c in columns]
+    """One array literal per column of ``rows``."""
     if not rows:
         return ["{}"] * len(columns)
-    return [_pg_array(col, n) for col, n in zip(zip(*rows, strict=True), numeric, strict=True)]
+    return _pg_arrays(table, columns, list(zip(*rows, strict=True)))
+
+
+def _pg_arrays(table: Table, columns: Sequence[str], values: Sequence[Sequence[Any]]) -> list[str]:
+    """One array literal per column, given each column's values."""
+    numeric = [isinstance(table.c[c].type, Integer | Boolean) for c in columns]
+    return [_pg_array(col, n) for col, n in zip(values, numeric, strict=True)]
 
 
 # PostgreSQL binary COPY types of the column types staged rows may have (JSON goes as text).
@@ -494,13 +513,7 @@ def insert_many_ids(
     head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)})"
     where = f" WHERE {conflict_where}" if conflict_where else ""
     tail = f" ON CONFLICT ({', '.join(quote(c) for c in conflict)}){where} DO NOTHING"
-    raw: Any = conn.connection.dbapi_connection
-    cur = raw.cursor()
-    try:
-        for values, params in _sqlite_chunks(rows, len(columns)):
-            cur.execute(f"{head} {values}{tail}", params)
-    finally:
-        cur.close()
+    _sqlite_chunked(conn, head, tail, rows, len(columns))
     ids = [row[0] for row in rows]
     return set(ids) - missing_keys(conn, table, columns[0], ids)
 
@@ -566,12 +579,7 @@ def upsert_add_many(
             source, params = _pg_source(conn, cur, table, columns, rows)
             cur.execute(f"{head} {source}{tail}", params)
         return
-    cur = raw.cursor()
-    try:
-        for values, params in _sqlite_chunks(rows, len(columns)):
-            cur.execute(f"{head} {values}{tail}", params)
-    finally:
-        cur.close()
+    _sqlite_chunked(conn, head, tail, rows, len(columns))
 
 
 def fetch_in(
@@ -608,15 +616,12 @@ def fetch_in(
             f"SELECT x.* FROM unnest({arrays}) AS w({aliases}) CROSS JOIN LATERAL"
             f" (SELECT {cols} FROM {name} WHERE {on}{where} OFFSET 0) AS x"
         )
+        key_columns: list[Sequence[Any]]
         if len(keys) == 1:  # sorted: probes in index order touch fewer pages
             key_columns = [_sorted([row[0] for row in wanted])]
         else:
-            key_columns = [list(c) for c in zip(*_sorted(wanted), strict=True)]
-        numeric = [isinstance(table.c[k].type, Integer | Boolean) for k in keys]
-        params = [
-            *(_pg_array(c, n) for c, n in zip(key_columns, numeric, strict=True)),
-            *(v for _, v in filters),
-        ]
+            key_columns = list(zip(*_sorted(wanted), strict=True))
+        params = [*_pg_arrays(table, keys, key_columns), *(v for _, v in filters)]
         with raw.cursor() as cur:
             cur.execute(sql, params)
             found: list[tuple[Any, ...]] = cur.fetchall()  # tuples: psycopg's default rows
