@@ -53,7 +53,6 @@ _EFFECTS = {
     EventType.EM_OPTOUTS: "unsubscribe",
 }
 _DETECTED = (EventType.EM_OPENS, EventType.EM_CLICKS)
-_CHANGING = frozenset({EventType.EM_BOUNCES, *_EFFECTS})
 _SENDS = EventType.EM_SENDS
 _STORAGE_ORDER = attrgetter("contact_id", "at_ms", "order_key")
 
@@ -362,8 +361,6 @@ def _change_of(d: Draft) -> str | None:
 def _apply_effects(conn: Connection, kept: list[Draft], now_ms: int) -> None:
     changes: list[effects.Change] = []
     for d in kept:
-        if d.type not in _CHANGING:
-            continue
         change = _change_of(d)
         if change is not None:
             ref = d.contact
