@@ -31,7 +31,7 @@ def probe(ctx: Context) -> Iterator[None]:
 
 
 def test_the_victim_of_a_deadlock_runs_again_and_both_commit(ctx: Context, probe: None) -> None:
-    holds_k1 = threading.Event()
+    started, holds_k1 = threading.Event(), threading.Event()
     errors: list[BaseException] = []
     attempts: list[int] = []
 
@@ -59,7 +59,6 @@ def test_the_victim_of_a_deadlock_runs_again_and_both_commit(ctx: Context, probe
             raise
         return len(attempts)
 
-    started = threading.Event()
     thread = threading.Thread(target=other)
     thread.start()
     assert started.wait(10)
