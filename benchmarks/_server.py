@@ -13,6 +13,12 @@ URL (migrating it), waits for `/mailroom/health`, and stops the process it start
 `run_load` sends the requests over `concurrency` persistent HTTP/1.1 connections (a small
 asyncio client in the calling process), each connection sending its share one after another,
 and reports requests/s and client-side latency percentiles.
+
+With several workers, the kernel hands each new connection to whichever worker accepts first:
+two connections often land on one worker, and a run then measures one process (one GIL) while
+the other idles. Given the `Server`, `run_load` spreads its connections over the workers as a
+load balancer would: it finds which worker holds each accepted connection (Linux /proc) and
+reconnects the surplus on a crowded worker until every worker has its share.
 """
 
 from __future__ import annotations
@@ -96,23 +102,65 @@ class Server:
         if self.proc is None or not Path("/proc").is_dir():
             return None
         tick = os.sysconf("SC_CLK_TCK")
-        family = {self.proc.pid}
-        stats: dict[int, list[str]] = {}
+        total = 0.0
+        for pid in self._family():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+
+    def _family(self) -> set[int]:
+        """The server's process and its descendants (the workers), by pid (Linux /proc)."""
+        if self.proc is None:
+            return set()
+        parents: dict[int, int] = {}
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
                 try:
-                    text = (entry / "stat").read_text()
+                    fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
                 except OSError:
                     continue
-                stats[int(entry.name)] = text.rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int(fields[1])
+        family = {self.proc.pid}
         grew = True
         while grew:
             grew = False
-            for pid, fields in stats.items():
-                if pid not in family and int(fields[1]) in family:
+            for pid, parent in parents.items():
+                if pid not in family and parent in family:
                     family.add(pid)
                     grew = True
-        return sum((int(stats[p][11]) + int(stats[p][12])) / tick for p in family if p in stats)
+        return family
+
+    def holder(self, client_port: int) -> int | None:
+        """The pid of the server process that accepted the client's connection from
+        `client_port`, or None if none has accepted it yet (or without Linux /proc)."""
+        local = f"0100007F:{self.port:04X}"
+        remote = f"0100007F:{client_port:04X}"
+        try:
+            lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+        except OSError:
+            return None
+        inode = next(
+            (f[9] for f in (line.split() for line in lines) if f[1] == local and f[2] == remote),
+            None,
+        )
+        if inode is None or inode == "0":
+            return None
+        target = f"socket:[{inode}]"
+        for pid in self._family():
+            try:
+                fds = list(Path(f"/proc/{pid}/fd").iterdir())
+            except OSError:
+                continue
+            for fd in fds:
+                try:
+                    if os.readlink(fd) == target:
+                        return pid
+                except OSError:
+                    continue
+        return None
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -206,10 +254,42 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
         body += chunk[:-2]
 
 
+Stream = tuple[asyncio.StreamReader, asyncio.StreamWriter]
+
+
+async def _open(port: int, count: int, server: Server | None) -> list[Stream]:
+    """`count` connections; spread over the server's workers when `server` is given."""
+    streams = [await asyncio.open_connection("127.0.0.1", port) for _ in range(count)]
+    if server is None or server.workers < 2 or count < 2:
+        return streams
+    share = -(-count // server.workers)  # at most this many per worker
+    for _ in range(50):
+        holders = [await _holder(server, w) for _, w in streams]
+        if None in holders:
+            return streams  # cannot tell (no /proc): keep what the kernel chose
+        crowded = [i for i, pid in enumerate(holders) if holders[: i + 1].count(pid) > share]
+        if not crowded:
+            return streams
+        for i in crowded:
+            streams[i][1].close()
+            streams[i] = await asyncio.open_connection("127.0.0.1", port)
+    return streams
+
+
+async def _holder(server: Server, writer: asyncio.StreamWriter) -> int | None:
+    port = writer.get_extra_info("sockname")[1]
+    for _ in range(100):  # a worker accepts within moments
+        pid = server.holder(port)
+        if pid is not None:
+            return pid
+        await asyncio.sleep(0.01)
+    return None
+
+
 async def _connection(
-    port: int, requests: Sequence[Request], result: LoadResult, check: Check | None
+    stream: Stream, requests: Sequence[Request], result: LoadResult, check: Check | None
 ) -> None:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    reader, writer = stream
     try:
         for request in requests:
             raw = request.encode()
@@ -225,16 +305,28 @@ async def _connection(
 
 
 def run_load(
-    port: int, requests: Sequence[Request], concurrency: int = 1, check: Check | None = None
+    port: int,
+    requests: Sequence[Request],
+    concurrency: int = 1,
+    check: Check | None = None,
+    *,
+    server: Server | None = None,
 ) -> LoadResult:
-    """Send `requests` over `concurrency` keep-alive connections; time and check each answer."""
+    """Send `requests` over `concurrency` keep-alive connections; time and check each answer.
+
+    With `server`, the connections are spread over its workers first (see the module's note);
+    the timing starts once they are open.
+    """
     result = LoadResult()
-    shares = [requests[i::concurrency] for i in range(concurrency)]
+    shares = [s for s in (requests[i::concurrency] for i in range(concurrency)) if s]
 
     async def main() -> None:
-        await asyncio.gather(*(_connection(port, s, result, check) for s in shares if s))
+        streams = await _open(port, len(shares), server)
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(_connection(st, s, result, check) for st, s in zip(streams, shares, strict=True))
+        )
+        result.seconds = time.perf_counter() - started
 
-    started = time.perf_counter()
     asyncio.run(main())
-    result.seconds = time.perf_counter() - started
     return result

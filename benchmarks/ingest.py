@@ -11,11 +11,10 @@ Targets (issue): >= 25,000 events/s on SQLite, >= 50,000 on PostgreSQL.
 
 It also prints the CPU the server's processes spent per request and, on PostgreSQL, the CPU of
 the database backends serving it (Linux /proc): on a shared machine those move less than the
-rate. With `--workers 2` the kernel hands each keep-alive connection to whichever worker
-accepts first, often the same one for both: that run is bound by one process (one GIL) and
-reads lower. Run a few times, or use more connections, and compare the CPU lines. The last line
-gives the whole machine's share of busy time: below about 90%, the run waited rather than
-computed.
+rate. The connections are spread over the workers, as a load balancer would (`_server.py`): left
+to the kernel, both often land on one worker, and the run then measures one process (one GIL)
+at about three quarters of the rate. The last line gives the whole machine's share of busy
+time: below about 85%, the run waited rather than computed.
 
     .venv/bin/python benchmarks/ingest.py                       # both backends, defaults
     .venv/bin/python benchmarks/ingest.py --backend sqlite --requests 5 --contacts 20000
@@ -193,7 +192,7 @@ def run(label: str, url: str, args: argparse.Namespace) -> float:
             rounds = max(1, args.concurrency)
             while True:
                 batch = requests(args.requests if not args.seconds else rounds)
-                result = run_load(server.port, batch, args.concurrency, check)
+                result = run_load(server.port, batch, args.concurrency, check, server=server)
                 if result.failed_checks or set(result.statuses) != {200}:
                     sys.exit(f"[{label}] failed: {result.summary()}")
                 seconds += result.seconds
