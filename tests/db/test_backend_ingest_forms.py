@@ -352,3 +352,24 @@ def test_writer_queue_admits_one_sqlite_writer_at_a_time(ctx: Context) -> None:
     assert order == ["first", "other thread"]
     free = subprocess.run([sys.executable, "-c", probe, lock_file], check=False)
     assert free.returncode == 0
+
+
+def test_insert_many_returning_goes_in_the_order_asked(ctx: Context, account: NewAccount) -> None:
+    """Rows go in sorted by `order` whatever order they came in (links get ids in that order):
+    concurrent batches then take their keys in one order and cannot deadlock."""
+    hashes = [f"{n:064x}" for n in range(BIG)]
+    shuffled = hashes[1::2] + hashes[0::2]
+    rows = [(account.account_id, f"https://example.com/{h}", h, 0) for h in shuffled]
+    with ctx.db.write() as conn:
+        made = backend.insert_many_returning(
+            conn,
+            links,
+            ("account_id", "url", "url_hash", "created"),
+            rows,
+            returning=("id", "url_hash"),
+            conflict=("account_id", "url_hash"),
+            order=("url_hash",),
+        )
+        stored = conn.execute(select(links.c.url_hash).order_by(links.c.id)).scalars().all()
+    assert sorted(h for _, h in made) == hashes
+    assert stored == hashes

@@ -96,6 +96,7 @@ def create_links(
         rows,
         returning=("id", "url_hash"),
         conflict=("account_id", "url_hash"),
+        order=("url_hash",),
     )
     found: dict[str, int] = {}
     for link_id, h in made:

@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -406,13 +407,19 @@ def _pg_copy_type(table: Table, column: str) -> str:
 
 
 def _pg_source(
-    conn: Connection, cur: Any, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    conn: Connection,
+    cur: Any,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    order: Sequence[str] = (),
 ) -> tuple[str, Sequence[Any]]:
     """A ``SELECT`` of ``rows`` typed as ``table``'s ``columns``, and its parameters.
 
     Inside a transaction, many rows are binary-COPYed into a temporary table of this session
-    (emptied first, and at commit) and selected from it in order: COPY costs the client and the
-    server several times less than array literals. Otherwise arrays are unnested.
+    (emptied first, and at commit) and selected from it, sorted by the ``order`` columns: COPY
+    costs the client and the server several times less than array literals. Otherwise arrays
+    are unnested in the order given.
     """
     if len(rows) < _STAGE_MIN_ROWS or cur.connection.info.transaction_status.name != "INTRANS":
         arrays = ", ".join(_pg_cast(conn, table, c) for c in columns)
@@ -423,7 +430,7 @@ def _pg_source(
     stage = quote(f"stage_{table.name}_{shape}")
     defs = ", ".join(f"c{i} {kind}" for i, kind in enumerate(kinds))
     cur.execute(
-        f"CREATE TEMP TABLE IF NOT EXISTS {stage} (n serial, {defs}) ON COMMIT DELETE ROWS;"
+        f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({defs}) ON COMMIT DELETE ROWS;"
         f" DELETE FROM {stage}"
     )
     names = ", ".join(f"c{i}" for i in range(len(columns)))
@@ -434,7 +441,8 @@ def _pg_source(
     casts = ", ".join(
         f"c{i}::{table.c[c].type.compile(dialect=conn.dialect)}" for i, c in enumerate(columns)
     )
-    return f"SELECT {casts} FROM {stage} ORDER BY n", ()
+    by = ", ".join(f"c{columns.index(c)}" for c in order)
+    return f"SELECT {casts} FROM {stage}" + (f" ORDER BY {by}" if by else ""), ()
 
 
 def insert_many_returning(
@@ -446,15 +454,19 @@ def insert_many_returning(
     returning: Sequence[str],
     conflict: Sequence[str] = (),
     conflict_where: str = "",
+    order: Sequence[str] = (),
 ) -> list[tuple[Any, ...]]:
     """Insert tuples, skipping clashes on the ``conflict`` index; return the stored rows' values.
 
-    One ``INSERT .. SELECT FROM unnest(arrays)`` on PostgreSQL, multi-row VALUES on SQLite.
-    ``conflict_where`` is the SQL predicate of a partial unique index. JSON columns take
-    already-serialised text.
+    One ``INSERT .. SELECT`` on PostgreSQL, multi-row VALUES on SQLite. ``conflict_where`` is
+    the SQL predicate of a partial unique index. JSON columns take already-serialised text.
+    Rows go in by the ``order`` columns (given in that order, they keep it): concurrent
+    inserts of the same keys then lock them in the same order and wait instead of deadlocking.
     """
     if not rows:
         return []
+    if order:
+        rows = sorted(rows, key=itemgetter(*(columns.index(c) for c in order)))
     quote = conn.dialect.identifier_preparer.quote
     head = f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)})"
     tail = ""
@@ -465,7 +477,7 @@ def insert_many_returning(
     raw: Any = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
         with raw.cursor() as cur:
-            source, params = _pg_source(conn, cur, table, columns, rows)
+            source, params = _pg_source(conn, cur, table, columns, rows, order)
             cur.execute(f"{head} {source}{tail}", params)
             return [tuple(r) for r in cur.fetchall()]
     out: list[tuple[Any, ...]] = []
@@ -505,6 +517,7 @@ def insert_many_ids(
             returning=("id",),
             conflict=conflict,
             conflict_where=conflict_where,
+            order=columns[:1],  # the ids were drawn in the order of the rows
         )
         return {r[0] for r in made}
     if not rows:
@@ -559,7 +572,11 @@ def upsert_add_many(
     greatest: Sequence[str] = (),
     least: Sequence[str] = (),
 ) -> None:
-    """`upsert_add` for tuples in one driver call; keys must not repeat within ``rows``."""
+    """`upsert_add` for tuples in one driver call; keys must not repeat within ``rows``.
+
+    Give the rows in key order: they are locked in that order (staged rows are sorted again by
+    key), so concurrent batches wait for each other's shared rows instead of deadlocking.
+    """
     if not rows:
         return
     quote = conn.dialect.identifier_preparer.quote
@@ -576,7 +593,7 @@ def upsert_add_many(
     raw: Any = conn.connection.dbapi_connection
     if pg:
         with raw.cursor() as cur:
-            source, params = _pg_source(conn, cur, table, columns, rows)
+            source, params = _pg_source(conn, cur, table, columns, rows, order=keys)
             cur.execute(f"{head} {source}{tail}", params)
         return
     _sqlite_chunked(conn, head, tail, rows, len(columns))
