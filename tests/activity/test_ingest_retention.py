@@ -98,8 +98,6 @@ def snapshot(ctx: Context, acc: NewAccount, people: list[Any]) -> dict[str, Any]
                     select(activity_hourly).order_by(
                         activity_hourly.c.list_id,
                         activity_hourly.c.hour,
-                        activity_hourly.c.type,
-                        activity_hourly.c.machine,
                     )
                 )
             ],

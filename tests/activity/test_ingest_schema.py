@@ -1,4 +1,4 @@
-"""Migration 0004: the aggregate tables' storage for fast ingest, and its way back."""
+"""Migrations 0004 and 0005: the aggregate tables' storage for fast ingest, and the way back."""
 
 from __future__ import annotations
 
@@ -44,7 +44,7 @@ def test_sqlite_down_and_up_again_keeps_the_rows(tmp_path: Path) -> None:
     from alembic import command
 
     url = f"sqlite:///{tmp_path / 'roundtrip.db'}"
-    upgrade(url)
+    upgrade(url, "0004_ingest_speed")
     engine = make_engine(url)
     rows = {
         "contact_totals": "(contact_id, account_id, list_id, opens) VALUES (7, 1, 1, 3)",
@@ -62,10 +62,71 @@ def test_sqlite_down_and_up_again_keeps_the_rows(tmp_path: Path) -> None:
         assert RECENT in {i["name"] for i in inspect(conn).get_indexes("contact_mailing_totals")}
         assert [conn.scalar(text(f"SELECT count(*) FROM {t}")) for t in rows] == [1, 1, 1]
     engine.dispose()
-    upgrade(url)
+    upgrade(url, "0004_ingest_speed")
     engine = make_engine(url)
     with engine.connect() as conn:
         assert conn.scalar(text("SELECT opens FROM contact_totals WHERE contact_id = 7")) == 3
         assert conn.scalar(text("SELECT count FROM activity_hourly")) == 5
         assert conn.scalar(text("SELECT sends FROM contact_mailing_totals")) == 1
     engine.dispose()
+
+
+NARROW = [  # (list_id, hour, type, machine, account_id, count) as 0004 kept them
+    (1, 3600, 1, False, 1, 10),  # sends
+    (1, 3600, 2, False, 1, 4),  # people's opens
+    (1, 3600, 2, True, 1, 3),  # machines' opens
+    (1, 3600, 3, True, 1, 2),  # machines' clicks
+    (1, 3600, 9, False, 1, 1),  # p_contact_add
+    (1, 7200, 1, True, 1, 5),  # sends flagged as machines': still sends
+    (2, 3600, 11, False, 1, 6),  # complaints, another list
+]
+
+
+def test_hourly_rows_become_one_per_list_hour_and_back(tmp_path: Path) -> None:
+    """0005 folds 0004's rows into one row per list-hour and its downgrade unfolds them."""
+    from alembic import command
+
+    url = f"sqlite:///{tmp_path / 'hourly.db'}"
+    upgrade(url, "0004_ingest_speed")
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        for row in NARROW:
+            conn.execute(
+                text(
+                    "INSERT INTO activity_hourly (list_id, hour, type, machine, account_id, count)"
+                    " VALUES (:l, :h, :t, :m, :a, :c)"
+                ),
+                dict(zip("lhtmac", row, strict=True)),
+            )
+    engine.dispose()
+    upgrade(url)
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        wide = {
+            (r.list_id, r.hour): r._mapping
+            for r in conn.execute(text("SELECT * FROM activity_hourly"))
+        }
+    engine.dispose()
+    assert set(wide) == {(1, 3600), (1, 7200), (2, 3600)}
+    first = wide[(1, 3600)]
+    assert (first["em_sends"], first["em_opens"], first["em_opens_machine"]) == (10, 4, 3)
+    assert (first["em_clicks"], first["em_clicks_machine"], first["p_contact_add"]) == (0, 2, 1)
+    assert wide[(1, 7200)]["em_sends"] == 5
+    assert wide[(2, 3600)]["em_complaints"] == 6
+    assert sum(
+        sum(v for k, v in r.items() if k not in ("list_id", "hour", "account_id"))
+        for r in wide.values()
+    ) == sum(r[-1] for r in NARROW)
+
+    command.downgrade(alembic_config(url), "0004_ingest_speed")
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        back = {
+            tuple(r)
+            for r in conn.execute(
+                text("SELECT list_id, hour, type, machine, account_id, count FROM activity_hourly")
+            )
+        }
+    engine.dispose()
+    # the machine flag of a send is not kept: the 5 sends come back as people's
+    assert back == {r if r[2] in (2, 3) else (*r[:3], False, *r[4:]) for r in NARROW}

@@ -12,7 +12,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from mailroom.activity.parse import Draft
-from mailroom.activity.repository import CONTACT_COLUMNS, HOURLY_COLUMNS, MAILING_COLUMNS
+from mailroom.activity.repository import (
+    CONTACT_COLUMNS,
+    HOURLY_COLUMNS,
+    MAILING_COLUMNS,
+    hourly_counter,
+)
 from mailroom.activity.types import PAGE_TYPES, EventType
 
 HOUR_MS = 3_600_000
@@ -62,7 +67,13 @@ _CT_BLANK: list[Any] = [0] * len(CONTACT_COLUMNS)
 _CT_BLANK[_CT_SENT] = _CT_BLANK[_CT_OPEN] = _CT_BLANK[_CT_CLICK] = None
 _CM_BLANK: list[Any] = [0] * len(MAILING_COLUMNS)
 _CM_BLANK[_CM_FIRST] = _CM_BLANK[_CM_SENT] = None
-assert HOURLY_COLUMNS == ("list_id", "hour", "type", "machine", "account_id", "count")
+# type * 2 + machine -> the index of the `activity_hourly` counter it adds to in a row.
+_HOUR_AT = [0] * len(_CT_AT)
+for _type in EventType:
+    for _machine in (False, True):
+        _HOUR_AT[_type * 2 + _machine] = HOURLY_COLUMNS.index(hourly_counter(_type, _machine))
+_HOUR_BLANK: list[Any] = [0] * len(HOURLY_COLUMNS)
+assert HOURLY_COLUMNS[:3] == ("list_id", "hour", "account_id")
 
 
 def totals(
@@ -71,8 +82,8 @@ def totals(
     """(contact_totals, contact_mailing_totals, activity_hourly) rows to add, as tuples."""
     per_contact: dict[int, list[Any]] = {}
     per_mailing: dict[tuple[int, int], list[Any]] = {}
-    hourly: dict[tuple[Any, int, int, bool], int] = {}
-    ct_at, cm_at, ct_last = _CT_AT, _CM_AT, _CT_LAST
+    hourly: dict[tuple[Any, int], list[Any]] = {}
+    ct_at, cm_at, ct_last, hour_at = _CT_AT, _CM_AT, _CT_LAST, _HOUR_AT
     soft_at, cm_sent, cm_first, cm_last = _CT_SOFT, _CM_SENT, _CM_FIRST, _CM_LAST
     for d in stored:
         type_ = d.type
@@ -114,12 +125,16 @@ def totals(
                 if known is None or at_ms < known:
                     cm[cm_first] = at_ms
 
-        hour_key = (d.list_id, at_ms // HOUR_MS * 3600, int(type_), machine)
-        hourly[hour_key] = hourly.get(hour_key, 0) + 1
+        hour_key = (d.list_id, at_ms // HOUR_MS * 3600)
+        hr = hourly.get(hour_key)
+        if hr is None:
+            hr = hourly[hour_key] = _HOUR_BLANK.copy()
+            hr[0], hr[1], hr[2] = d.list_id, hour_key[1], account_id
+        hr[hour_at[code]] += 1
     # Sorted by key: concurrent PostgreSQL transactions then lock shared rows in the same
     # order, so they wait for each other instead of deadlocking.
     return (
         [tuple(per_contact[key]) for key in sorted(per_contact)],
         [tuple(per_mailing[key]) for key in sorted(per_mailing)],
-        [(*key, account_id, hourly[key]) for key in sorted(hourly)],
+        [tuple(hourly[key]) for key in sorted(hourly)],
     )

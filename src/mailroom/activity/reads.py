@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from mailroom.activity.repository import CONTACT_COUNTERS
+from mailroom.activity.repository import CONTACT_COUNTERS, MACHINE_APART, hourly_counter
 from mailroom.activity.types import EventType
-from mailroom.db.tables import activity_hourly
+from mailroom.db.tables import HOURLY_COUNTERS, activity_hourly
 from mailroom.db.tables import contact_totals as contact_totals_table
 
 
@@ -41,10 +41,13 @@ def list_summary(
     end_ms: int | None = None,
     include_machine: bool = False,
 ) -> dict[str, int]:
-    """Event counts by type name over whole hours in [start, end), from `activity_hourly`."""
+    """Event counts by type name over whole hours in [start, end), from `activity_hourly`.
+
+    Opens and clicks count people's only unless `include_machine`.
+    """
     h = activity_hourly
-    query = (
-        select(h.c.type, func.sum(h.c.count)).where(h.c.account_id == account_id).group_by(h.c.type)
+    query = select(*(func.coalesce(func.sum(h.c[name]), 0) for name in HOURLY_COUNTERS)).where(
+        h.c.account_id == account_id
     )
     if list_id is not None:
         query = query.where(h.c.list_id == list_id)
@@ -52,9 +55,9 @@ def list_summary(
         query = query.where(h.c.hour >= start_ms // 1000)
     if end_ms is not None:
         query = query.where(h.c.hour < end_ms // 1000)
-    if not include_machine:
-        query = query.where(h.c.machine.is_(False))
-    counts = dict.fromkeys((t.wire for t in EventType), 0)
-    for type_, total in conn.execute(query):
-        counts[EventType(type_).wire] += int(total)
+    sums = dict(zip(HOURLY_COUNTERS, (int(v) for v in conn.execute(query).one()), strict=True))
+    counts = {t.wire: sums[hourly_counter(t, False)] for t in EventType}
+    if include_machine:
+        for t in MACHINE_APART:
+            counts[t.wire] += sums[hourly_counter(t, True)]
     return counts

@@ -12,7 +12,12 @@ from typing import Any
 from sqlalchemy import Connection, and_, case, delete, func, insert, literal, select, true
 
 from mailroom.activity import retention
-from mailroom.activity.repository import CONTACT_COUNTERS, MAILING_COUNTERS
+from mailroom.activity.repository import (
+    CONTACT_COUNTERS,
+    MACHINE_APART,
+    MAILING_COUNTERS,
+    hourly_counter,
+)
 from mailroom.activity.types import PAGE_TYPES, EventType
 from mailroom.db.tables import activity_hourly, contact_mailing_totals, contact_totals, events
 from mailroom.errors import Conflict
@@ -53,6 +58,15 @@ _COUNTS: dict[str, Any] = {
     "forwards": _count(_is(EventType.EM_FORWARDS)),
     "page_events": _count(e.c.type.in_([int(t) for t in PAGE_TYPES])),
 }
+
+# activity_hourly counter -> the events it counts (`repository.hourly_counter`).
+_HOURLY: dict[str, tuple[Any, ...]] = {}
+for _type in EventType:
+    if _type in MACHINE_APART:
+        _HOURLY[hourly_counter(_type, False)] = (_is(_type), _HUMAN)
+        _HOURLY[hourly_counter(_type, True)] = (_is(_type), _MACHINE)
+    else:
+        _HOURLY[hourly_counter(_type, False)] = (_is(_type),)
 
 
 def rebuild_aggregates(conn: Connection, account_id: int, *, allow_pruned: bool = False) -> None:
@@ -97,12 +111,8 @@ def rebuild_aggregates(conn: Connection, account_id: int, *, allow_pruned: bool 
     hourly_cols = {
         "list_id": e.c.list_id,
         "hour": hour,
-        "type": e.c.type,
-        "machine": e.c.machine,
         "account_id": literal(account_id),
-        "count": func.count(),
+        **{name: _count(*condition) for name, condition in _HOURLY.items()},
     }
-    query = (
-        select(*hourly_cols.values()).where(mine).group_by(e.c.list_id, hour, e.c.type, e.c.machine)
-    )
+    query = select(*hourly_cols.values()).where(mine).group_by(e.c.list_id, hour)
     conn.execute(insert(activity_hourly).from_select(list(hourly_cols), query))

@@ -12,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from mailroom.activity.types import EventType
 from mailroom.db import backend
 from mailroom.db.tables import (
+    HOURLY_COUNTERS,
     activity_hourly,
     contact_mailing_totals,
     contact_totals,
@@ -71,7 +73,14 @@ MAILING_COLUMNS = (
     "last_sent_ms",
     "last_at_ms",
 )
-HOURLY_COLUMNS = ("list_id", "hour", "type", "machine", "account_id", "count")
+HOURLY_COLUMNS = ("list_id", "hour", "account_id", *HOURLY_COUNTERS)
+MACHINE_APART = (EventType.EM_OPENS, EventType.EM_CLICKS)  # counted apart when machines' own
+
+
+def hourly_counter(type_: EventType, machine: bool) -> str:
+    """The `activity_hourly` counter an event adds to: its type's; machines' opens and clicks
+    have their own (the machine flag of other types changes no count, as in `contact_totals`)."""
+    return f"{type_.wire}_machine" if machine and type_ in MACHINE_APART else type_.wire
 
 
 def url_hash(url: str) -> str:
@@ -188,6 +197,6 @@ def add_hourly(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         activity_hourly,
         HOURLY_COLUMNS,
         rows,
-        keys=("list_id", "hour", "type", "machine"),
-        add=("count",),
+        keys=("list_id", "hour"),
+        add=HOURLY_COUNTERS,
     )

@@ -305,15 +305,32 @@ contact_mailing_totals = Table(
     postgresql_with=_FILLFACTOR,
 )
 
+# The charts' time series: per list and hour, one counter per event type (machines' opens and
+# clicks apart; see `activity.repository.hourly_counter`). One row per list-hour, so a batch
+# spread over a month updates some 720 rows rather than one per hour and type.
+HOURLY_COUNTERS = (
+    "em_sends",
+    "em_opens",
+    "em_opens_machine",
+    "em_clicks",
+    "em_clicks_machine",
+    "em_bounces",
+    "em_optouts",
+    "em_forwards",
+    "em_complaints",
+    "p_contact_open",
+    "p_contact_click",
+    "p_contact_add",
+    "p_contact_update",
+)
+
 activity_hourly = Table(
     "activity_hourly",
     metadata,
     Column("list_id", BigInteger, primary_key=True, autoincrement=False),
     Column("hour", BigInteger, primary_key=True, autoincrement=False),  # Unix seconds, hour start
-    Column("type", SmallInteger, primary_key=True, autoincrement=False),
-    Column("machine", Boolean, primary_key=True),
     Column("account_id", BigInteger, nullable=False),
-    Column("count", BigInteger, nullable=False, server_default="0"),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in HOURLY_COUNTERS),
     sqlite_with_rowid=False,
     postgresql_with=_FILLFACTOR,
 )
