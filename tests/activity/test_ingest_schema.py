@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import inspect, text
 
 from mailroom.context import Context
@@ -130,3 +131,20 @@ def test_hourly_rows_become_one_per_list_hour_and_back(tmp_path: Path) -> None:
     engine.dispose()
     # the machine flag of a send is not kept: the 5 sends come back as people's
     assert back == {r if r[2] in (2, 3) else (*r[:3], False, *r[4:]) for r in NARROW}
+
+
+def test_identifier_keys_compare_as_bytes_on_postgresql(ctx: Context) -> None:
+    """0006: the uid and idempotency-key indexes use collation "C" (SQLite compares bytes)."""
+    if ctx.db.is_sqlite:
+        pytest.skip("PostgreSQL's column collations")
+    with ctx.db.read() as conn:
+        collations = dict(
+            conn.execute(
+                text(
+                    "SELECT table_name || '.' || column_name, collation_name"
+                    " FROM information_schema.columns WHERE column_name IN ('uid', 'idem_key')"
+                    " AND table_name IN ('contacts', 'events')"
+                )
+            ).all()
+        )
+    assert collations == {"contacts.uid": "C", "events.idem_key": "C"}

@@ -6,6 +6,8 @@ seconds (Ongage's ``ocx_*`` dates). Integers compare and bucket the same on SQLi
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -38,6 +40,12 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 
 def _id() -> Column[int]:
     return Column("id", Id, primary_key=True, autoincrement=True)
+
+
+def _opaque(length: int) -> Any:
+    """An opaque identifier's text: compared as bytes (collation "C") on PostgreSQL, as SQLite
+    compares all text; cheaper in its indexes than the database's locale (migration 0006)."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
 
 
 # --- tenants and credentials -------------------------------------------------------------------
@@ -121,7 +129,7 @@ contacts = Table(
     "contacts",
     metadata,
     _id(),
-    Column("uid", String(24), nullable=False, unique=True),  # the public id in every dialect
+    Column("uid", _opaque(24), nullable=False, unique=True),  # the public id in every dialect
     Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     Column("list_id", ForeignKey("lists.id", ondelete="CASCADE"), nullable=False),
     Column("email", String(320), nullable=False),
@@ -233,7 +241,7 @@ events = Table(
     Column("link_id", BigInteger, nullable=True),
     Column("machine", Boolean, nullable=False, server_default=text("false")),
     Column("source", SmallInteger, nullable=False, server_default="0"),
-    Column("idem_key", String(128), nullable=True),
+    Column("idem_key", _opaque(128), nullable=True),
     Column(
         "details", JSON, nullable=True
     ),  # type-specific: url, device, bounce code, reason, ua, ip

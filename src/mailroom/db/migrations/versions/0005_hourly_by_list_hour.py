@@ -15,6 +15,8 @@ Revises: 0004_ingest_speed
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -39,7 +41,7 @@ COUNTERS: dict[str, tuple[int, bool | None]] = {
     "p_contact_add": (9, None),
     "p_contact_update": (10, None),
 }
-STORAGE = {"sqlite_with_rowid": False, "postgresql_with": {"fillfactor": 70}}
+STORAGE: dict[str, Any] = {"sqlite_with_rowid": False, "postgresql_with": {"fillfactor": 70}}
 
 
 def _set_aside(name: str) -> None:
