@@ -73,8 +73,8 @@ def hourly(ctx: Context, acc: NewAccount, type_: EventType) -> int:
     with ctx.db.read() as conn:
         h = activity_hourly
         value = conn.scalar(
-            select(func.coalesce(func.sum(h.c.count), 0)).where(
-                h.c.account_id == acc.account_id, h.c.type == int(type_)
+            select(func.coalesce(func.sum(h.c[type_.wire]), 0)).where(
+                h.c.account_id == acc.account_id
             )
         )
         return int(value or 0)

@@ -234,7 +234,7 @@ class _Counting:
 
 
 def _pg_array_type(conn: Connection, table: Table, column: str) -> str:
-    return f"{table.c[column].type.compile(dialect=conn.dialect)}[]"
+    return f"{_pg_type(conn, table, column)}[]"
 
 
 def insert_many_ignore(
@@ -352,8 +352,17 @@ def in_values(conn: Connection, column: Any, values: Sequence[Any]) -> Any:
 # --- raw bulk forms for the event ingest path (no per-row SQLAlchemy work) -----------------------
 
 
+def _pg_type(conn: Connection, table: Table, column: str) -> str:
+    """A column's type as a PostgreSQL cast target: without its collation (``COLLATE`` is not
+    part of a type name; comparisons with the column take the column's collation anyway)."""
+    kind = table.c[column].type
+    collation = getattr(kind.dialect_impl(conn.dialect), "collation", None)
+    compiled = kind.compile(dialect=conn.dialect)
+    return compiled.replace(f' COLLATE "{collation}"', "") if collation else compiled
+
+
 def _pg_cast(conn: Connection, table: Table, column: str) -> str:
-    return f"%s::{table.c[column].type.compile(dialect=conn.dialect)}[]"
+    return f"%s::{_pg_type(conn, table, column)}[]"
 
 
 def _pg_array(values: Sequence[Any], numeric: bool) -> str:
@@ -439,7 +448,7 @@ def _pg_source(
         for row in rows:
             copy.write_row(row)
     casts = ", ".join(
-        f"c{i}::{table.c[c].type.compile(dialect=conn.dialect)}" for i, c in enumerate(columns)
+        f"c{i}::{_pg_type(conn, table, c)}" for i, c in enumerate(columns)
     )
     by = ", ".join(f"c{columns.index(c)}" for c in order)
     return f"SELECT {casts} FROM {stage}" + (f" ORDER BY {by}" if by else ""), ()
