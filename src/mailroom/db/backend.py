@@ -447,9 +447,7 @@ def _pg_source(
         copy.set_types(kinds)
         for row in rows:
             copy.write_row(row)
-    casts = ", ".join(
-        f"c{i}::{_pg_type(conn, table, c)}" for i, c in enumerate(columns)
-    )
+    casts = ", ".join(f"c{i}::{_pg_type(conn, table, c)}" for i, c in enumerate(columns))
     by = ", ".join(f"c{columns.index(c)}" for c in order)
     return f"SELECT {casts} FROM {stage}" + (f" ORDER BY {by}" if by else ""), ()
 
@@ -595,8 +593,10 @@ def upsert_add_many(
     for names, fn in ((greatest, "greatest" if pg else "max"), (least, "least" if pg else "min")):
         for c in names:
             mine, theirs = f"{name}.{quote(c)}", f"excluded.{quote(c)}"
-            # SQLite's two-argument max/min give NULL if either is NULL; PostgreSQL's skip NULLs.
-            sets.append(f"{quote(c)} = coalesce({fn}({mine}, {theirs}), {mine}, {theirs})")
+            # PostgreSQL's greatest/least skip NULLs; SQLite's two-argument max/min give NULL
+            # if either is NULL.
+            both = f"{fn}({mine}, {theirs})"
+            sets.append(f"{quote(c)} = {both if pg else f'coalesce({both}, {mine}, {theirs})'}")
     head = f"INSERT INTO {name} ({', '.join(quote(c) for c in columns)})"
     tail = f" ON CONFLICT ({', '.join(quote(c) for c in keys)}) DO UPDATE SET {', '.join(sets)}"
     raw: Any = conn.connection.dbapi_connection
