@@ -7,8 +7,8 @@ statement is set-based and scoped by account, and each is served by an index:
 * events by ``ix_events_contact_at_type`` (leads with ``contact_id``), for the contacts named
   or, for a list, the ids the list's contacts have (``uq_contacts_list_id_email`` leads with
   ``list_id``), so a list is purged before its contacts go;
-* ``contact_totals`` by its primary key, or ``ix_contact_totals_list_id`` for a list;
-* ``contact_mailing_totals`` by its primary key (leads with ``contact_id``);
+* ``contact_totals`` and ``contact_mailing_totals`` by their primary keys (both lead with
+  ``contact_id``), for a list through its contacts' ids as for events;
 * ``activity_hourly`` by its primary key (leads with ``list_id``).
 
 Deleting contacts keeps their list's hourly counters: those are the list's history, like the
@@ -60,7 +60,7 @@ def purge_list(conn: Connection, account_id: int, list_id: int) -> Purged:
     return Purged(
         events=_delete(conn, events, account_id, events.c.contact_id.in_(members)),
         contact_totals=_delete(
-            conn, contact_totals, account_id, contact_totals.c.list_id == list_id
+            conn, contact_totals, account_id, contact_totals.c.contact_id.in_(members)
         ),
         contact_mailing_totals=_delete(
             conn,

@@ -273,7 +273,7 @@ contact_totals = Table(
     metadata,
     Column("contact_id", Id, primary_key=True, autoincrement=False),
     Column("account_id", BigInteger, nullable=False),
-    Column("list_id", BigInteger, nullable=False, index=True),
+    Column("list_id", BigInteger, nullable=False),
     Column("sends", Integer, nullable=False, server_default="0"),
     Column("opens", Integer, nullable=False, server_default="0"),
     Column("machine_opens", Integer, nullable=False, server_default="0"),
