@@ -29,7 +29,8 @@ def test_aggregate_tables_as_migrated(ctx: Context) -> None:
                 conn.execute(
                     text(
                         "SELECT relname, reloptions FROM pg_class WHERE relname IN"
-                        " ('contact_totals', 'contact_mailing_totals', 'activity_hourly')"
+                        " ('contact_totals', 'contact_mailing_totals', 'activity_hourly',"
+                        " 'contacts')"
                     )
                 ).all()
             )
@@ -37,6 +38,7 @@ def test_aggregate_tables_as_migrated(ctx: Context) -> None:
                 "contact_totals": ["fillfactor=70"],
                 "contact_mailing_totals": ["fillfactor=70"],
                 "activity_hourly": ["fillfactor=70"],
+                "contacts": ["fillfactor=90"],
             }
 
 

@@ -146,6 +146,8 @@ contacts = Table(
     Column("status_changed_ms", BigInteger, nullable=False, server_default="0"),
     Column("email_changed", BigInteger, nullable=True),
     UniqueConstraint("list_id", "email"),
+    # Room on each page for status and field updates to stay HOT (migration 0008).
+    postgresql_with={"fillfactor": 90},
 )
 Index("ix_contacts_account_email", contacts.c.account_id, contacts.c.email)
 
