@@ -95,7 +95,7 @@ class Draft:
         self.machine: bool | None = None
         self.idem_key: str | None = None
         self.details: dict[str, Any] | None = None
-        self.contact: Any = None  # a contacts.lookup.ContactRef once resolved
+        self.contact: Any = None  # a contacts.lookup.ContactState if the event changes it
         self.contact_id = 0
         self.order_key = ""  # the idempotency key or "", to order a batch for storage
 

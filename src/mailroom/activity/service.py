@@ -147,8 +147,9 @@ def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) ->
     lock.for_storing(conn, account_id)  # no contact delete commits before this transaction
     if not batch.resolved:
         resolve(conn, account_id, batch)
-    elif _recheck_contacts(conn, batch):
+    elif _drop_gone(conn, batch):
         batch.prepared = None
+    _read_states(conn, batch.drafts)
     result = IngestResult(rejected=batch.rejected)
     if batch.new_urls:
         _create_links(conn, account_id, batch, batch.now_ms // 1000)
@@ -239,28 +240,32 @@ def _resolve_contacts(
         if ref is None:
             rejected.append(Rejected(d.index, UNKNOWN_CONTACT))
             continue
-        d.contact = ref
         d.contact_id = ref.id
         d.list_id = ref.list_id
         kept.append(d)
     return kept
 
 
-def _recheck_contacts(conn: Connection, batch: Batch) -> bool:
-    """In the write transaction: drop items whose contact is gone (True if any); re-read the
-    status of the contacts whose events change it."""
+def _drop_gone(conn: Connection, batch: Batch) -> bool:
+    """In the write transaction, after a `resolve` before it: drop the items whose contact is
+    gone meanwhile (True if any)."""
     gone = lookup.gone(conn, {d.contact_id for d in batch.drafts})
-    if gone:
-        for d in batch.drafts:
-            if d.contact_id in gone:
-                batch.rejected.append(Rejected(d.index, UNKNOWN_CONTACT))
-        batch.drafts = [d for d in batch.drafts if d.contact_id not in gone]
-    changing = [d for d in batch.drafts if _change_of(d) is not None]
+    if not gone:
+        return False
+    for d in batch.drafts:
+        if d.contact_id in gone:
+            batch.rejected.append(Rejected(d.index, UNKNOWN_CONTACT))
+    batch.drafts = [d for d in batch.drafts if d.contact_id not in gone]
+    return True
+
+
+def _read_states(conn: Connection, drafts: list[Draft]) -> None:
+    """In the write transaction: the current status of each contact whose events change it."""
+    changing = [d for d in drafts if _change_of(d) is not None]
     if changing:
         current = lookup.current(conn, {d.contact_id for d in changing})
         for d in changing:
             d.contact = current[d.contact_id]
-    return bool(gone)
 
 
 def _resolve_mailings(
