@@ -52,6 +52,7 @@ _EFFECTS = {
     EventType.EM_COMPLAINTS: "complaint",
     EventType.EM_OPTOUTS: "unsubscribe",
 }
+_CHANGING = frozenset((*_EFFECTS, EventType.EM_BOUNCES))  # the types `_change_of` may change
 _DETECTED = (EventType.EM_OPENS, EventType.EM_CLICKS)
 _SENDS = EventType.EM_SENDS
 _STORAGE_ORDER = attrgetter("contact_id", "at_ms", "order_key")
@@ -261,7 +262,7 @@ def _drop_gone(conn: Connection, batch: Batch) -> bool:
 
 def _read_states(conn: Connection, drafts: list[Draft]) -> None:
     """In the write transaction: the current status of each contact whose events change it."""
-    changing = [d for d in drafts if _change_of(d) is not None]
+    changing = [d for d in drafts if d.type in _CHANGING and _change_of(d) is not None]
     if changing:
         current = lookup.current(conn, {d.contact_id for d in changing})
         for d in changing:
@@ -366,11 +367,10 @@ def _change_of(d: Draft) -> str | None:
 def _apply_effects(conn: Connection, kept: list[Draft], now_ms: int) -> None:
     changes: list[effects.Change] = []
     for d in kept:
-        change = _change_of(d)
-        if change is not None:
-            ref = d.contact
+        if d.type in _CHANGING and (change := _change_of(d)) is not None:
+            state = d.contact
             changes.append(
-                effects.Change(ref.id, ref.status, ref.status_changed_ms, change, d.at_ms)
+                effects.Change(state.id, state.status, state.status_changed_ms, change, d.at_ms)
             )
     if changes:
         effects.apply(conn, changes, now_ms // 1000)
