@@ -260,31 +260,40 @@ def parse_item(index: int, raw: Any, now_ms: int, default_list_id: int | None) -
 
 def _parse_rare(draft: Draft, raw: dict[str, Any], present: set[str]) -> None:
     get = raw.get
-    activity = get("campaign_activity_id")
-    if activity is not None and activity != "" and draft.mailing_id is None:
-        draft.campaign_activity_id = _text(activity, "campaign_activity_id", 36).strip().lower()
+    if "campaign_activity_id" in present and draft.mailing_id is None:
+        activity = get("campaign_activity_id")
+        if activity is not None and activity != "":
+            draft.campaign_activity_id = _text(activity, "campaign_activity_id", 36).strip().lower()
 
-    machine = get("machine")
-    if machine is not None and machine != "":
-        draft.machine = _bool(machine, "machine")
+    if "machine" in present:
+        machine = get("machine")
+        if machine is not None and machine != "":
+            draft.machine = _bool(machine, "machine")
 
-    url = get("link_url")
-    if url is not None and url != "":
-        url = _text(url, "link_url", MAX_URL_LEN).strip()
-        if "://" not in url:
-            raise Invalid("link_url must be an absolute URL")
-        draft.link_url = url
-    link_id = get("link_id")
-    if link_id is not None and link_id != "" and draft.link_url is None:
-        draft.link_id = positive_int(link_id, "link_id")
+    if "link_url" in present:
+        url = get("link_url")
+        if url is not None and url != "":
+            url = _text(url, "link_url", MAX_URL_LEN).strip()
+            if "://" not in url:
+                raise Invalid("link_url must be an absolute URL")
+            draft.link_url = url
+    if "link_id" in present and draft.link_url is None:
+        link_id = get("link_id")
+        if link_id is not None and link_id != "":
+            draft.link_id = positive_int(link_id, "link_id")
 
     details: dict[str, Any] | None = None
-    for raw_key in present & _TEXT_DETAILS.keys():
-        value = raw[raw_key]
-        if value is not None and value != "":
-            if details is None:
-                details = {}
-            details[_TEXT_DETAILS[raw_key]] = _text(value, raw_key)
+    for raw_key, key in _TEXT_DETAILS.items():  # in this order: a later key wins
+        if raw_key in present:
+            value = raw[raw_key]
+            if value is not None and value != "":
+                if details is None:
+                    details = {}
+                details[key] = (
+                    value
+                    if type(value) is str and len(value) <= MAX_TEXT_LEN
+                    else _text(value, raw_key)
+                )
     if draft.type is EventType.EM_BOUNCES:
         details = _bounce_details(get("bounce_type"), get("bounce_code"), details or {})
     draft.details = details
