@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import os
 import sys
@@ -20,6 +21,7 @@ from sqlalchemy import (
     Integer,
     Select,
     SmallInteger,
+    String,
     Table,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -233,10 +235,6 @@ class _Counting:
         return row
 
 
-def _pg_array_type(conn: Connection, table: Table, column: str) -> str:
-    return f"{_pg_type(conn, table, column)}[]"
-
-
 def insert_many_ignore(
     conn: Connection,
     table: Table,
@@ -257,7 +255,7 @@ def insert_many_ignore(
     keys = ", ".join(quote(c) for c in index_elements)
     raw: Any = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
-        arrays = ", ".join(f"%s::{_pg_array_type(conn, table, c)}" for c in columns)
+        arrays = ", ".join(_pg_cast(conn, table, c) for c in columns)
         sql = (
             f"INSERT INTO {quote(table.name)} ({names}) SELECT * FROM unnest({arrays})"
             f" ON CONFLICT ({keys}) DO NOTHING"
@@ -301,7 +299,7 @@ def update_many(
     raw: Any = conn.connection.dbapi_connection
     if conn.dialect.name == "postgresql":
         all_columns = [key, *columns]
-        arrays = ", ".join(f"%s::{_pg_array_type(conn, table, c)}" for c in all_columns)
+        arrays = ", ".join(_pg_cast(conn, table, c) for c in all_columns)
         aliases = ", ".join(f"c{i}" for i in range(len(all_columns)))
         sets = ", ".join(f"{quote(c)} = v.c{i + 1}" for i, c in enumerate(columns))
         sql = (
@@ -355,10 +353,12 @@ def in_values(conn: Connection, column: Any, values: Sequence[Any]) -> Any:
 def _pg_type(conn: Connection, table: Table, column: str) -> str:
     """A column's type as a PostgreSQL cast target: without its collation (``COLLATE`` is not
     part of a type name; comparisons with the column take the column's collation anyway)."""
-    kind = table.c[column].type
-    collation = getattr(kind.dialect_impl(conn.dialect), "collation", None)
-    compiled = kind.compile(dialect=conn.dialect)
-    return compiled.replace(f' COLLATE "{collation}"', "") if collation else compiled
+    kind = table.c[column].type.dialect_impl(conn.dialect)
+    if isinstance(kind, String) and kind.collation:
+        bare = copy.copy(kind)  # the table's own type keeps its collation
+        bare.collation = None
+        kind = bare
+    return str(kind.compile(dialect=conn.dialect))
 
 
 def _pg_cast(conn: Connection, table: Table, column: str) -> str:
