@@ -56,10 +56,10 @@ from mailroom.accounts import repository as accounts_repository  # noqa: E402
 from mailroom.accounts import service as accounts_service  # noqa: E402
 from mailroom.activity import history  # noqa: E402
 from mailroom.activity.types import CONSTANT_CONTACT_TYPES, EventType  # noqa: E402
-from mailroom.constantcontact import params, render  # noqa: E402
 from mailroom.db.database import Database  # noqa: E402
 from mailroom.db.migrate import upgrade  # noqa: E402
 from mailroom.db.tables import accounts, contacts, events, links, mailings  # noqa: E402
+from mailroom.dialects.constantcontact import params, render  # noqa: E402
 from mailroom.kit import ids  # noqa: E402
 from mailroom.kit.clock import SystemClock  # noqa: E402
 

@@ -8,6 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
+
+# Before mailroom is imported (and inherited by the servers tests start): argon2 at its minimum
+# cost, so sign-ups and logins take microseconds. tests/accounts/test_passwords.py checks that
+# production keeps the strong cost.
+os.environ["MAILROOM_CHEAP_PASSWORD_HASHES"] = "1"
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any

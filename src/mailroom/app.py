@@ -8,45 +8,44 @@ from mailroom import __version__
 from mailroom.config import Settings
 from mailroom.context import Context
 from mailroom.db.database import Database
+from mailroom.dialects.ongage.hot import HotContactReads
+from mailroom.dialects.ongage.routing import OngagePaths
 from mailroom.kit.jsonx import JSONResponse
-from mailroom.ongage.hot import HotContactReads
-from mailroom.ongage.routing import OngagePaths
 from mailroom.web import errors
 
 DESCRIPTION = """
-mailroom speaks three vendors' HTTP APIs over one data model.
+mailroom speaks vendors' HTTP APIs over one data model.
 
 * **Ongage** routes live under `/api/...`. Every one of them can also be called with a list
   prefix, `/{list_id}/api/...`; the list is then taken from the body's `list_id`, else the
   query's `list_id`, else the prefix, else the account's default list. Authenticate with the
   headers `X_USERNAME`, `X_PASSWORD` and `X_ACCOUNT_CODE`.
 * **Constant Contact v3** routes live under `/v3/...`, with `Authorization: Bearer <token>`.
-* **Tellody** routes live under `/CampaignCloud/...`, with a session and an XSRF token.
 * mailroom's own routes (bulk event ingest, webhooks, tracking) live under `/mailroom/...`
   and `/t/...`.
 """
 
 
 def routers() -> list[APIRouter]:
-    from mailroom.activity import routes as activity
-    from mailroom.constantcontact import routes as constantcontact
-    from mailroom.ongage import contacts_routes as ongage_contacts
-    from mailroom.ongage import fields_routes as ongage_fields
-    from mailroom.ongage import lists_routes as ongage_lists
-    from mailroom.tracking import routes as tracking
+    from mailroom.dialects.constantcontact import routes as constantcontact
+    from mailroom.dialects.native import events as native_events
+    from mailroom.dialects.native import tracking as native_tracking
+    from mailroom.dialects.native import webhooks as native_webhooks
+    from mailroom.dialects.ongage import contacts_routes as ongage_contacts
+    from mailroom.dialects.ongage import fields_routes as ongage_fields
+    from mailroom.dialects.ongage import lists_routes as ongage_lists
     from mailroom.web import health
-    from mailroom.webhooks import routes as webhooks
 
     # Routes are matched in this order: the hottest first (Ongage contacts, then events).
     return [
         ongage_contacts.router,
-        activity.router,
-        tracking.router,
+        native_events.router,
+        native_tracking.router,
         health.router,
         constantcontact.router,
         ongage_lists.router,
         ongage_fields.router,
-        webhooks.router,
+        native_webhooks.router,
     ]
 
 

@@ -121,7 +121,7 @@ def test_concurrent_bodies_through_the_route_count_exactly(
     import threading
 
     from mailroom.accounts.schemas import Principal
-    from mailroom.activity.routes import ingest_body
+    from mailroom.dialects.native.events import ingest_body
 
     principal = Principal(account.account_id, account.account_code, None, account.default_list_id)
     bodies = [

@@ -13,10 +13,10 @@ from mailroom.activity import service as activity
 from mailroom.activity.types import EventType, Source
 from mailroom.context import Context
 from mailroom.db.tables import contacts, events, links
+from mailroom.dialects.native.tracking import PIXEL
 from mailroom.kit import ids
 from mailroom.mailings import service as mailings_service
 from mailroom.tracking.links import Recipient, TrackingLinks
-from mailroom.tracking.routes import PIXEL
 
 GIF_HEADER = b"GIF89a\x01\x00\x01\x00"
 

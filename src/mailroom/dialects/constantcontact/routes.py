@@ -16,8 +16,8 @@ from starlette.requests import Request
 from mailroom.accounts.schemas import Principal
 from mailroom.activity import history
 from mailroom.activity.types import CONSTANT_CONTACT_TYPES
-from mailroom.constantcontact import errors, params, render
-from mailroom.constantcontact.auth import cc_principal
+from mailroom.dialects.constantcontact import errors, params, render
+from mailroom.dialects.constantcontact.auth import cc_principal
 from mailroom.errors import NotFound
 from mailroom.kit import ids
 from mailroom.kit.jsonx import JSONResponse

@@ -8,9 +8,9 @@ from sqlalchemy import Connection
 from starlette.requests import Request
 
 from mailroom.accounts.schemas import Principal
+from mailroom.dialects.ongage.routing import route_list_id
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.lists import service as lists_service
-from mailroom.ongage.routing import route_list_id
 
 
 def _as_list_id(value: Any) -> int:

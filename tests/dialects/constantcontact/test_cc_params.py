@@ -7,7 +7,7 @@ from urllib.parse import parse_qsl
 import pytest
 
 from mailroom.activity.types import EventType
-from mailroom.constantcontact import params
+from mailroom.dialects.constantcontact import params
 from mailroom.errors import BadRequest
 
 

@@ -20,13 +20,13 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mailroom.accounts.schemas import Principal
 from mailroom.contacts import service
 from mailroom.contacts.reader import By, contact_reader
+from mailroom.dialects.ongage import contacts_render as render
+from mailroom.dialects.ongage.auth import cached_caller, call_slot
+from mailroom.dialects.ongage.envelope import ok
+from mailroom.dialects.ongage.scope import requested_list_id
 from mailroom.errors import MailroomError
 from mailroom.fields.cache import schema_cache
 from mailroom.kit.jsonx import JSONResponse
-from mailroom.ongage import contacts_render as render
-from mailroom.ongage.auth import cached_caller, call_slot
-from mailroom.ongage.envelope import ok
-from mailroom.ongage.scope import requested_list_id
 from mailroom.web import errors
 from mailroom.web.deps import get_ctx
 

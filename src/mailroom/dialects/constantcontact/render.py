@@ -16,7 +16,7 @@ from urllib.parse import quote, urlencode
 
 from mailroom.activity.history import CampaignCounts, EventPage, LoggedEvent, Rates
 from mailroom.activity.types import EventType
-from mailroom.constantcontact.params import DetailsQuery, encode_cursor
+from mailroom.dialects.constantcontact.params import DetailsQuery, encode_cursor
 
 NO_CAMPAIGN = "00000000-0000-0000-0000-000000000000"
 REPORTS = "/v3/reports/contact_reports"

@@ -24,7 +24,7 @@ from mailroom.config import Settings
 from mailroom.context import Context
 from mailroom.db.database import Database
 from mailroom.db.tables import accounts
-from mailroom.ongage.auth import limiter, ongage_principal
+from mailroom.dialects.ongage.auth import limiter, ongage_principal
 
 LIMITED = {
     "metadata": {"error": True},

@@ -9,15 +9,15 @@ from starlette.requests import Request
 
 from mailroom.accounts.schemas import Principal
 from mailroom.context import Context
+from mailroom.dialects.ongage.auth import ongage_principal
+from mailroom.dialects.ongage.envelope import ok
+from mailroom.dialects.ongage.lists_routes import json_body, paging
+from mailroom.dialects.ongage.scope import resolve_list
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.fields import service
 from mailroom.fields.schemas import FIELD_NOT_FOUND
 from mailroom.kit.jsonx import JSONResponse
 from mailroom.lists import service as lists_service
-from mailroom.ongage.auth import ongage_principal
-from mailroom.ongage.envelope import ok
-from mailroom.ongage.lists_routes import json_body, paging
-from mailroom.ongage.scope import resolve_list
 from mailroom.web.deps import get_ctx
 
 router = APIRouter(tags=["ongage: list fields"])

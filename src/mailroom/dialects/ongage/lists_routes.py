@@ -9,14 +9,14 @@ from starlette.requests import Request
 
 from mailroom.accounts.schemas import Principal
 from mailroom.context import Context
+from mailroom.dialects.ongage.auth import ongage_principal
+from mailroom.dialects.ongage.envelope import ok
+from mailroom.dialects.ongage.params import int_param
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.kit.clock import now_s
 from mailroom.kit.jsonx import JSONResponse
 from mailroom.lists import service
 from mailroom.lists.schemas import LIST_TYPES, SORTABLE, ListQuery, ListView
-from mailroom.ongage.auth import ongage_principal
-from mailroom.ongage.envelope import ok
-from mailroom.ongage.params import int_param
 from mailroom.web.deps import get_ctx, read_json
 
 router = APIRouter(tags=["ongage: lists"])

@@ -21,7 +21,7 @@ from mailroom.context import Context
 from mailroom.lists import service as lists_service
 from mailroom.mailings import service as mailings_service
 
-PACKAGE = Path(__file__).resolve().parents[1] / "clients" / "node" / "node_modules" / "ongage"
+PACKAGE = Path(__file__).resolve().parents[2] / "clients" / "node" / "node_modules" / "ongage"
 ONGAGE = "https://api.ongage.net"
 
 DRIVER = r"""

@@ -21,7 +21,7 @@ from conftest import ongage_headers_for as headers
 from mailroom.accounts.schemas import NewAccount
 from mailroom.context import Context
 from mailroom.db.tables import accounts
-from mailroom.ongage.hot import HotContactReads, hot_key
+from mailroom.dialects.ongage.hot import HotContactReads, hot_key
 
 
 class Refuse:

@@ -19,15 +19,15 @@ from mailroom.contacts import bulk, service
 from mailroom.contacts.schemas import NOT_FOUND, ContactInput
 from mailroom.contacts.values import FieldIndex
 from mailroom.context import Context
+from mailroom.dialects.ongage import contacts_render as render
+from mailroom.dialects.ongage.auth import ongage_caller, ongage_principal
+from mailroom.dialects.ongage.envelope import ok
+from mailroom.dialects.ongage.hot import contact_response
+from mailroom.dialects.ongage.params import int_param
+from mailroom.dialects.ongage.scope import resolve_list
 from mailroom.errors import BadRequest, NotFound, PayloadTooLarge, ValidationFailed
 from mailroom.fields import service as fields_service
 from mailroom.kit.jsonx import JSONResponse
-from mailroom.ongage import contacts_render as render
-from mailroom.ongage.auth import ongage_caller, ongage_principal
-from mailroom.ongage.envelope import ok
-from mailroom.ongage.hot import contact_response
-from mailroom.ongage.params import int_param
-from mailroom.ongage.scope import resolve_list
 from mailroom.web.deps import get_ctx, read_json
 
 router = APIRouter(tags=["ongage: contacts"])

@@ -1,0 +1,1 @@
+"""The HTTP surfaces: each vendor API, and mailroom's own, parsed into domain calls and rendered."""

@@ -1,0 +1,1 @@
+"""mailroom's own API: bulk event ingest, tracking links and provider webhooks."""
