@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+FALSE = ("0", "false", "no", "off")
+
 
 def _default_database_url() -> str:
     return f"sqlite:///{Path('mailroom.db').resolve()}"
@@ -22,6 +24,7 @@ class Settings:
     bulk_max_items: int = 10_000
     retention_days: int = 0  # 0 keeps raw events forever
     auth_cache_s: int = 60
+    inprocess_worker: bool = True  # `mailroom serve` runs jobs itself unless turned off
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -33,6 +36,8 @@ class Settings:
             values["secret_key"] = env["MAILROOM_SECRET_KEY"]
         if "MAILROOM_PUBLIC_URL" in env:
             values["public_url"] = env["MAILROOM_PUBLIC_URL"]
+        if "MAILROOM_INPROCESS_WORKER" in env:
+            values["inprocess_worker"] = env["MAILROOM_INPROCESS_WORKER"].lower() not in FALSE
         for name in (
             "rate_limit_per_minute",
             "rate_limit_in_flight",
