@@ -14,6 +14,13 @@ def insert_account(conn: Connection, *, code: str, name: str, now: int) -> int:
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
+def default_list_id(conn: Connection, account_id: int) -> int | None:
+    value = conn.execute(
+        select(accounts.c.default_list_id).where(accounts.c.id == account_id)
+    ).scalar_one_or_none()
+    return int(value) if value is not None else None
+
+
 def set_default_list(conn: Connection, account_id: int, list_id: int) -> None:
     conn.execute(
         update(accounts).where(accounts.c.id == account_id).values(default_list_id=list_id)

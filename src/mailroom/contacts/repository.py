@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     Text,
     bindparam,
+    case,
     delete,
     func,
     select,
@@ -19,11 +20,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.sql.elements import ColumnElement
 
+from mailroom.contacts import status
 from mailroom.contacts.schemas import Contact
 from mailroom.db import backend
 from mailroom.db.hotread import HotRead
 from mailroom.db.tables import contacts, lists
 from mailroom.kit import jsonx
+from mailroom.lists.schemas import ListCounts
 
 # Dataclass order, so a row converts with Contact(*row).
 _COLUMNS = (
@@ -305,3 +308,26 @@ def account_of_list(conn: Connection, list_id: int) -> int | None:
     """The owner of a list, for admin tools (the CLI import) that name a list without an account."""
     value = conn.execute(select(lists.c.account_id).where(lists.c.id == list_id)).scalar()
     return int(value) if value is not None else None
+
+
+def _status_sum(name: str) -> Any:
+    return func.sum(case((contacts.c.status == name, 1), else_=0))
+
+
+def counts_by_list(conn: Connection, list_ids: Sequence[int]) -> dict[int, ListCounts]:
+    """Contacts per list and status, for many lists in one grouped query."""
+    if not list_ids:
+        return {}
+    stmt = (
+        select(
+            contacts.c.list_id,
+            func.count(),
+            _status_sum(status.ACTIVE),
+            _status_sum(status.UNSUBSCRIBED),
+            _status_sum(status.BOUNCED),
+            _status_sum(status.COMPLAINT),
+        )
+        .where(contacts.c.list_id.in_(list(list_ids)))
+        .group_by(contacts.c.list_id)
+    )
+    return {int(r[0]): ListCounts(*(int(v or 0) for v in r[1:])) for r in conn.execute(stmt).all()}

@@ -6,12 +6,12 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from mailroom.activity import purge
+from mailroom.accounts import service as accounts_service
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.fields import service as fields_service
 from mailroom.fields.formats import InvalidValue, normalise_email
 from mailroom.kit.clock import Clock, now_s
-from mailroom.lists import repository
+from mailroom.lists import hooks, repository
 from mailroom.lists.schemas import (
     LIST_TYPES,
     MAX_NAME,
@@ -119,14 +119,14 @@ def get_list(conn: Connection, account_id: int, list_id: int) -> Any:
 
 def view_list(conn: Connection, account_id: int, list_id: int) -> ListView:
     row = get_list(conn, account_id, list_id)
-    counts = repository.contact_counts(conn, [row.id]).get(row.id, ListCounts())
+    counts = hooks.contact_counts(conn, [row.id]).get(row.id, ListCounts())
     return ListView(row, counts)
 
 
 def find_lists(conn: Connection, account_id: int, query: ListQuery) -> tuple[list[ListView], int]:
     """One page of the account's lists with their counts, and the total matching."""
     rows = repository.find_lists(conn, account_id, query)
-    counts = repository.contact_counts(conn, [r.id for r in rows])
+    counts = hooks.contact_counts(conn, [r.id for r in rows])
     total = repository.count_lists(conn, account_id, query)
     return [ListView(r, counts.get(r.id, ListCounts())) for r in rows], total
 
@@ -148,18 +148,18 @@ def update_list(
 
 def delete_implications(conn: Connection, account_id: int, list_id: int) -> DeleteImplications:
     get_list(conn, account_id, list_id)
-    is_default = repository.default_list_id(conn, account_id) == list_id
+    is_default = accounts_service.default_list_id(conn, account_id) == list_id
     return DeleteImplications(can_delete=not is_default, **repository.dependants(conn, list_id))
 
 
 def delete_list(conn: Connection, account_id: int, list_id: int) -> ListView:
     """Remove a list and everything in it, its activity too; the account's default list stays."""
     view = view_list(conn, account_id, list_id)
-    if repository.default_list_id(conn, account_id) == list_id:
+    if accounts_service.default_list_id(conn, account_id) == list_id:
         raise ValidationFailed(
             DEFAULT_LIST_UNDELETABLE,
             errors=[_error("list_id", DEFAULT_LIST_UNDELETABLE)],
         )
-    purge.purge_list(conn, account_id, list_id)  # finds events through the contacts: first
+    hooks.deleting(conn, account_id, list_id)  # activity finds events through the contacts
     repository.delete_list(conn, list_id)
     return view
