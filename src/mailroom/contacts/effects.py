@@ -14,9 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from mailroom.contacts import repository
 from mailroom.contacts.status import transition
-from mailroom.db import backend
-from mailroom.db.tables import contacts
 
 
 class Change:
@@ -67,5 +66,5 @@ def apply(conn: Connection, changes: Iterable[Change], now_s: int) -> int:
         shape = ("modified", *sorted(columns))
         by_shape[shape].append((contact_id, now_s, *(columns[name] for name in shape[1:])))
     for shape, rows in by_shape.items():
-        backend.update_many(conn, contacts, "id", shape, rows, unless_newer="status_changed_ms")
+        repository.update_statuses(conn, shape, rows)
     return len(updates)
