@@ -23,6 +23,7 @@ ORDER: list[tuple[str, ...]] = [
     ("db",),  # schema, engines, backend-specific SQL forms
     ("context",),
     ("jobs",),  # the job queue and worker loop (handlers are registered from above)
+    ("keys",),  # signing keys (rotated, shared by every process)
     ("accounts",),
     ("sessions",),
     ("fields",),
