@@ -94,9 +94,5 @@ def find_token(conn: Connection, token_hash: str) -> Any:
     return conn.execute(query).first()
 
 
-def get_account(conn: Connection, account_id: int) -> Any:
-    return conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
-
-
 def find_account_by_code(conn: Connection, code: str) -> Any:
     return conn.execute(select(accounts).where(accounts.c.code == code)).first()

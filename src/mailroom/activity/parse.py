@@ -303,9 +303,3 @@ def _bounce_details(kind: Any, code: Any, details: dict[str, Any]) -> dict[str, 
         kind = BOUNCE_CODES.get(details.get("bounce_code", ""), "hard")
     details["bounce_type"] = kind
     return details
-
-
-def is_soft_bounce(type_: int, details: dict[str, Any] | None) -> bool:
-    return (
-        type_ == EventType.EM_BOUNCES and details is not None and details["bounce_type"] == "soft"
-    )

@@ -11,8 +11,6 @@ import re
 from datetime import datetime
 from typing import Any
 
-FIELD_TYPES = ("email", "string", "numeric", "date")
-
 _DATE_PARTS = {
     "dd/mm/yyyy": "%d/%m/%Y",
     "mm/dd/yyyy": "%m/%d/%Y",
