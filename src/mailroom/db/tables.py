@@ -87,6 +87,31 @@ api_tokens = Table(
     Column("revoked", BigInteger, nullable=True),
 )
 
+# Web sessions (Tellody's cookie login, the console): ids and XSRF tokens stored as SHA-256 hex,
+# so a copy of the table opens no session. Every process reads the same rows.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", _opaque(64), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("remember", Boolean, nullable=False, server_default=text("false")),
+    Column("xsrf_first", _opaque(64), nullable=False),
+    Column("xsrf_last", _opaque(64), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("last_seen_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False, index=True),
+)
+
+# Wrong passwords per key (a user at an address, or an address): a fixed window and its count.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("key", _opaque(64), primary_key=True),
+    Column("window_start_ms", BigInteger, nullable=False),
+    Column("failures", Integer, nullable=False, server_default="0"),
+)
+
 # --- lists, fields, contacts ---------------------------------------------------------------------
 
 lists = Table(
