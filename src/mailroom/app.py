@@ -34,6 +34,8 @@ def routers() -> list[APIRouter]:
     from mailroom.dialects.ongage import contacts_routes as ongage_contacts
     from mailroom.dialects.ongage import fields_routes as ongage_fields
     from mailroom.dialects.ongage import lists_routes as ongage_lists
+    from mailroom.dialects.ongage import search_routes as ongage_search
+    from mailroom.dialects.ongage import segments_routes as ongage_segments
     from mailroom.web import health
 
     # Routes are matched in this order: the hottest first (Ongage contacts, then events).
@@ -45,6 +47,8 @@ def routers() -> list[APIRouter]:
         constantcontact.router,
         ongage_lists.router,
         ongage_fields.router,
+        ongage_segments.router,
+        ongage_search.router,
         native_webhooks.router,
     ]
 

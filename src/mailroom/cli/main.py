@@ -52,6 +52,7 @@ def serve(host: str, port: int, workers: int) -> None:
 @cli.command()
 def worker() -> None:
     """Run background jobs (reports, triggers, sending) until interrupted."""
+    import mailroom.search.jobs  # noqa: F401 (registers its handler)
     from mailroom.jobs import worker as jobs_worker
 
     ctx = open_context()
