@@ -33,7 +33,7 @@ ORDER: list[tuple[str, ...]] = [
     ("esp",),
     ("tracking", "webhooks", "replica"),
     ("criteria",),
-    ("segments", "reports", "charts"),
+    ("segments", "reports", "charts", "search"),
     ("messages",),
     ("automation",),
     ("sending",),

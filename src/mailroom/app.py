@@ -40,6 +40,8 @@ def routers() -> list[APIRouter]:
     from mailroom.dialects.ongage import contacts_routes as ongage_contacts
     from mailroom.dialects.ongage import fields_routes as ongage_fields
     from mailroom.dialects.ongage import lists_routes as ongage_lists
+    from mailroom.dialects.ongage import search_routes as ongage_search
+    from mailroom.dialects.ongage import segments_routes as ongage_segments
     from mailroom.dialects.tellody import routes as tellody
     from mailroom.web import health
 
@@ -52,6 +54,8 @@ def routers() -> list[APIRouter]:
         constantcontact.router,
         ongage_lists.router,
         ongage_fields.router,
+        ongage_segments.router,
+        ongage_search.router,
         native_webhooks.router,
         tellody.router,
     ]

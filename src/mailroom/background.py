@@ -17,7 +17,8 @@ log = logging.getLogger("mailroom.jobs")
 
 def load_jobs() -> None:
     """Import each domain's jobs module, which registers its handlers and periodic tasks."""
-    import mailroom.activity.jobs  # noqa: F401
+    import mailroom.activity.jobs
+    import mailroom.search.jobs  # noqa: F401
 
 
 class InProcessWorker:
