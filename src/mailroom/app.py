@@ -29,6 +29,7 @@ mailroom speaks vendors' HTTP APIs over one data model.
 def routers() -> list[APIRouter]:
     from mailroom.dialects.constantcontact import routes as constantcontact
     from mailroom.dialects.native import events as native_events
+    from mailroom.dialects.native import links as native_links
     from mailroom.dialects.native import tracking as native_tracking
     from mailroom.dialects.native import webhooks as native_webhooks
     from mailroom.dialects.ongage import contacts_routes as ongage_contacts
@@ -46,6 +47,7 @@ def routers() -> list[APIRouter]:
         ongage_lists.router,
         ongage_fields.router,
         native_webhooks.router,
+        native_links.router,
     ]
 
 
