@@ -11,7 +11,7 @@ from mailroom.db.database import Database
 from mailroom.dialects.ongage.hot import HotContactReads
 from mailroom.dialects.ongage.routing import OngagePaths
 from mailroom.kit.jsonx import JSONResponse
-from mailroom.web import errors
+from mailroom.web import apidocs, errors
 
 DESCRIPTION = """
 mailroom speaks vendors' HTTP APIs over one data model.
@@ -19,7 +19,7 @@ mailroom speaks vendors' HTTP APIs over one data model.
 * **Ongage** routes live under `/api/...`. Every one of them can also be called with a list
   prefix, `/{list_id}/api/...`; the list is then taken from the body's `list_id`, else the
   query's `list_id`, else the prefix, else the account's default list. Authenticate with the
-  headers `X_USERNAME`, `X_PASSWORD` and `X_ACCOUNT_CODE`.
+  headers `X_USERNAME`, `X_PASSWORD` and `X_ACCOUNT_CODE` (**Authorize** above takes them).
 * **Constant Contact v3** routes live under `/v3/...`, with `Authorization: Bearer <token>`.
 * mailroom's own routes (bulk event ingest, webhooks, tracking) live under `/mailroom/...`
   and `/t/...`.
@@ -51,6 +51,30 @@ def routers() -> list[APIRouter]:
     ]
 
 
+def api_docs() -> apidocs.ApiDocs:
+    """What the OpenAPI page says beyond the routes' signatures, per dialect."""
+    from mailroom.dialects.constantcontact import apidocs as cc_docs
+    from mailroom.dialects.native import apidocs as native_docs
+    from mailroom.dialects.ongage import apidocs as ongage_docs
+
+    return apidocs.ApiDocs(
+        docs={**ongage_docs.DOCS, **cc_docs.DOCS, **native_docs.DOCS},
+        rules=[
+            apidocs.PathRule("/api/", apidocs.ONGAGE_LOGIN, ongage_docs.ERROR),
+            apidocs.PathRule("/v3/", apidocs.BEARER_LOGIN, cc_docs.ERROR),
+            apidocs.PathRule("/mailroom/v1/", apidocs.BEARER_LOGIN, native_docs.ERROR),
+            apidocs.PathRule("/mailroom/", None, native_docs.ERROR),
+        ],
+        # Lists are account-wide in Ongage's clients; everything else under /api is list-scoped.
+        list_prefixed=lambda path: (
+            path.startswith("/api/")
+            and not path.startswith("/api/lists")
+            and path != "/api/contacts/cross_account"
+        ),
+        prefixed_tag="ongage: list-prefixed forms",
+    )
+
+
 def create_app(ctx: Context | None = None) -> FastAPI:
     if ctx is None:
         settings = Settings.from_env()
@@ -60,11 +84,14 @@ def create_app(ctx: Context | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         default_response_class=JSONResponse,
+        docs_url=None,  # served by web.apidocs from local assets
+        redoc_url=None,
     )
     app.state.ctx = ctx
     errors.install(app)
     for router in routers():
         app.include_router(router)
+    apidocs.install(app, api_docs())
     # Outermost last: the list prefix and trailing slash are normalised before the hot reads.
     app.add_middleware(HotContactReads)
     app.add_middleware(OngagePaths)
