@@ -76,7 +76,9 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, secret_key="test-secret", public_url="http://testserver")
+    return Settings(
+        database_url=db_url, secret_key="test-secret-of-the-suite", public_url="http://testserver"
+    )
 
 
 @pytest.fixture
