@@ -88,14 +88,23 @@ def api_docs() -> apidocs.ApiDocs:
     from mailroom.dialects.constantcontact import apidocs as cc_docs
     from mailroom.dialects.native import apidocs as native_docs
     from mailroom.dialects.ongage import apidocs as ongage_docs
+    from mailroom.dialects.ongage import apidocs_analytics as ongage_analytics_docs
+    from mailroom.dialects.tellody import apidocs as tellody_docs
 
     return apidocs.ApiDocs(
-        docs={**ongage_docs.DOCS, **cc_docs.DOCS, **native_docs.DOCS},
+        docs={
+            **ongage_docs.DOCS,
+            **ongage_analytics_docs.DOCS,
+            **cc_docs.DOCS,
+            **native_docs.DOCS,
+            **tellody_docs.DOCS,
+        },
         rules=[
             apidocs.PathRule("/api/", apidocs.ONGAGE_LOGIN, ongage_docs.ERROR),
             apidocs.PathRule("/v3/", apidocs.BEARER_LOGIN, cc_docs.ERROR),
             apidocs.PathRule("/mailroom/v1/", apidocs.BEARER_LOGIN, native_docs.ERROR),
             apidocs.PathRule("/mailroom/", None, native_docs.ERROR),
+            apidocs.PathRule("/CampaignCloud/", None, tellody_docs.ERROR),
         ],
         # Lists are account-wide in Ongage's clients; everything else under /api is list-scoped.
         list_prefixed=lambda path: (
