@@ -293,3 +293,24 @@ def test_values_json_may_escape(data: Dataset) -> None:
     assert data.select([rule("country", "=", 'Ünïcode "q"/x')]) == {"dora"}
     assert data.select([rule("country", "LIKE", "nïc")]) == {"dora"}
     assert data.select([rule("country", "_LIKE", '"q"/x', **CS)]) == {"dora"}
+
+
+def test_values_are_bound_never_spliced(data: Dataset) -> None:
+    from mailroom.criteria import service
+
+    evil = "x'); DROP TABLE contacts; --"
+    rules = [
+        rule("country", "=", evil, condition="or"),
+        rule("note", "LIKE", evil, condition="or"),
+        rule("email", "_LIKE", evil, condition="or", **CS),
+        rule("birthday", ">=", "2000-01-01", condition="or"),
+        {"field_name": "opened", "operator": "=", "operand": {"days": 3}},
+    ]
+    with data.ctx.db.read() as conn:
+        compiled = service.compile_criteria(
+            conn, data.account.account_id, data.list_id, rules, clock=data.ctx.clock
+        )
+        sql = str(service.matching_ids(compiled).compile(conn))
+    for value in ("DROP", "2000-01-01", "country", "note", "$."):
+        assert value not in sql, (value, sql)
+    assert data.select(rules) == {"dora"}  # born 2000-01-01; nobody opened in the last 3 days
