@@ -1,67 +1,63 @@
-"""All SQL of the charts domain: sums of the hourly counters per bucket, in one query each."""
+"""All SQL of the charts domain: the hourly counters of one account over a range of hours."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Integer, and_, column, func, select, values
+from sqlalchemy import Connection, case, func, literal, select
 
 from mailroom.db.tables import events, list_hourly, served_hourly
 
 
-def _buckets(starts: Sequence[int]) -> object:
-    """A VALUES table of (k, lo, hi): bucket k covers UTC hours [lo, hi) (Unix seconds)."""
-    rows = [(k, starts[k], starts[k + 1]) for k in range(len(starts) - 1)]
-    # As a CTE, ``WITH b(k, lo, hi) AS (VALUES ...)``, which SQLite reads as PostgreSQL does.
-    return (
-        values(column("k", Integer), column("lo", BigInteger), column("hi", BigInteger), name="b")
-        .data(rows)
-        .cte("b")
-    )
+def _bucket_of(hour: Any, hours: Sequence[int]) -> Any:
+    """SQL for the bucket index of ``hour`` given the bucket starts ``hours`` (then the end).
+
+    Buckets of one length after the first (hours, days, weeks after a partial first week) get
+    arithmetic; others (months) a CASE over their starts. The arithmetic may give an index past
+    the last bucket for the hour a DST change adds to it: callers fold it into the last.
+    """
+    n = len(hours) - 1
+    if n == 1:
+        return literal(0)
+    if n >= 3:
+        step = hours[2] - hours[1]
+        if all(hours[i + 1] - hours[i] == step for i in range(1, n - 1)):
+            if hours[1] - hours[0] == step:
+                return (hour - literal(hours[0])) // literal(step)
+            return case(
+                (hour < literal(hours[1]), 0), else_=1 + (hour - literal(hours[1])) // literal(step)
+            )
+    return case(*[(hour < literal(hours[k + 1]), k) for k in range(n - 1)], else_=n - 1)
 
 
-def list_counts(
-    conn: Connection, account_id: int, starts: Sequence[int]
-) -> dict[int, tuple[int, int, int]]:
-    """bucket -> (contacts added, contacts blocked, lists added)."""
-    b = _buckets(starts)
+def list_buckets(
+    conn: Connection, account_id: int, hours: Sequence[int]
+) -> list[tuple[int, int, int, int]]:
+    """(bucket, contacts added, contacts blocked, lists added) over the UTC hours in
+    [hours[0], hours[-1]) (Unix seconds), every list of the account summed."""
     h = list_hourly
+    k = _bucket_of(h.c.hour, hours).label("k")
     query = (
         select(
-            b.c.k,  # type: ignore[attr-defined]
+            k,
             func.sum(h.c.contacts_added),
             func.sum(h.c.contacts_blocked),
             func.sum(h.c.lists_added),
         )
-        .select_from(
-            h.join(b, and_(h.c.hour >= b.c.lo, h.c.hour < b.c.hi))  # type: ignore[attr-defined,arg-type]
-        )
-        .where(h.c.account_id == account_id, h.c.hour >= starts[0], h.c.hour < starts[-1])
-        .group_by(b.c.k)  # type: ignore[attr-defined]
+        .where(h.c.account_id == account_id, h.c.hour >= hours[0], h.c.hour < hours[-1])
+        .group_by(k)
     )
-    return {k: (int(a), int(x), int(n)) for k, a, x, n in conn.execute(query)}
+    return [(int(b), int(a), int(x), int(n)) for b, a, x, n in conn.execute(query)]
 
 
-def served_counts(conn: Connection, account_id: int, starts: Sequence[int]) -> dict[int, int]:
-    """bucket -> distinct contacts sent to: sends in the bucket whose previous send is before it."""
-    b = _buckets(starts)
+def served_pairs(conn: Connection, account_id: int, lo: int, hi: int) -> list[tuple[int, ...]]:
+    """(hour, previous send's hour, sends) of the account's sends in UTC hours [lo, hi)."""
     s = served_hourly
-    query = (
-        select(b.c.k, func.sum(s.c.sends))  # type: ignore[attr-defined]
-        .select_from(
-            s.join(
-                b,  # type: ignore[arg-type]
-                and_(
-                    s.c.hour >= b.c.lo,  # type: ignore[attr-defined]
-                    s.c.hour < b.c.hi,  # type: ignore[attr-defined]
-                    s.c.prev_hour < b.c.lo,  # type: ignore[attr-defined]
-                ),
-            )
-        )
-        .where(s.c.account_id == account_id, s.c.hour >= starts[0], s.c.hour < starts[-1])
-        .group_by(b.c.k)  # type: ignore[attr-defined]
+    query = select(s.c.hour, s.c.prev_hour, s.c.sends).where(
+        s.c.account_id == account_id, s.c.hour >= lo, s.c.hour < hi
     )
-    return {k: int(n) for k, n in conn.execute(query)}
+    return [(int(h), int(p), int(n)) for h, p, n in conn.execute(query)]
 
 
 def events_watermark(conn: Connection) -> int:

@@ -9,6 +9,7 @@ only a late event can change a closed period (contacts and lists are counted whe
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 
 from sqlalchemy import Connection
@@ -19,7 +20,7 @@ from mailroom.charts.schemas import ContactChart
 from mailroom.errors import BadRequest
 from mailroom.kit.clock import Clock
 
-__all__ = ["ChartCache", "contact_chart"]
+__all__ = ["ChartCache", "contact_chart", "served_counts"]
 
 
 class ChartCache:
@@ -69,15 +70,33 @@ def contact_chart(
             return found
     hours = calendar.utc_hours(starts)
     buckets = len(starts) - 1
-    listed = repository.list_counts(conn, account_id, hours)
-    served = repository.served_counts(conn, account_id, hours)
-    zero = (0, 0, 0)
+    added, groups, blocked = ([0] * buckets for _ in range(3))
+    for k, n_added, n_blocked, n_lists in repository.list_buckets(conn, account_id, hours):
+        k = min(k, buckets - 1)  # the hour a DST change adds to the last bucket
+        added[k] += n_added
+        blocked[k] += n_blocked
+        groups[k] += n_lists
+    served = served_counts(conn, account_id, hours)
     chart = ContactChart(
-        contacts_added=[listed.get(k, zero)[0] for k in range(buckets)],
-        groups_added=[listed.get(k, zero)[2] for k in range(buckets)],
-        contacts_blocked=[listed.get(k, zero)[1] for k in range(buckets)],
-        contacts_served=[served.get(k, 0) for k in range(buckets)],
+        contacts_added=added,
+        groups_added=groups,
+        contacts_blocked=blocked,
+        contacts_served=served,
     )
     if cache is not None and closed:
         cache.put(key, watermark, chart)
     return chart
+
+
+def served_counts(conn: Connection, account_id: int, hours: list[int]) -> list[int]:
+    """Distinct contacts sent to in each bucket [hours[k], hours[k + 1]) (UTC hour starts, s).
+
+    A send counts its contact in its bucket when the contact's previous send is older than the
+    bucket (see `activity.served`).
+    """
+    served = [0] * (len(hours) - 1)
+    for hour, prev_hour, sends in repository.served_pairs(conn, account_id, hours[0], hours[-1]):
+        k = bisect_right(hours, hour) - 1
+        if prev_hour < hours[k]:
+            served[k] += sends
+    return served

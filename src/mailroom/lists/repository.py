@@ -123,7 +123,7 @@ def dependants(conn: Connection, list_id: int) -> dict[str, int]:
     }
 
 
-LIST_HOURLY_COLUMNS = ("list_id", "hour", "account_id", *LIST_HOURLY_COUNTERS)
+LIST_HOURLY_COLUMNS = ("account_id", "hour", "list_id", *LIST_HOURLY_COUNTERS)
 
 
 def add_list_hourly(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
@@ -133,7 +133,7 @@ def add_list_hourly(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         list_hourly,
         LIST_HOURLY_COLUMNS,
         rows,
-        keys=("list_id", "hour"),
+        keys=("account_id", "hour", "list_id"),
         add=LIST_HOURLY_COUNTERS,
     )
 

@@ -134,10 +134,10 @@ def count_hourly(
     """
     rows: dict[tuple[int, int], list[int]] = {}
     for list_id, at_s, name, amount in items:
-        row = rows.setdefault((list_id, at_s // HOUR_S * HOUR_S), [0, 0, 0])
+        row = rows.setdefault((at_s // HOUR_S * HOUR_S, list_id), [0, 0, 0])
         row[LIST_HOURLY_COUNTERS.index(name)] += amount
     repository.add_list_hourly(
-        conn, [(*key, account_id, *rows[key]) for key in sorted(rows) if any(rows[key])]
+        conn, [(account_id, *key, *rows[key]) for key in sorted(rows) if any(rows[key])]
     )
 
 

@@ -1,6 +1,7 @@
 """list_hourly and served_hourly: the counters of the contacts chart (Tellody's ContactChart)
 
-``list_hourly`` counts, per list and UTC hour, contacts created, contacts opted out (a status
+``list_hourly`` counts, per account, UTC hour and list (in that key order, so a chart
+reads one range), contacts created, contacts opted out (a status
 change to unsubscribed or complaint) and lists created; the writes happen in the transactions
 that make those changes. ``served_hourly`` counts sends by (hour, hour of the contact's previous
 send), from which distinct contacts sent to in any hour-aligned bucket follow exactly.
@@ -57,16 +58,15 @@ def upgrade() -> None:
     no_rowid = {"sqlite_with_rowid": False}
     op.create_table(
         "list_hourly",
-        sa.Column("list_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("account_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("hour", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("account_id", sa.BigInteger(), nullable=False),
+        sa.Column("list_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("contacts_added", sa.Integer(), server_default="0", nullable=False),
         sa.Column("contacts_blocked", sa.Integer(), server_default="0", nullable=False),
         sa.Column("lists_added", sa.Integer(), server_default="0", nullable=False),
-        sa.PrimaryKeyConstraint("list_id", "hour", name="pk_list_hourly"),
+        sa.PrimaryKeyConstraint("account_id", "hour", "list_id", name="pk_list_hourly"),
         **no_rowid,
     )
-    op.create_index("ix_list_hourly_account_hour", "list_hourly", ["account_id", "hour"])
     op.create_table(
         "served_hourly",
         sa.Column("account_id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -82,5 +82,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("served_hourly")
-    op.drop_index("ix_list_hourly_account_hour", table_name="list_hourly")
     op.drop_table("list_hourly")
