@@ -4,7 +4,8 @@ What it measures: a real `mailroom serve` process holding the demo account (`mai
 year of mailings, opens, clicks, opt-outs), one keep-alive `requests.Session` signed in as
 Tellody's clients sign in (ping, login), and the chart for a UTC+3 caller:
 
-* ``hour/day``    yesterday (local), 24 buckets: a closed window, cached after its first call;
+* ``hour/day``    the last local day with sends before today, 24 buckets: a closed window,
+  cached after its first call;
 * ``week/year``   this local calendar year, weeks from Sunday (53 buckets): an open window;
 * ``month/year``  this local calendar year, 12 buckets: an open window.
 
@@ -55,17 +56,37 @@ def _ms(moment: datetime) -> int:
     return int(moment.timestamp() * 1000)
 
 
-def windows() -> dict[str, Window]:
+def windows(busy_hour_s: int | None = None) -> dict[str, Window]:
+    """The three windows, for a UTC+3 caller; the day is the one holding ``busy_hour_s`` (the
+    last hour with sends before today), else yesterday."""
     now = datetime.now(CALLER)
     today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    yesterday = today - timedelta(days=1)
+    day = today - timedelta(days=1)
+    if busy_hour_s is not None:
+        busy = datetime.fromtimestamp(busy_hour_s, CALLER)
+        day = busy.replace(hour=0, minute=0, second=0, microsecond=0)
     year = today.replace(month=1, day=1)
     next_year = year.replace(year=year.year + 1)
     return {
-        "hour/day": Window(_ms(yesterday), _ms(today) - 1, "hour", "day", 0),
+        "hour/day": Window(_ms(day), _ms(day + timedelta(days=1)) - 1, "hour", "day", 0),
         "week/year": Window(_ms(year), _ms(next_year) - 1, "week", "year", 0),
         "month/year": Window(_ms(year), _ms(next_year) - 1, "month", "year", 0),
     }
+
+
+def busy_hour(url: str) -> int | None:
+    """The last UTC hour before today (UTC+3) in which the demo sent mail."""
+    today = datetime.now(CALLER).replace(hour=0, minute=0, second=0, microsecond=0)
+    db = Database(url)
+    try:
+        with db.read() as conn:
+            found = conn.execute(
+                text("SELECT max(hour) FROM served_hourly WHERE hour < :today"),
+                {"today": int(today.timestamp())},
+            ).scalar()
+    finally:
+        db.dispose()
+    return int(found) if found is not None else None
 
 
 def _env(url: str) -> dict[str, str]:
@@ -99,7 +120,7 @@ def prepare(url: str, contacts: int, events: int | None, reload: bool) -> dict[s
         with db.read() as conn:
             return {
                 name: int(conn.execute(text(f"SELECT count(*) FROM {name}")).scalar_one())
-                for name in ("contacts", "events", "list_hourly", "served_hourly")
+                for name in ("contacts", "events", "account_hourly", "served_hourly")
             }
     finally:
         db.dispose()
@@ -117,7 +138,7 @@ def _timed(call: Callable[[], Any]) -> tuple[float, Any]:
     return (time.perf_counter() - started) * 1000, result
 
 
-def measure_http(url: str, repeat: int) -> None:
+def measure_http(url: str, repeat: int, chosen: dict[str, Window]) -> None:
     with Server(url, env={"MAILROOM_RATE_LIMIT_PER_MINUTE": "0"}) as server:
         session = requests.Session()
         ping = session.get(f"{server.url}/CampaignCloud/RememberMeController/ping")
@@ -129,7 +150,7 @@ def measure_http(url: str, repeat: int) -> None:
         )
         assert login.status_code == 200, login.text
         print("  over HTTP (requests.Session, loopback, one uvicorn process):")
-        for name, w in windows().items():
+        for name, w in chosen.items():
             body = {"from": w.from_ms, "to": w.to_ms, "unit": w.unit, "window": w.window, "dow": 0}
 
             def call(body: dict[str, Any] = body) -> Any:
@@ -160,7 +181,7 @@ def _served_from_events(conn: Any, account_id: int, w: Window) -> list[int]:
     return [int(rows.get(k, 0)) for k in range(len(starts) - 1)]
 
 
-def measure_in_process(url: str, repeat: int) -> None:
+def measure_in_process(url: str, repeat: int, chosen: dict[str, Window]) -> None:
     db = Database(url)
     clock = SystemClock()
     try:
@@ -169,7 +190,7 @@ def measure_in_process(url: str, repeat: int) -> None:
                 text("SELECT id FROM accounts WHERE code = 'demo'")
             ).scalar_one()
         print("  in process, no cache (the counters' queries) | baseline: served from events:")
-        for name, w in windows().items():
+        for name, w in chosen.items():
 
             def chart(w: Window = w) -> Any:
                 with db.read() as conn:
@@ -192,8 +213,11 @@ def run(url: str, label: str, args: argparse.Namespace) -> None:
     print(f"\n== {label}: demo with {args.contacts:,} contacts")
     counts = prepare(url, args.contacts, args.events, args.reload)
     print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
-    measure_http(url, args.repeat)
-    measure_in_process(url, args.repeat)
+    chosen = windows(busy_hour(url))
+    day = datetime.fromtimestamp(chosen["hour/day"].from_ms / 1000, CALLER)
+    print(f"  caller UTC+3; the day: {day:%Y-%m-%d}; the year: {datetime.now(CALLER).year}")
+    measure_http(url, args.repeat, chosen)
+    measure_in_process(url, args.repeat, chosen)
 
 
 def main() -> None:

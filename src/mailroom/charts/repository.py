@@ -5,50 +5,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, case, func, literal, select
+from sqlalchemy import Connection, func, literal, select, union_all
 
-from mailroom.db.tables import events, list_hourly, served_hourly
+from mailroom.db.tables import account_hourly, events, served_hourly
 
+# Up to this many buckets, one range sum per bucket (each an ordered walk of the key, no sort);
+# more, and the hours are read once and bucketed by the caller.
+FEW_BUCKETS = 64
 
-def _bucket_of(hour: Any, hours: Sequence[int]) -> Any:
-    """SQL for the bucket index of ``hour`` given the bucket starts ``hours`` (then the end).
-
-    Buckets of one length after the first (hours, days, weeks after a partial first week) get
-    arithmetic; others (months) a CASE over their starts. The arithmetic may give an index past
-    the last bucket for the hour a DST change adds to it: callers fold it into the last.
-    """
-    n = len(hours) - 1
-    if n == 1:
-        return literal(0)
-    if n >= 3:
-        step = hours[2] - hours[1]
-        if all(hours[i + 1] - hours[i] == step for i in range(1, n - 1)):
-            if hours[1] - hours[0] == step:
-                return (hour - literal(hours[0])) // literal(step)
-            return case(
-                (hour < literal(hours[1]), 0), else_=1 + (hour - literal(hours[1])) // literal(step)
-            )
-    return case(*[(hour < literal(hours[k + 1]), k) for k in range(n - 1)], else_=n - 1)
+_h = account_hourly
+_SUMS = (
+    func.coalesce(func.sum(_h.c.contacts_added), 0),
+    func.coalesce(func.sum(_h.c.contacts_blocked), 0),
+    func.coalesce(func.sum(_h.c.lists_added), 0),
+)
 
 
-def list_buckets(
+def account_buckets(
     conn: Connection, account_id: int, hours: Sequence[int]
 ) -> list[tuple[int, int, int, int]]:
-    """(bucket, contacts added, contacts blocked, lists added) over the UTC hours in
-    [hours[0], hours[-1]) (Unix seconds), every list of the account summed."""
-    h = list_hourly
-    k = _bucket_of(h.c.hour, hours).label("k")
-    query = (
-        select(
-            k,
-            func.sum(h.c.contacts_added),
-            func.sum(h.c.contacts_blocked),
-            func.sum(h.c.lists_added),
+    """(bucket, contacts added, contacts blocked, lists added) per bucket [hours[k], hours[k+1])
+    of UTC hours (Unix seconds), for at most `FEW_BUCKETS` buckets."""
+    parts: list[Any] = []
+    for k in range(len(hours) - 1):
+        bucket = literal(k)
+        part = select(bucket, *_SUMS).where(
+            _h.c.account_id == account_id, _h.c.hour >= hours[k], _h.c.hour < hours[k + 1]
         )
-        .where(h.c.account_id == account_id, h.c.hour >= hours[0], h.c.hour < hours[-1])
-        .group_by(k)
+        parts.append(part)
+    query: Any = parts[0] if len(parts) == 1 else union_all(*parts)
+    return [(int(k), int(a), int(x), int(n)) for k, a, x, n in conn.execute(query)]
+
+
+def account_hours(conn: Connection, account_id: int, lo: int, hi: int) -> list[tuple[int, ...]]:
+    """(hour, contacts added, contacts blocked, lists added) of each UTC hour in [lo, hi) that
+    has counts, ascending."""
+    query = (
+        select(_h.c.hour, _h.c.contacts_added, _h.c.contacts_blocked, _h.c.lists_added)
+        .where(_h.c.account_id == account_id, _h.c.hour >= lo, _h.c.hour < hi)
+        .order_by(_h.c.hour)
     )
-    return [(int(b), int(a), int(x), int(n)) for b, a, x, n in conn.execute(query)]
+    return [tuple(row) for row in conn.execute(query)]
 
 
 def served_pairs(conn: Connection, account_id: int, lo: int, hi: int) -> list[tuple[int, ...]]:

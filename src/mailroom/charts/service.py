@@ -1,9 +1,9 @@
 """The contacts chart: contacts and lists added, opt-outs and contacts sent to, per bucket.
 
-Counts come from the counters kept on write (``list_hourly``, ``served_hourly``), summed per
-bucket in the database. A window that ended before the current UTC hour is closed: its answer
-is kept per process and reused until the events' watermark (the highest event id) moves, since
-only a late event can change a closed period (contacts and lists are counted when created).
+Counts come from the counters kept on write (``account_hourly``, ``served_hourly``). A window
+that ended before the current UTC hour is closed: its answer is kept per process and reused
+until the events' watermark (the highest event id) moves, since only a late event can change a
+closed period (contacts and lists are counted when created).
 """
 
 from __future__ import annotations
@@ -71,11 +71,17 @@ def contact_chart(
     hours = calendar.utc_hours(starts)
     buckets = len(starts) - 1
     added, groups, blocked = ([0] * buckets for _ in range(3))
-    for k, n_added, n_blocked, n_lists in repository.list_buckets(conn, account_id, hours):
-        k = min(k, buckets - 1)  # the hour a DST change adds to the last bucket
-        added[k] += n_added
-        blocked[k] += n_blocked
-        groups[k] += n_lists
+    if buckets <= repository.FEW_BUCKETS:
+        for k, n_added, n_blocked, n_lists in repository.account_buckets(conn, account_id, hours):
+            added[k], blocked[k], groups[k] = n_added, n_blocked, n_lists
+    else:
+        for hour, n_added, n_blocked, n_lists in repository.account_hours(
+            conn, account_id, hours[0], hours[-1]
+        ):
+            k = bisect_right(hours, hour) - 1
+            added[k] += n_added
+            blocked[k] += n_blocked
+            groups[k] += n_lists
     served = served_counts(conn, account_id, hours)
     chart = ContactChart(
         contacts_added=added,

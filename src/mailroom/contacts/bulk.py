@@ -128,7 +128,7 @@ def write_contacts(
             lost = [t for t in new if t.email not in inserted]
             added -= len(lost)
             _settle_lost_races(conn, list_id, lost, targets, result)
-        lists_service.count_hourly(conn, account_id, [(list_id, now, "contacts_added", added)])
+        lists_service.count_hourly(conn, account_id, [(now, "contacts_added", added)])
     changed = [(t.id, t.fields) for t in targets.values() if t.dirty and t.id is not None]
     repository.update_fields(conn, changed, now, import_id)
     return result

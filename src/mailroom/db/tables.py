@@ -371,18 +371,20 @@ activity_hourly = Table(
 )
 
 # The contacts chart's counters (Tellody's ContactChart), kept in the transactions that create
-# contacts and lists or opt contacts out: per account, UTC hour and list. Rows outlive their
-# list and contacts: they are the account's history (`lists_added` counts under the new list).
-LIST_HOURLY_COUNTERS = ("contacts_added", "contacts_blocked", "lists_added")
+# contacts and lists or opt contacts out: per account and UTC hour, so a year is at most 8,784
+# rows of one key range however many lists the account has. Rows outlive the contacts and lists
+# they count: they are the account's history.
+ACCOUNT_HOURLY_COUNTERS = ("contacts_added", "contacts_blocked", "lists_added")
 
-list_hourly = Table(
-    "list_hourly",
+account_hourly = Table(
+    "account_hourly",
     metadata,
-    # An account's hours lie together in key order: a chart reads one range of the key.
     Column("account_id", BigInteger, primary_key=True, autoincrement=False),
     Column("hour", BigInteger, primary_key=True, autoincrement=False),  # Unix seconds, hour start
-    Column("list_id", BigInteger, primary_key=True, autoincrement=False),
-    *(Column(name, Integer, nullable=False, server_default="0") for name in LIST_HOURLY_COUNTERS),
+    *(
+        Column(name, Integer, nullable=False, server_default="0")
+        for name in ACCOUNT_HOURLY_COUNTERS
+    ),
     sqlite_with_rowid=False,
 )
 
