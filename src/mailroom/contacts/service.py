@@ -290,9 +290,9 @@ def change_status(
                 if status.opts_out(contact.status, change["status"]):
                     opted_out.append((at_ms // 1000, "contacts_blocked", 1))
         repository.update_status(conn, rows)
-        lists_service.count_hourly(conn, account_id, opted_out)
         _record_events(
             conn, clock, account_id, changed, change_to, at_ms, mailing_id, connection_id
         )
+        lists_service.count_hourly(conn, account_id, opted_out)  # last: the account's hour row
     result.changed = {c.email: c.uid for c in found.values()}
     return result
