@@ -75,8 +75,13 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, secret_key="test-secret", public_url="http://testserver")
+def settings(db_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=db_url,
+        secret_key="test-secret",
+        public_url="http://testserver",
+        replica_path=str(tmp_path / "replica.duckdb"),  # per test, on either backend
+    )
 
 
 @pytest.fixture

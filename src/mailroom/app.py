@@ -34,6 +34,7 @@ def routers() -> list[APIRouter]:
     from mailroom.dialects.ongage import contacts_routes as ongage_contacts
     from mailroom.dialects.ongage import fields_routes as ongage_fields
     from mailroom.dialects.ongage import lists_routes as ongage_lists
+    from mailroom.dialects.ongage import reports_routes as ongage_reports
     from mailroom.web import health
 
     # Routes are matched in this order: the hottest first (Ongage contacts, then events).
@@ -45,6 +46,7 @@ def routers() -> list[APIRouter]:
         constantcontact.router,
         ongage_lists.router,
         ongage_fields.router,
+        ongage_reports.router,
         native_webhooks.router,
     ]
 

@@ -22,6 +22,10 @@ class Settings:
     bulk_max_items: int = 10_000
     retention_days: int = 0  # 0 keeps raw events forever
     auth_cache_s: int = 60
+    # Where windowed reports run: "replica" (the DuckDB copy of the events) or "main".
+    analytics: str = "replica"
+    # The DuckDB file; empty = beside a SQLite database, else ./mailroom-replica.duckdb.
+    replica_path: str = ""
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -31,6 +35,10 @@ class Settings:
             values["database_url"] = env["MAILROOM_DATABASE_URL"]
         if "MAILROOM_SECRET_KEY" in env:
             values["secret_key"] = env["MAILROOM_SECRET_KEY"]
+        if "MAILROOM_ANALYTICS" in env:
+            values["analytics"] = env["MAILROOM_ANALYTICS"]
+        if "MAILROOM_REPLICA_PATH" in env:
+            values["replica_path"] = env["MAILROOM_REPLICA_PATH"]
         if "MAILROOM_PUBLIC_URL" in env:
             values["public_url"] = env["MAILROOM_PUBLIC_URL"]
         for name in (
