@@ -114,6 +114,24 @@ def _holes(duck: duckdb.DuckDBPyConnection, now_ms: int) -> list[tuple[int, int]
     return [(int(lo), int(hi)) for lo, hi in rows]
 
 
+def _fill(duck: duckdb.DuckDBPyConnection, holes: list[tuple[int, int]], found: list[int]) -> None:
+    """Cut the ids that showed up out of the holes (a filled hole is never read again)."""
+    seen = set(found)
+    rows = duck.execute("SELECT lo, hi, seen_ms FROM holes WHERE log = 'events'").fetchall()
+    kept: list[tuple[int, int, int]] = []
+    for lo, hi, seen_ms in rows:
+        start = lo
+        for i in sorted(x for x in seen if lo <= x <= hi):
+            if i > start:
+                kept.append((start, i - 1, seen_ms))
+            start = i + 1
+        if start <= hi:
+            kept.append((start, hi, seen_ms))
+    duck.execute("DELETE FROM holes WHERE log = 'events'")
+    for lo, hi, seen_ms in kept:
+        duck.execute("INSERT INTO holes VALUES ('events', ?, ?, ?)", [lo, hi, seen_ms])
+
+
 def one_round(
     conn: Any, duck: duckdb.DuckDBPyConnection, clock: Clock, batch: int = BATCH
 ) -> Round:
@@ -149,6 +167,7 @@ def one_round(
         late = repository.events_in(conn, holes)
         if late:
             _append_events(duck, late, dedupe=True)
+            _fill(duck, holes, [int(r.id) for r in late])
             done.events += len(late)
         if rows:
             now = clock.now_ms()

@@ -73,6 +73,10 @@ def high_ids(conn: Connection) -> dict[str, int]:
     }
 
 
+def event_count(conn: Connection) -> int:
+    return int(conn.scalar(select(func.count()).select_from(events)) or 0)
+
+
 def changes_after(conn: Connection, after_id: int, limit: int) -> list[tuple[int, int]]:
     """(change id, contact id) of up to `limit` contact changes after `after_id`."""
     stmt = (

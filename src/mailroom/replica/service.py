@@ -100,6 +100,12 @@ def _swap(fresh: Path, path: Path) -> None:
         Path(str(path) + ".wal").unlink(missing_ok=True)
 
 
+def events_in_main(ctx: Context) -> int:
+    """How many events the main database holds (a rebuild's progress total)."""
+    with ctx.db.read() as conn:
+        return repository.event_count(conn)
+
+
 def status(ctx: Context) -> dict[str, int]:
     """The replica's watermarks and the main database's newest ids, for the CLI."""
     with store.connect(store.path_of(ctx.settings)) as duck:
@@ -108,7 +114,7 @@ def status(ctx: Context) -> dict[str, int]:
     with ctx.db.read() as conn:
         high = repository.high_ids(conn)
     return {
-        "replica_events": rows,
+        "replica_rows": rows,
         **{f"replica_{k}": v for k, v in marks.items()},
         **{f"main_{k}": v for k, v in high.items()},
     }
