@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from tests.conftest import add_field
+from tests.reports.report_seed import add_people, history
 
 from mailroom.accounts.schemas import NewAccount
 from mailroom.cli.main import cli
 from mailroom.context import Context
-from tests.conftest import add_field
-from tests.reports.report_seed import add_people, history
 
 
 @pytest.fixture
