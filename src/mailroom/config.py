@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+FALSE = ("0", "false", "no", "off")
+
 
 def _default_database_url() -> str:
     return f"sqlite:///{Path('mailroom.db').resolve()}"
@@ -26,6 +28,11 @@ class Settings:
     analytics: str = "replica"
     # The DuckDB file; empty = beside a SQLite database, else ./mailroom-replica.duckdb.
     replica_path: str = ""
+    inprocess_worker: bool = True  # `mailroom serve` runs jobs itself unless turned off
+    session_idle_s: int = 1800  # a web session ends after this long without a call
+    session_remember_s: int = 1_209_600  # ... or this long when signed in with remember-me
+    login_failures_allowed: int = 5  # wrong passwords per user and address per window
+    login_failure_window_s: int = 900
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -41,6 +48,8 @@ class Settings:
             values["replica_path"] = env["MAILROOM_REPLICA_PATH"]
         if "MAILROOM_PUBLIC_URL" in env:
             values["public_url"] = env["MAILROOM_PUBLIC_URL"]
+        if "MAILROOM_INPROCESS_WORKER" in env:
+            values["inprocess_worker"] = env["MAILROOM_INPROCESS_WORKER"].lower() not in FALSE
         for name in (
             "rate_limit_per_minute",
             "rate_limit_in_flight",
@@ -48,6 +57,10 @@ class Settings:
             "bulk_max_items",
             "retention_days",
             "auth_cache_s",
+            "session_idle_s",
+            "session_remember_s",
+            "login_failures_allowed",
+            "login_failure_window_s",
         ):
             key = "MAILROOM_" + name.upper()
             if key in env:

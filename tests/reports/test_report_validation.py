@@ -25,7 +25,7 @@ def test_every_problem_is_listed(client: Any, ctx: Context, ongage_headers: dict
     body = {
         "title": "",
         "selected_fields": ["email", "nope", "email"],
-        "filters": {"user_type": "inactive", "from_date": "31/12/2020", "to_date": True},
+        "filters": {"user_type": "sleepy", "from_date": "31/12/2020", "to_date": True},
         "include_machine": "maybe",
     }
     response = client.post(BASE, json=body, headers=ongage_headers)

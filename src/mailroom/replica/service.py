@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from mailroom.config import Settings
 from mailroom.context import Context
 from mailroom.replica import feed, repository, store
 
@@ -24,16 +25,29 @@ class Caught:
     through: int  # the event id the replica has read up to
 
 
+def enabled_by(settings: Settings) -> bool:
+    return settings.analytics != "main"
+
+
 def enabled(ctx: Context) -> bool:
-    return ctx.settings.analytics != "main"
+    return enabled_by(ctx.settings)
 
 
 def catch_up(
     ctx: Context, *, max_rounds: int = 1_000_000, progress: Progress | None = None
 ) -> Caught:
-    """Feed rounds until a round finds nothing new (each round commits on its own)."""
+    """Feed rounds until a round finds nothing new; rebuild if the replica fell too far behind."""
+    try:
+        return _catch_up(ctx, max_rounds, progress)
+    except feed.NeedsRebuild as exc:
+        log.warning("replica: %s; rebuilding it", exc)
+        return rebuild(ctx, progress)
+
+
+def _catch_up(ctx: Context, max_rounds: int, progress: Progress | None) -> Caught:
     path = store.path_of(ctx.settings)
     appended = 0
+    changed = False
     with store.connect(path) as duck:
         if store.get(duck, "version") not in (0, store.VERSION):
             raise feed.NeedsRebuild("the replica was written by another version")
@@ -48,13 +62,22 @@ def catch_up(
                 duck.execute("ROLLBACK")
                 raise
             appended += done.events
+            changed = changed or bool(done.contacts or done.deletions)
             if progress is not None and done.events:
                 progress(done.events)
             if not (done.events or done.contacts or done.deletions):
                 break
         marks = store.marks(duck)
-    _trim(ctx, marks)
+    if changed:  # only then have the logs grown
+        _trim(ctx, marks)
     return Caught(appended, marks.get("events", 0))
+
+
+def trim_unused(ctx: Context) -> None:
+    """Trim the replica's logs in the main database when no replica reads them."""
+    with ctx.db.read() as conn:
+        high = repository.high_ids(conn)
+    _trim(ctx, high)
 
 
 def _trim(ctx: Context, marks: dict[str, int]) -> None:
@@ -91,7 +114,7 @@ def rebuild(ctx: Context, progress: Progress | None = None) -> Caught:
             after = int(rows[-1].id)
     # Contacts changed during the copy are in the change log after the noted watermark.
     _swap(fresh, path)
-    return catch_up(ctx, progress=progress)
+    return _catch_up(ctx, 1_000_000, progress)
 
 
 def _swap(fresh: Path, path: Path) -> None:

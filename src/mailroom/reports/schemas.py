@@ -41,7 +41,7 @@ COUNTERS = (
 )
 LAST_DATES = ("last_sent_date", "last_open_date", "last_click_date")
 ACTIVITY_FIELDS = (*COUNTERS, *LAST_DATES)
-USER_TYPES = ("all", "active", "nonactive", "unsubscribed", "bounced", "complaint")
+USER_TYPES = ("all", "active", "nonactive", "unsubscribed", "bounced", "complaint", "inactive")
 SORTABLE = ("id", "title", "created", "status")
 MAX_TITLE = 255
 

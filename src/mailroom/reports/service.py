@@ -30,6 +30,7 @@ from mailroom.reports.schemas import (
     FAILED,
     KIND,
     PENDING,
+    USER_TYPES,
     ReportSpec,
     invalid,
     parse_request,
@@ -56,10 +57,11 @@ def create_report(
 ) -> Report:
     """Check the whole request (a 412 lists every problem), store it and queue its job."""
     spec, problems = parse_request(body, set(list_fields(conn, list_id)))
-    if spec.user_type in selection.STATUSES:
+    if spec.user_type in USER_TYPES:
         problems.extend(
             selection.check(
                 conn,
+                clock,
                 account_id,
                 list_id,
                 spec.criteria,
@@ -190,7 +192,7 @@ def _run_in_replica(ctx: Context, row: Any, spec: ReportSpec) -> None:
     with ctx.db.read() as conn:
         chosen = _selection(conn, ctx, row, spec)
         if chosen.has_rules:
-            picked = list(conn.scalars(chosen.ids()).all())
+            picked = [int(r[0]) for r in conn.execute(chosen.ids())]
     target = columnar.file_of(ctx.settings, row.id)
     with store.connect(store.path_of(ctx.settings)) as duck:
         count = columnar.compute(

@@ -7,7 +7,7 @@ retention chunk or account removal, written by the code that deletes). All-time 
 their rows in `report_rows`; `reports` gains the event id it must see and the one it read.
 
 Revision ID: 0014_replica_reports
-Revises: 0008_contacts_fillfactor
+Revises: 0013a_search_results, 0015b_chart_counters
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_replica_reports"
-down_revision = "0008_contacts_fillfactor"
+# Also the point where the branches of 0013a and 0015a/b meet again.
+down_revision = ("0013a_search_results", "0015b_chart_counters")
 branch_labels = None
 depends_on = None
 
