@@ -46,6 +46,7 @@ class InProcessWorker:
     def stop(self, timeout_s: float = 30.0) -> None:
         """Let the running job finish, then end the loop (daemon: exit never waits forever)."""
         self._stop.set()
+        worker.nudge()
         if self._thread is not None:
             self._thread.join(timeout_s)
             if self._thread.is_alive():

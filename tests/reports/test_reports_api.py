@@ -232,3 +232,57 @@ def test_pending_report_has_no_result(
 
 
 assert DAY_MS == 86_400_000
+
+
+@pytest.mark.parametrize(
+    ("rule", "expected"),
+    [
+        (
+            {"type": "email", "field_name": "email", "operator": "_LIKE", "operand": ["gmail.com"]},
+            ["c0@gmail.com", "c2@gmail.com", "c4@gmail.com"],
+        ),
+        (
+            {
+                "type": "email",
+                "field_name": "email",
+                "operator": "LIKE_",
+                "operand": ["C1", "c3"],
+                "case_sensitive": 1,
+            },
+            ["c3@example.org"],
+        ),
+        (
+            {"type": "string", "field_name": "last_name", "operator": "=", "operand": ["brown"]},
+            ["c1@example.org"],
+        ),
+        (
+            {"type": "string", "field_name": "ocx_status", "operator": "!=", "operand": ["active"]},
+            ["c2@gmail.com", "c3@example.org"],
+        ),
+    ],
+)
+def test_windowed_report_with_criteria(
+    client: Any,
+    ctx: Context,
+    ongage_headers: dict[str, str],
+    people: list[Any],
+    mode: str,
+    rule: dict[str, Any],
+    expected: list[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Email and status rules run inside DuckDB, others pick ids in the main database."""
+    body = {
+        "title": "Criteria",
+        "selected_fields": ["email", "sent"],
+        "filters": {
+            "criteria": [{"case_sensitive": 0, "condition": "and", **rule}],
+            **window(ctx, 20),
+        },
+    }
+    report_id = completed(client, ctx, ongage_headers, body)
+    rows = client.get(f"{BASE}/{report_id}/result", headers=ongage_headers).json()["payload"]
+    assert [r["email"] for r in rows] == expected
+    sent = {"c0@gmail.com": 0, "c1@example.org": 1, "c2@gmail.com": 1, "c3@example.org": 0}
+    assert all(r["sent"] == sent.get(r["email"], 0) for r in rows)
+    assert "not runnable in DuckDB" not in caplog.text  # DuckDB took the conditions it was given

@@ -55,9 +55,13 @@ class Round:
 def arrow(rows: Sequence[Any], names: Sequence[str], types: Sequence[pa.DataType]) -> pa.Table:
     """Rows from the main database as an Arrow table, one column at a time."""
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
-    return pa.table(
-        [pa.array(col, type=t) for col, t in zip(columns, types, strict=True)], names=list(names)
-    )
+    return pa.table([_column(c, t) for c, t in zip(columns, types, strict=True)], names=list(names))
+
+
+def _column(values: Sequence[Any], kind: pa.DataType) -> pa.Array:
+    if kind == pa.bool_():  # SQLite's driver gives 0 and 1, psycopg True and False
+        return pa.array(values).cast(kind) if values else pa.array([], kind)
+    return pa.array(values, type=kind)
 
 
 def _append_events(duck: duckdb.DuckDBPyConnection, rows: Sequence[Any], *, dedupe: bool) -> None:
@@ -167,15 +171,15 @@ def one_round(
         late = repository.events_in(conn, holes)
         if late:
             _append_events(duck, late, dedupe=True)
-            _fill(duck, holes, [int(r.id) for r in late])
+            _fill(duck, holes, [int(r[0]) for r in late])
             done.events += len(late)
         if rows:
             now = clock.now_ms()
-            for lo, hi in _gaps(marks["events"], [int(r.id) for r in rows]):
+            for lo, hi in _gaps(marks["events"], [int(r[0]) for r in rows]):
                 duck.execute("INSERT INTO holes VALUES ('events', ?, ?, ?)", [lo, hi, now])
     if rows:
         _append_events(duck, rows, dedupe=lowered)
-        marks["events"] = int(rows[-1].id)
+        marks["events"] = int(rows[-1][0])
         done.events += len(rows)
     for name, value in marks.items():
         store.put(duck, name, value)

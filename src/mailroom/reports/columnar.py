@@ -9,12 +9,16 @@ the replica's writer.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql import util as sql_util
+from sqlalchemy.sql.elements import ColumnElement
 
 from mailroom.activity.types import EventType
 from mailroom.config import Settings
@@ -64,6 +68,25 @@ ORDER BY c.id
 """
 
 
+# Rule kinds whose compiled conditions read only columns the replica's contacts copy has, with
+# operators that mean the same in DuckDB (=, LIKE ... ESCAPE, GLOB, IN, comparisons, lower()).
+IN_REPLICA_KINDS = frozenset({"email", "status"})
+
+
+def condition(where: ColumnElement[bool]) -> tuple[str, dict[str, Any]] | None:
+    """The criteria's condition over ``contacts`` as DuckDB SQL with its bound values, or None
+    when it reads anything but the contacts table itself (segments, events, other tables)."""
+    if {t.name for t in sql_util.find_tables(where, include_crud=True)} != {"contacts"}:
+        return None
+    compiled = where.compile(
+        dialect=postgresql.dialect(paramstyle="numeric_dollar"),  # type: ignore[no-untyped-call]
+        compile_kwargs={"render_postcompile": True},
+    )
+    names = list(compiled.positiontup or ())
+    sql = re.sub(r"\$(\d+)", lambda m: f"$c{m.group(1)}", str(compiled))
+    return sql, {f"c{i}": compiled.params[name] for i, name in enumerate(names, 1)}
+
+
 def folder(settings: Settings) -> Path:
     path = store.path_of(settings)
     return path.with_name(path.name + ".reports")
@@ -83,6 +106,7 @@ def compute(
     picked: Sequence[int] | None,
     window_ms: tuple[int, int],
     include_machine: bool,
+    where: tuple[str, dict[str, Any]] | None = None,
 ) -> int:
     """Write the report's rows to `target` (atomically); return how many rows."""
     params: dict[str, Any] = {
@@ -100,6 +124,9 @@ def compute(
     if picked is not None:
         picked_ids = pa.table({"id": pa.array(picked, pa.int64())})  # noqa: F841 (DuckDB reads it)
         picked_sql = "AND id IN (SELECT id FROM picked_ids)"
+    if where is not None:  # the criteria's own condition (list, account and user type included)
+        status_sql = f"AND ({where[0]})"
+        params.update(where[1])
     query = _ROWS.format(statuses=status_sql, picked=picked_sql)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")

@@ -34,6 +34,10 @@ class Selection:
     def statuses(self) -> tuple[str, ...] | None:
         return USER_TYPES[self.compiled.user_type]
 
+    def kinds(self) -> set[str]:
+        """The kinds of its rules (email, string, segment, behavioral, ...)."""
+        return {rule.kind for rule in self.compiled.rules}
+
     def ids(self) -> Select[Any]:
         return criteria.matching_ids(self.compiled)
 

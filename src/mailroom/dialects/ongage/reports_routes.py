@@ -22,6 +22,7 @@ from mailroom.dialects.ongage.lists_routes import json_body, paging
 from mailroom.dialects.ongage.params import int_param
 from mailroom.dialects.ongage.scope import resolve_list
 from mailroom.errors import NotFound
+from mailroom.jobs import worker
 from mailroom.kit import jsonx
 from mailroom.kit.jsonx import JSONResponse
 from mailroom.reports import export, service
@@ -81,6 +82,7 @@ def create_report(
     with ctx.db.write() as conn:
         target = resolve_list(conn, request, principal, body)
         report = service.create_report(conn, ctx.clock, principal.account_id, target.id, body)
+    worker.nudge()  # an in-process worker starts it now rather than after its idle sleep
     return ok(render_report(report))
 
 
