@@ -195,3 +195,18 @@ def account_by_code(conn: Connection, code: str) -> Any:
     if row is None:
         raise NotFound(f"No account with code {code!r}")
     return row
+
+
+def all_accounts(conn: Connection) -> list[Any]:
+    """Every account row, oldest first (for the CLI, which acts for one of them)."""
+    return repository.all_accounts(conn)
+
+
+def usernames(conn: Connection) -> dict[int, list[str]]:
+    return repository.usernames(conn)
+
+
+def claim_calls(conn: Connection, account_id: int, minute: int, calls: int) -> int:
+    """Count `calls` more for the account in this clock minute (every process shares the count);
+    the minute's total so far, these included."""
+    return repository.add_calls(conn, account_id, minute, calls)

@@ -7,7 +7,7 @@ retention chunk or account removal, written by the code that deletes). All-time 
 their rows in `report_rows`; `reports` gains the event id it must see and the one it read.
 
 Revision ID: 0014_replica_reports
-Revises: 0013a_search_results, 0015b_chart_counters
+Revises: 0011a_keys_replays_limits
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_replica_reports"
-# Also the point where the branches of 0013a and 0015a/b meet again.
-down_revision = ("0013a_search_results", "0015b_chart_counters")
+down_revision = "0011a_keys_replays_limits"
 branch_labels = None
 depends_on = None
 
