@@ -7,12 +7,12 @@ from typing import Any
 
 import pytest
 from report_seed import add_people, history
+from tests.conftest import add_field
 
 import mailroom.reports.jobs  # noqa: F401 (registers the report job)
 from mailroom.accounts.schemas import NewAccount
 from mailroom.context import Context
 from mailroom.jobs import worker
-from tests.conftest import add_field
 
 BASE = "/api/contact_activity"
 SEED_FIELDS = [
@@ -22,31 +22,36 @@ SEED_FIELDS = [
 ]  # fmt: skip
 
 # The campaign example exactly as the page prints it (comments and a stray comma included).
-CAMPAIGN_AS_PRINTED = """{
-   "title":"Belongs to Segment Id: 1234567890",	// Use Campaign ID for which you want to generate report
-   "include_behavior":true,
-   "filters":{
-      "criteria":[
-         {
-            "field_name":"sent",
-            "type":"behavioral",
-            "operator":"=",
-            "operand":{
-				"mailing_ids":[
-               		"MAILING" 	// Use Campaign ID for which you want to generate report
-            ],
-			}
-            "case_sensitive":0,
-            "condition":"and"
-         }
-      ],
-      "user_type":"all",
-      "from_date":1593118800,
-      "to_date":1595883599
-   },
-   "combined_as_and":true,
-   "selected_fields":["email","sent","opens","clicks"]
-}"""
+CAMPAIGN_AS_PRINTED = "\n".join(
+    [
+        "{",
+        '   "title":"Belongs to Segment Id: 1234567890",\t//'
+        " Use Campaign ID for which you want to generate report",
+        '   "include_behavior":true,',
+        '   "filters":{',
+        '      "criteria":[',
+        "         {",
+        '            "field_name":"sent",',
+        '            "type":"behavioral",',
+        '            "operator":"=",',
+        '            "operand":{',
+        '\t\t\t\t"mailing_ids":[',
+        '               \t\t"MAILING" \t// Use Campaign ID for which you want to generate report',
+        "            ],",
+        "\t\t\t}",
+        '            "case_sensitive":0,',
+        '            "condition":"and"',
+        "         }",
+        "      ],",
+        '      "user_type":"all",',
+        '      "from_date":1593118800,',
+        '      "to_date":1595883599',
+        "   },",
+        '   "combined_as_and":true,',
+        '   "selected_fields":["email","sent","opens","clicks"]',
+        "}",
+    ]
+)
 
 
 @pytest.fixture
