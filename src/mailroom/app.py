@@ -44,6 +44,7 @@ def routers() -> list[APIRouter]:
     from mailroom.dialects.ongage import contacts_routes as ongage_contacts
     from mailroom.dialects.ongage import fields_routes as ongage_fields
     from mailroom.dialects.ongage import lists_routes as ongage_lists
+    from mailroom.dialects.ongage import reports_routes as ongage_reports
     from mailroom.dialects.ongage import search_routes as ongage_search
     from mailroom.dialects.ongage import segments_routes as ongage_segments
     from mailroom.dialects.tellody import routes as tellody
@@ -58,6 +59,7 @@ def routers() -> list[APIRouter]:
         constantcontact.router,
         ongage_lists.router,
         ongage_fields.router,
+        ongage_reports.router,
         ongage_segments.router,
         ongage_search.router,
         native_webhooks.router,

@@ -27,6 +27,10 @@ class Settings:
     max_body_bytes: int = 64 * 1024 * 1024
     retention_days: int = 0  # 0 keeps raw events forever
     auth_cache_s: int = 60
+    # Where windowed reports run: "replica" (the DuckDB copy of the events) or "main".
+    analytics: str = "replica"
+    # The DuckDB file; empty = beside a SQLite database, else ./mailroom-replica.duckdb.
+    replica_path: str = ""
     inprocess_worker: bool = True  # `mailroom serve` runs jobs itself unless turned off
     session_idle_s: int = 1800  # a web session ends after this long without a call
     session_remember_s: int = 1_209_600  # ... or this long when signed in with remember-me
@@ -41,6 +45,10 @@ class Settings:
             values["database_url"] = env["MAILROOM_DATABASE_URL"]
         if "MAILROOM_SECRET_KEY" in env:
             values["secret_key"] = env["MAILROOM_SECRET_KEY"]
+        if "MAILROOM_ANALYTICS" in env:
+            values["analytics"] = env["MAILROOM_ANALYTICS"]
+        if "MAILROOM_REPLICA_PATH" in env:
+            values["replica_path"] = env["MAILROOM_REPLICA_PATH"]
         if "MAILROOM_OLD_SECRET_KEYS" in env:
             values["old_secret_keys"] = tuple(
                 k.strip() for k in env["MAILROOM_OLD_SECRET_KEYS"].split(",") if k.strip()

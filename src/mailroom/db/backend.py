@@ -181,6 +181,22 @@ def for_update_skip_locked(conn: Connection, query: Select[Any]) -> Select[Any]:
     return query
 
 
+def ids_commit_in_order(conn: Connection) -> bool:
+    """Whether a reader always sees a prefix of a table's ids (minus deleted rows).
+
+    True on SQLite, whose one writer at a time commits ids in order. On PostgreSQL a
+    transaction can commit ids lower than ones already visible, so a follower must recheck gaps.
+    """
+    return conn.dialect.name != "postgresql"
+
+
+def json_text(column: Any) -> Any:
+    """A JSON column read as its text, not parsed into Python objects by the driver."""
+    from sqlalchemy import Text, cast
+
+    return cast(column, Text)
+
+
 def json_without_key(conn: Connection, column: Any, key: str) -> Any:
     """The JSON object in ``column`` minus ``key`` (an identifier-like name)."""
     if conn.dialect.name == "postgresql":

@@ -435,6 +435,42 @@ reports = Table(
     Column("error", Text, nullable=True),
     Column("created", BigInteger, nullable=False),
     Column("completed", BigInteger, nullable=True),
+    Column("events_high", BigInteger, nullable=True),  # highest event id committed at creation
+    Column("data_through", BigInteger, nullable=True),  # the replica's event id it read
+    Column("store", String(16), nullable=True),  # where its rows are: main | replica
+)
+
+# The counters of a contact activity report row (Ongage's selected_fields names).
+REPORT_COUNTERS = (
+    "sent",
+    "opens",
+    "clicks",
+    "machine_opens",
+    "machine_clicks",
+    "unsubscribe",
+    "complains",
+    "bounces",
+)
+
+# Rows of reports computed in the main database (all-time reports, MAILROOM_ANALYTICS=main).
+report_rows = Table(
+    "report_rows",
+    metadata,
+    Column("report_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("contact_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("email", String(320), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("fields", Text, nullable=True),  # the contact's list-field values, JSON text
+    Column("created", BigInteger, nullable=True),
+    Column("unsubscribe_date", BigInteger, nullable=True),
+    Column("resubscribe_date", BigInteger, nullable=True),
+    Column("bounce_date", BigInteger, nullable=True),
+    Column("complaint_date", BigInteger, nullable=True),
+    *(Column(name, BigInteger, nullable=False, server_default="0") for name in REPORT_COUNTERS),
+    Column("last_sent_date", BigInteger, nullable=True),
+    Column("last_open_date", BigInteger, nullable=True),
+    Column("last_click_date", BigInteger, nullable=True),
+    sqlite_with_rowid=False,
 )
 
 # The contacts a contact search found (migration 0013a), read joined to `contacts`.
@@ -541,6 +577,30 @@ jobs = Table(
     Column("finished_ms", BigInteger, nullable=True),
 )
 Index("ix_jobs_ready", jobs.c.status, jobs.c.run_at_ms)
+
+# What the columnar replica follows besides the events (migration 0014). Triggers on `contacts`
+# write one row per inserted, updated or deleted contact; code that deletes events writes one
+# row per deletion (`activity.deletions`).
+contact_changes = Table(
+    "contact_changes",
+    metadata,
+    _id(),
+    Column("contact_id", BigInteger, nullable=False),
+)
+
+event_deletions = Table(
+    "event_deletions",
+    metadata,
+    _id(),
+    Column("account_id", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),  # contacts | list | range | account
+    Column("list_id", BigInteger, nullable=True),
+    Column("contact_ids", JSON, nullable=True),
+    Column("id_low", BigInteger, nullable=True),
+    Column("id_high", BigInteger, nullable=True),
+    Column("before_ms", BigInteger, nullable=True),
+    Column("events_max", BigInteger, nullable=False, server_default="0"),  # max id left
+)
 
 replica_state = Table(
     "replica_state",
