@@ -32,8 +32,11 @@ def routers() -> list[APIRouter]:
     from mailroom.dialects.native import tracking as native_tracking
     from mailroom.dialects.native import webhooks as native_webhooks
     from mailroom.dialects.ongage import contacts_routes as ongage_contacts
+    from mailroom.dialects.ongage import emails_routes as ongage_emails
+    from mailroom.dialects.ongage import esp_routes as ongage_esp
     from mailroom.dialects.ongage import fields_routes as ongage_fields
     from mailroom.dialects.ongage import lists_routes as ongage_lists
+    from mailroom.dialects.ongage import mailings_routes as ongage_mailings
     from mailroom.web import health
 
     # Routes are matched in this order: the hottest first (Ongage contacts, then events).
@@ -46,6 +49,9 @@ def routers() -> list[APIRouter]:
         ongage_lists.router,
         ongage_fields.router,
         native_webhooks.router,
+        ongage_emails.router,
+        ongage_esp.router,
+        ongage_mailings.router,
     ]
 
 

@@ -22,6 +22,12 @@ class Settings:
     bulk_max_items: int = 10_000
     retention_days: int = 0  # 0 keeps raw events forever
     auth_cache_s: int = 60
+    # Sending: how long a worker's claim on a send lasts, what happens to a send whose sender
+    # died while handing it over ("skip": at most once; "retry": at least once), and how far
+    # back the automation scheduler catches up after downtime.
+    send_lease_s: int = 300
+    send_unknown: str = "skip"
+    automation_grace_s: int = 86_400
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -31,6 +37,8 @@ class Settings:
             values["database_url"] = env["MAILROOM_DATABASE_URL"]
         if "MAILROOM_SECRET_KEY" in env:
             values["secret_key"] = env["MAILROOM_SECRET_KEY"]
+        if "MAILROOM_SEND_UNKNOWN" in env:
+            values["send_unknown"] = env["MAILROOM_SEND_UNKNOWN"]
         if "MAILROOM_PUBLIC_URL" in env:
             values["public_url"] = env["MAILROOM_PUBLIC_URL"]
         for name in (
@@ -40,6 +48,8 @@ class Settings:
             "bulk_max_items",
             "retention_days",
             "auth_cache_s",
+            "send_lease_s",
+            "automation_grace_s",
         ):
             key = "MAILROOM_" + name.upper()
             if key in env:

@@ -93,3 +93,7 @@ def get_account(conn: Connection, account_id: int) -> Any:
 
 def find_account_by_code(conn: Connection, code: str) -> Any:
     return conn.execute(select(accounts).where(accounts.c.code == code)).first()
+
+
+def set_time_zone(conn: Connection, account_id: int, name: str) -> None:
+    conn.execute(update(accounts).where(accounts.c.id == account_id).values(time_zone=name))

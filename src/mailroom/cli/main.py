@@ -182,6 +182,11 @@ def webhooks_create(
 @click.option("--format", "fmt", type=click.Choice(["csv", "ndjson"]), default=None)
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--batch", "batch_size", type=int, default=5000, show_default=True)
+@click.option(
+    "--create-mailings",
+    is_flag=True,
+    help="Register mailings the file names but mailroom does not know (sent elsewhere).",
+)
 def import_events(
     path: Path,
     account_code: str,
@@ -189,6 +194,7 @@ def import_events(
     fmt: str | None,
     errors_path: Path | None,
     batch_size: int,
+    create_mailings: bool,
 ) -> None:
     """Import engagement history (CSV with a header row, or NDJSON) through the ingest path."""
     from tqdm import tqdm
@@ -217,6 +223,7 @@ def import_events(
             fmt=kind,
             batch_size=batch_size,
             on_progress=progress,
+            create_mailings=create_mailings,
         )
     if errors_path is not None:
         with errors_path.open("w") as out:

@@ -57,7 +57,9 @@ def _conn_id(value: Any) -> int | None:
     return number if number > 0 else None
 
 
-def parse(raw: Any, known: Iterable[int], key: str = "distribution") -> tuple[Distribution, list[dict[str, str]]]:
+def parse(
+    raw: Any, known: Iterable[int], key: str = "distribution"
+) -> tuple[Distribution, list[dict[str, str]]]:
     """The distribution and every error found (field names like ``distribution[1].percent``)."""
     errors: list[dict[str, str]] = []
 
@@ -84,7 +86,10 @@ def parse(raw: Any, known: Iterable[int], key: str = "distribution") -> tuple[Di
             conn_id = _conn_id(item.get("esp_connection_id"))
             percent = _number(item.get("percent", 100))
             if conn_id is None:
-                err(f"{at}.esp_connection_id", 'esp_connection_id is required when domain is "default"')
+                err(
+                    f"{at}.esp_connection_id",
+                    'esp_connection_id is required when domain is "default"',
+                )
                 continue
             if conn_id not in known_ids:
                 err(f"{at}.esp_connection_id", f"ESP connection {conn_id} not found")
@@ -96,7 +101,10 @@ def parse(raw: Any, known: Iterable[int], key: str = "distribution") -> tuple[Di
             continue
         esps = item.get("esps")
         if not isinstance(esps, dict) or not esps:
-            err(f"{at}.esps", 'esps ({"<esp_connection_id>": percent}) is required for a domain rule')
+            err(
+                f"{at}.esps",
+                'esps ({"<esp_connection_id>": percent}) is required for a domain rule',
+            )
             continue
         weights: list[tuple[int, float]] = []
         for name, value in esps.items():
@@ -129,7 +137,7 @@ def _all_ids(raw: Sequence[Any]) -> set[int]:
         if isinstance(item, dict):
             if (c := _conn_id(item.get("esp_connection_id"))) is not None:
                 ids.add(c)
-            for name in (item.get("esps") or {}):
+            for name in item.get("esps") or {}:
                 if (c := _conn_id(name)) is not None:
                     ids.add(c)
     return ids

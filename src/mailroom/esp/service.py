@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from mailroom.errors import NotFound, ValidationFailed
-from mailroom.kit.clock import Clock, now_s
 from mailroom.esp import repository
+from mailroom.kit.clock import Clock, now_s
 
 SMTP_ESP = 59
 OUTBOX_ESP = 0
@@ -35,7 +35,7 @@ def _validated(data: Any, current: Any = None) -> dict[str, Any]:
         )
     errors: list[dict[str, str]] = []
     values: dict[str, Any] = {}
-    esp_raw = data.get("esp_id", current.esp_id if current is not None else None)
+    esp_raw: Any = data.get("esp_id", current.esp_id if current is not None else None)
     try:
         esp_id = int(esp_raw)
     except (TypeError, ValueError):
@@ -59,9 +59,12 @@ def _validated(data: Any, current: Any = None) -> dict[str, Any]:
             values["password"] = data["password"] or None
     if "port" in data:
         port = data["port"]
-        if isinstance(port, bool) or not isinstance(port, int | str) or not str(port).isdigit():
-            errors.append(_error("port", "port must be a whole number 1-65535"))
-        elif not 0 < int(port) < 65536:
+        if (
+            isinstance(port, bool)
+            or not isinstance(port, int | str)
+            or not str(port).isdigit()
+            or not 0 < int(port) < 65536
+        ):
             errors.append(_error("port", "port must be a whole number 1-65535"))
         else:
             values["port"] = int(port)
@@ -99,7 +102,9 @@ def _validated(data: Any, current: Any = None) -> dict[str, Any]:
     if esp_id == OUTBOX_ESP and not str(merged.get("folder") or "").strip():
         errors.append(_error("folder", "folder is required for an outbox connection"))
     if errors:
-        raise ValidationFailed("; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors)
+        raise ValidationFailed(
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
+        )
     return values
 
 

@@ -24,9 +24,7 @@ def _fail(errors: list[dict[str, str]]) -> None:
         raise ValidationFailed(message, errors=errors)
 
 
-def _validated(
-    conn: Connection, list_id: int, data: Any, current: Any = None
-) -> dict[str, Any]:
+def _validated(conn: Connection, list_id: int, data: Any, current: Any = None) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValidationFailed(
             "The request body must be a JSON object",
@@ -70,9 +68,7 @@ def _validated(
     return values
 
 
-def create_message(
-    conn: Connection, clock: Clock, account_id: int, list_id: int, data: Any
-) -> Any:
+def create_message(conn: Connection, clock: Clock, account_id: int, list_id: int, data: Any) -> Any:
     values = _validated(conn, list_id, data)
     now = now_s(clock)
     message_id = repository.insert_message(

@@ -114,7 +114,10 @@ def downgrade() -> None:
         sa.Column("sent", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("id", name="pk_trigger_sends"),
         sa.UniqueConstraint(
-            "trigger_id", "contact_id", "occurrence", name="uq_trigger_sends_trigger_id_contact_id_occurrence"
+            "trigger_id",
+            "contact_id",
+            "occurrence",
+            name="uq_trigger_sends_trigger_id_contact_id_occurrence",
         ),
     )
     for table, columns in reversed(_ADDED.items()):

@@ -1,0 +1,18 @@
+"""Job handlers of sending: start a mailing, deliver due sends, the automation minute."""
+
+from __future__ import annotations
+
+from mailroom.context import Context
+from mailroom.jobs import queue
+from mailroom.jobs.worker import handler, worker_name
+from mailroom.sending import campaigns, deliver
+
+
+@handler(campaigns.START_JOB)
+def start_mailing(ctx: Context, job: queue.Job) -> None:
+    campaigns.run_start(ctx, int(job.payload["mailing_id"]))
+
+
+@handler(campaigns.DELIVER_JOB)
+def deliver_due(ctx: Context, job: queue.Job) -> None:
+    deliver.deliver(ctx, worker_name())
