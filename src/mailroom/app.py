@@ -34,6 +34,7 @@ def routers() -> list[APIRouter]:
     from mailroom.dialects.ongage import contacts_routes as ongage_contacts
     from mailroom.dialects.ongage import emails_routes as ongage_emails
     from mailroom.dialects.ongage import esp_routes as ongage_esp
+    from mailroom.dialects.ongage import events_routes as ongage_events
     from mailroom.dialects.ongage import fields_routes as ongage_fields
     from mailroom.dialects.ongage import lists_routes as ongage_lists
     from mailroom.dialects.ongage import mailings_routes as ongage_mailings
@@ -52,6 +53,7 @@ def routers() -> list[APIRouter]:
         ongage_emails.router,
         ongage_esp.router,
         ongage_mailings.router,
+        ongage_events.router,
     ]
 
 

@@ -7,9 +7,10 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, String, case, cast, literal, select
+from sqlalchemy import Connection, Select, String, cast, literal, select
 
 from mailroom.automation import audience
+from mailroom.automation.due import message_choice
 from mailroom.context import Context
 from mailroom.db.tables import contacts
 from mailroom.errors import Conflict, ValidationFailed
@@ -126,14 +127,6 @@ def create_mailing(conn: Connection, clock: Clock, account_id: int, list_id: int
             dedupe_key=f"{START_JOB}:{mailing_id}",
         )
     return mailings_service.get_mailing(conn, account_id, mailing_id)
-
-
-def message_choice(message_ids: Sequence[int]) -> Any:
-    """Which of several messages a contact gets (an even split by contact id)."""
-    if len(message_ids) == 1:
-        return literal(message_ids[0])
-    n = len(message_ids)
-    return case(*((contacts.c.id % n == i, m) for i, m in enumerate(message_ids)))
 
 
 def due_rows(

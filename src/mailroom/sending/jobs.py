@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mailroom.automation import engine
 from mailroom.context import Context
 from mailroom.jobs import queue
 from mailroom.jobs.worker import handler, worker_name
@@ -16,3 +17,20 @@ def start_mailing(ctx: Context, job: queue.Job) -> None:
 @handler(campaigns.DELIVER_JOB)
 def deliver_due(ctx: Context, job: queue.Job) -> None:
     deliver.deliver(ctx, worker_name())
+
+
+TICK_JOB = "automation.tick"
+
+
+def automation_minute(ctx: Context) -> int:
+    """The scheduler's run: claim what fell due, then start delivering it."""
+    claimed = engine.tick(ctx)
+    if claimed:
+        with ctx.db.write() as conn:
+            campaigns.enqueue_delivery(conn, ctx.clock)
+    return claimed
+
+
+@handler(TICK_JOB)
+def automation_tick(ctx: Context, job: queue.Job) -> None:
+    automation_minute(ctx)
