@@ -36,20 +36,36 @@ def run_event(conn: Connection, ctx: Context, event: Any, now_ms: int) -> int:
     zone = accounts_service.time_zone(conn, event.account_id)
     triggers = repository.triggers_of(conn, [event.id])
     by_position = {t.position: t for t in triggers}
-    where = audience.where(conn, event.account_id, event.segments, event.segments_excluded)
+    runs = [(t, o) for t in triggers for o in due.occasions(event, t, zone, after, now_ms)]
+    claimed = 0
+    if runs:  # the audience is compiled only when some trigger runs
+        where = audience.where(conn, event.account_id, event.segments, event.segments_excluded)
+        claimed = _claim(conn, event, triggers, by_position, runs, where, zone, now_ms)
+    repository.update_event(conn, event.id, {"checked_until_ms": now_ms})
+    return claimed
+
+
+def _claim(
+    conn: Connection,
+    event: Any,
+    triggers: list[Any],
+    by_position: dict[int, Any],
+    runs: list[tuple[Any, due.Occasion]],
+    where: Any,
+    zone: Any,
+    now_ms: int,
+) -> int:
     mailing_ids = [t.mailing_id for t in triggers]
     claimed = 0
-    for trigger in triggers:
+    for trigger, occasion in runs:
         parent = by_position.get(trigger.based_on_trigger or 0)
-        for occasion in due.occasions(event, trigger, zone, after, now_ms):
-            query = due.due_select(event, trigger, parent, where, occasion, zone, now_ms)
-            if event.emails_limit is not None:
-                left = event.emails_limit - repository.claimed_count(conn, mailing_ids)
-                if left <= 0:
-                    break
-                query = query.limit(left)
-            claimed += repository.insert_due(conn, query)
-    repository.update_event(conn, event.id, {"checked_until_ms": now_ms})
+        query = due.due_select(event, trigger, parent, where, occasion, zone, now_ms)
+        if event.emails_limit is not None:
+            left = event.emails_limit - repository.claimed_count(conn, mailing_ids)
+            if left <= 0:
+                break
+            query = query.limit(left)
+        claimed += repository.insert_due(conn, query)
     return claimed
 
 
