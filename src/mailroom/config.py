@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+FALSE = ("0", "false", "no", "off")
+
 
 def _default_database_url() -> str:
     return f"sqlite:///{Path('mailroom.db').resolve()}"
@@ -28,6 +30,11 @@ class Settings:
     send_lease_s: int = 300
     send_unknown: str = "skip"
     automation_grace_s: int = 86_400
+    inprocess_worker: bool = True  # `mailroom serve` runs jobs itself unless turned off
+    session_idle_s: int = 1800  # a web session ends after this long without a call
+    session_remember_s: int = 1_209_600  # ... or this long when signed in with remember-me
+    login_failures_allowed: int = 5  # wrong passwords per user and address per window
+    login_failure_window_s: int = 900
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -41,6 +48,8 @@ class Settings:
             values["send_unknown"] = env["MAILROOM_SEND_UNKNOWN"]
         if "MAILROOM_PUBLIC_URL" in env:
             values["public_url"] = env["MAILROOM_PUBLIC_URL"]
+        if "MAILROOM_INPROCESS_WORKER" in env:
+            values["inprocess_worker"] = env["MAILROOM_INPROCESS_WORKER"].lower() not in FALSE
         for name in (
             "rate_limit_per_minute",
             "rate_limit_in_flight",
@@ -50,6 +59,10 @@ class Settings:
             "auth_cache_s",
             "send_lease_s",
             "automation_grace_s",
+            "session_idle_s",
+            "session_remember_s",
+            "login_failures_allowed",
+            "login_failure_window_s",
         ):
             key = "MAILROOM_" + name.upper()
             if key in env:

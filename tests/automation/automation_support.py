@@ -6,8 +6,8 @@ import copy
 from typing import Any
 
 from sqlalchemy import insert
-from tests.conftest import add_field
 
+from conftest import add_field
 from mailroom.accounts.schemas import NewAccount
 from mailroom.context import Context
 from mailroom.db.tables import email_messages, mailings, segments, sending_connections

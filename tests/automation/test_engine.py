@@ -7,15 +7,14 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from tests.automation.automation_support import (
+from automation_support import (
     BIRTHDAY,
     MAILING_EVENT,
     RECURRING,
     example,
     seed_documented_ids,
 )
-from tests.sending.sending_support import add_people
+from sqlalchemy import select
 
 from mailroom.accounts import service as accounts_service
 from mailroom.activity import service as activity
@@ -24,6 +23,10 @@ from mailroom.context import Context
 from mailroom.db.tables import sends
 from mailroom.sending import campaigns, deliver
 from mailroom.sending.jobs import automation_minute
+from smtp_sink import (
+    add_people,
+    smtp_fixture,  # noqa: F401 (fixture)
+)
 
 HOUR = 3600
 

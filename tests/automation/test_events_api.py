@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from tests.automation.automation_support import (
+from automation_support import (
     BIRTHDAY,
     MAILING_EVENT,
     RECURRING,

@@ -13,12 +13,18 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.sending.sending_support import add_message, add_people, add_segment, add_smtp
 
 from mailroom.context import Context
 from mailroom.db.database import Database
 from mailroom.db.tables import sends
 from mailroom.sending import campaigns, deliver
+from smtp_sink import (
+    add_message,
+    add_people,
+    add_segment,
+    add_smtp,
+    smtp_fixture,  # noqa: F401 (fixture)
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 

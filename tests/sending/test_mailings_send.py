@@ -6,19 +6,20 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from tests.conftest import add_field
-from tests.sending.sending_support import (
-    add_message,
-    add_people,
-    add_segment,
-    add_smtp,
-)
 
+from conftest import add_field
 from mailroom.context import Context
 from mailroom.db.tables import contact_mailing_totals, contacts, events, sends
 from mailroom.jobs import worker
 from mailroom.sending import deliver
 from mailroom.sending import jobs as sending_jobs  # noqa: F401 - registers the handlers
+from smtp_sink import (
+    add_message,
+    add_people,
+    add_segment,
+    add_smtp,
+    smtp_fixture,  # noqa: F401 (fixture)
+)
 
 
 def run_jobs(ctx: Context) -> int:

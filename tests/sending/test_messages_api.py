@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.conftest import add_field
-
+from conftest import add_field
 from mailroom.messages import merge
 
 

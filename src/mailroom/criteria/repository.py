@@ -102,7 +102,10 @@ def rule_clause(conn: Connection, rule: Rule, nested: Mapping[int, Clause]) -> C
     """The condition a contact must meet for `rule`; `nested` holds each named segment's."""
     if rule.kind == SEGMENT:
         inside = or_(*(nested[i] for i in rule.values))
-        return not_(inside) if rule.operator == NE else inside
+        if rule.operator == NE:
+            # A rule on an empty value is NULL, not false: "not in" must still hold for it.
+            return not_(func.coalesce(inside, false()))
+        return inside
     if rule.kind == BEHAVIORAL:
         assert rule.behavior is not None
         return _behavior(rule.behavior)

@@ -24,7 +24,7 @@ def _path(key: str) -> Any:
 def json_text(conn: Connection, column: Any, key: str) -> ColumnElement[Any]:
     """The text under `key` of a JSON object column (numbers as their text), NULL when absent."""
     if _postgres(conn):
-        return column.op("->>")(bindparam(None, key, type_=String))  # type: ignore[no-any-return]
+        return column.op("->>", return_type=String)(bindparam(None, key, type_=String))  # type: ignore[no-any-return]
     return cast(func.json_extract(column, _path(key)), String)
 
 

@@ -1,11 +1,11 @@
-"""Job handlers of sending: start a mailing, deliver due sends, the automation minute."""
+"""Sending's background work: start a mailing, deliver due sends, the automation minute."""
 
 from __future__ import annotations
 
 from mailroom.automation import engine
 from mailroom.context import Context
 from mailroom.jobs import queue
-from mailroom.jobs.worker import handler, worker_name
+from mailroom.jobs.worker import handler, periodic, worker_name
 from mailroom.sending import campaigns, deliver
 
 
@@ -31,6 +31,7 @@ def automation_minute(ctx: Context) -> int:
     return claimed
 
 
-@handler(TICK_JOB)
-def automation_tick(ctx: Context, job: queue.Job) -> None:
+@periodic(TICK_JOB, every_s=60)
+def automation_tick(ctx: Context) -> None:
+    """Every minute: what fell due since the last run is claimed and delivery starts."""
     automation_minute(ctx)

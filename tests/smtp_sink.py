@@ -1,4 +1,5 @@
-"""A real SMTP server on loopback (aiosmtpd) and builders for sending tests."""
+"""A real SMTP server on loopback (aiosmtpd) and builders for sending and automation tests
+(a uniquely named module, not a conftest)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import insert
-from tests.conftest import add_field
 
+from conftest import add_field
 from mailroom.accounts.schemas import NewAccount
 from mailroom.context import Context
 from mailroom.db.tables import contacts
@@ -72,8 +73,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.fixture
-def smtp() -> Iterator[tuple[Handler, int]]:
+@pytest.fixture(name="smtp")
+def smtp_fixture() -> Iterator[tuple[Handler, int]]:
     """An SMTP server on a free loopback port: (handler, port)."""
     handler = Handler()
     port = free_port()
