@@ -4,7 +4,7 @@ nothing claimed, nothing sent. Chained triggers follow the previewed sends of th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
@@ -34,7 +34,7 @@ class Item:
             "trigger": self.trigger,
             "email_message_id": str(self.email_message_id),
             "time": self.at_s,
-            "date": datetime.utcfromtimestamp(self.at_s).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "date": datetime.fromtimestamp(self.at_s, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from mailroom.cli import automation as automation_cli
 from mailroom.config import Settings
 from mailroom.context import Context
 from mailroom.db.database import Database
@@ -318,3 +319,7 @@ def activity_rebuild(account_code: str, allow_pruned: bool) -> None:
     except MailroomError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(json.dumps({"rebuilt": account_code}))
+
+
+cli.add_command(automation_cli.events)
+accounts.add_command(automation_cli.time_zone)
