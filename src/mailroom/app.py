@@ -42,8 +42,12 @@ def routers() -> list[APIRouter]:
     from mailroom.dialects.native import tracking as native_tracking
     from mailroom.dialects.native import webhooks as native_webhooks
     from mailroom.dialects.ongage import contacts_routes as ongage_contacts
+    from mailroom.dialects.ongage import emails_routes as ongage_emails
+    from mailroom.dialects.ongage import esp_routes as ongage_esp
+    from mailroom.dialects.ongage import events_routes as ongage_events
     from mailroom.dialects.ongage import fields_routes as ongage_fields
     from mailroom.dialects.ongage import lists_routes as ongage_lists
+    from mailroom.dialects.ongage import mailings_routes as ongage_mailings
     from mailroom.dialects.ongage import reports_routes as ongage_reports
     from mailroom.dialects.ongage import search_routes as ongage_search
     from mailroom.dialects.ongage import segments_routes as ongage_segments
@@ -63,6 +67,10 @@ def routers() -> list[APIRouter]:
         ongage_segments.router,
         ongage_search.router,
         native_webhooks.router,
+        ongage_emails.router,
+        ongage_esp.router,
+        ongage_mailings.router,
+        ongage_events.router,
         tellody.router,
         native_links.router,
     ]

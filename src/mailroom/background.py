@@ -20,7 +20,8 @@ def load_jobs() -> None:
     import mailroom.activity.jobs
     import mailroom.replica.jobs
     import mailroom.reports.jobs
-    import mailroom.search.jobs  # noqa: F401
+    import mailroom.search.jobs
+    import mailroom.sending.jobs  # noqa: F401
 
 
 class InProcessWorker:

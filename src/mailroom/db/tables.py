@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -60,6 +61,7 @@ accounts = Table(
     Column("rate_limit_per_minute", Integer, nullable=True),
     Column("rate_limit_in_flight", Integer, nullable=True),
     Column("created", BigInteger, nullable=False),
+    Column("time_zone", String(64), nullable=False, server_default="UTC"),  # IANA name
 )
 
 users = Table(
@@ -192,6 +194,7 @@ email_messages = Table(
     Column("text", Text, nullable=False, server_default=""),
     Column("created", BigInteger, nullable=False),
     Column("modified", BigInteger, nullable=False),
+    Column("reply_address", String(320), nullable=False, server_default=""),
 )
 
 mailings = Table(
@@ -210,6 +213,17 @@ mailings = Table(
     Column("trigger_id", BigInteger, nullable=True),  # mailings made by automation triggers
     Column("created", BigInteger, nullable=False),
     Column("sent", BigInteger, nullable=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("email_messages", JSON, nullable=False, server_default="[]"),
+    Column("segments", JSON, nullable=False, server_default="[]"),
+    Column("segments_excluded", JSON, nullable=False, server_default="[]"),
+    Column("distribution", JSON, nullable=False, server_default="[]"),
+    Column("schedule_date", BigInteger, nullable=True),
+    Column("register_only", Boolean, nullable=False, server_default=text("false")),
+    Column("recipients", BigInteger, nullable=False, server_default="0"),
+    Column("sent_count", BigInteger, nullable=False, server_default="0"),
+    Column("failed_count", BigInteger, nullable=False, server_default="0"),
+    Column("modified", BigInteger, nullable=True),
 )
 
 sending_connections = Table(
@@ -228,6 +242,13 @@ sending_connections = Table(
     Column("active", Boolean, nullable=False, server_default=text("true")),
     Column("support_transactional", Boolean, nullable=False, server_default=text("true")),
     Column("created", BigInteger, nullable=False),
+    Column("encryption", String(8), nullable=False, server_default="none"),  # none|starttls|tls
+    Column("from_name", String(255), nullable=False, server_default=""),
+    Column("reply_address", String(320), nullable=False, server_default=""),
+    Column("rate_per_second", Float, nullable=True),
+    Column("daily_quota", Integer, nullable=True),
+    Column("folder", Text, nullable=True),  # outbox connections: where .eml files go
+    Column("modified", BigInteger, nullable=True),
 )
 
 links = Table(
@@ -513,6 +534,8 @@ automation_events = Table(
     Column("emails_limit", BigInteger, nullable=True),
     Column("created", BigInteger, nullable=False),
     Column("modified", BigInteger, nullable=False),
+    Column("activated", BigInteger, nullable=True),  # last switched on; nothing due before
+    Column("checked_until_ms", BigInteger, nullable=True),  # the scheduler looked up to here
 )
 
 triggers = Table(
@@ -536,24 +559,37 @@ triggers = Table(
     Column("schedule_hour", SmallInteger, nullable=False, server_default="0"),
     Column("schedule_minute", SmallInteger, nullable=False, server_default="0"),
     Column("recurrence", JSON, nullable=True),
+    Column("mailing_id", BigInteger, nullable=True),  # the mailing its sends are recorded under
 )
 
-trigger_sends = Table(
-    "trigger_sends",
+# One row per message that is due: claimed under its unique key before it is sent, its outcome
+# written after (mailroom.sending.claims). key: "m:<mailing>:<contact>" for a mailing,
+# "t:<trigger>:<contact>:<occurrence>" for a trigger.
+sends = Table(
+    "sends",
     metadata,
     _id(),
-    Column("trigger_id", ForeignKey("triggers.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", BigInteger, nullable=False),
+    Column("key", String(96), nullable=False),
+    Column("mailing_id", BigInteger, nullable=False),
+    Column("trigger_id", BigInteger, nullable=True),
     Column("contact_id", BigInteger, nullable=False),
-    Column("occurrence", String(32), nullable=False),  # the day (or run) this send belongs to
-    Column("email_message_id", BigInteger, nullable=True),
+    Column("email_message_id", BigInteger, nullable=False),
     Column("connection_id", BigInteger, nullable=True),
-    Column("mailing_id", BigInteger, nullable=True),
-    Column("status", String(16), nullable=False, server_default="queued"),
+    Column("due_ms", BigInteger, nullable=False),
+    # queued | claimed | sending | sent | failed | bounced | unknown | skipped
+    Column("status", String(12), nullable=False, server_default="queued"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(64), nullable=True),
+    Column("lease_until_ms", BigInteger, nullable=True),
+    Column("sent_ms", BigInteger, nullable=True),
     Column("error", Text, nullable=True),
-    Column("created", BigInteger, nullable=False),
-    Column("sent", BigInteger, nullable=True),
-    UniqueConstraint("trigger_id", "contact_id", "occurrence"),
+    Column("created_ms", BigInteger, nullable=False),
+    UniqueConstraint("key"),
 )
+Index("ix_sends_status_due_ms", sends.c.status, sends.c.due_ms)
+Index("ix_sends_mailing_id_status", sends.c.mailing_id, sends.c.status)
+Index("ix_sends_trigger_id_sent_ms", sends.c.trigger_id, sends.c.sent_ms)
 
 # --- durable background work ---------------------------------------------------------------------
 
