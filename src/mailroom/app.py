@@ -63,6 +63,9 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     errors.install(app)
     for router in routers():
         app.include_router(router)
+    from mailroom.console import routes as console
+
+    console.install(app)
     # Outermost last: the list prefix and trailing slash are normalised before the hot reads.
     app.add_middleware(HotContactReads)
     app.add_middleware(OngagePaths)

@@ -52,6 +52,7 @@ def serve(host: str, port: int, workers: int) -> None:
 @cli.command()
 def worker() -> None:
     """Run background jobs (reports, triggers, sending) until interrupted."""
+    import mailroom.charts.jobs  # noqa: F401  (importing a jobs module registers its handlers)
     from mailroom.jobs import worker as jobs_worker
 
     ctx = open_context()

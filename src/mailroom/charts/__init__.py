@@ -1,0 +1,1 @@
+"""Charts: the time series and summaries the console draws, and the rollups that keep them cheap."""

@@ -1,0 +1,79 @@
+"""Mailings: each one's funnel, its opens and clicks over the first 72 hours, its top links."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from starlette.requests import Request
+from starlette.responses import Response
+
+from mailroom.charts import service as charts
+from mailroom.console import session
+from mailroom.console.audience import _id
+from mailroom.console.overview import freshness
+from mailroom.console.render import page
+
+router = APIRouter(include_in_schema=False)
+
+MAILINGS_PER_PAGE = 25
+
+
+def _page_number(value: str | None) -> int:
+    return int(value) if value and value.isdigit() and 0 < int(value) < 100_000 else 1
+
+
+@router.get("/console/mailings")
+def mailings(request: Request) -> Response:
+    user = session.current_user(request)
+    ctx = session.context(request)
+    number = _page_number(request.query_params.get("page"))
+    fresh = freshness(request, user)
+    with ctx.db.read() as conn:
+        rows, total = charts.latest_mailings(
+            conn, user.account_id, limit=MAILINGS_PER_PAGE, offset=(number - 1) * MAILINGS_PER_PAGE
+        )
+    return page(
+        request,
+        "mailings.html",
+        user=user,
+        csrf=user.csrf,
+        section="mailings",
+        fresh=fresh,
+        mailings=rows,
+        number=number,
+        pages=max(1, -(-total // MAILINGS_PER_PAGE)),
+        total=total,
+    )
+
+
+@router.get("/console/mailings/{mailing_id}")
+def mailing(request: Request, mailing_id: str) -> Response:
+    user = session.current_user(request)
+    ctx = session.context(request)
+    fresh = freshness(request, user)
+    with ctx.db.read() as conn:
+        found = charts.mailing(conn, user.account_id, _id(mailing_id))
+        curve = charts.first_hours(conn, found.id)
+        links = charts.top_links(conn, found.id)
+    chart = {
+        "x": curve.hours,
+        "axis": "hours",
+        "series": [
+            {"key": "opens", "label": "Opens (people)", "values": curve.opens},
+            {"key": "machine_opens", "label": "Opens (machines)", "values": curve.machine_opens},
+            {"key": "clicks", "label": "Clicks (people)", "values": curve.clicks},
+            {"key": "machine_clicks", "label": "Clicks (machines)", "values": curve.machine_clicks},
+        ],
+    }
+    return page(
+        request,
+        "mailing.html",
+        user=user,
+        csrf=user.csrf,
+        section="mailings",
+        fresh=fresh,
+        mailing=found,
+        funnel=found.funnel,
+        curve=curve,
+        chart=chart,
+        links=links,
+    )
