@@ -6,8 +6,8 @@ import re
 from typing import Any
 
 import pytest
-from tests.conftest import make_account, ongage_headers_for
 
+from conftest import make_account, ongage_headers_for
 from mailroom.accounts.schemas import NewAccount
 from mailroom.context import Context
 from mailroom.demo import service as demo
