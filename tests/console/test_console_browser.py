@@ -78,6 +78,16 @@ def wait_for_url(driver: Any, prefix: str) -> None:
     WebDriverWait(driver, 10).until(lambda d: d.current_url.startswith(prefix))
 
 
+def follow(driver: Any, kind: str, value: str) -> None:
+    """Click a link or button and wait until the next page has replaced this one."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.wait import WebDriverWait
+
+    old = driver.find_element(by("TAG_NAME"), "html")
+    driver.find_element(by(kind), value).click()
+    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+
+
 def heading(driver: Any) -> str:
     return str(driver.find_element(by("TAG_NAME"), "h1").text)
 
@@ -98,14 +108,14 @@ def test_console_end_to_end(
     # A wrong password keeps the visitor out and says so.
     d.find_element(by("ID"), "username").send_keys(demo.USERNAME)
     d.find_element(by("ID"), "password").send_keys("not-the-password")
-    d.find_element(by("CSS_SELECTOR"), "form button[type=submit]").click()
+    follow(d, "CSS_SELECTOR", "form button[type=submit]")
     assert "wrong" in d.find_element(by("CSS_SELECTOR"), "[role=alert]").text
     d.get_log("browser")  # drains the log: that 401 was expected
 
     d.find_element(by("ID"), "username").clear()
     d.find_element(by("ID"), "username").send_keys(demo.USERNAME)
     d.find_element(by("ID"), "password").send_keys(demo.PASSWORD)
-    d.find_element(by("ID"), "password").submit()
+    follow(d, "CSS_SELECTOR", "form button[type=submit]")
     assert d.current_url == f"{live_url}/console"
     assert heading(d) == "Overview"
     cookie = d.get_cookie("mailroom_console")
@@ -117,7 +127,7 @@ def test_console_end_to_end(
     rows = d.find_elements(by("CSS_SELECTOR"), "#mailings-title ~ div table tbody tr")
     assert len(rows) == 5
     shoot(d, "02-overview-30-days")
-    d.find_element(by("LINK_TEXT"), "Last 365 days").click()
+    follow(d, "LINK_TEXT", "Last 365 days")
     assert d.find_elements(by("CSS_SELECTOR"), "#daily canvas")
     shoot(d, "03-overview-365-days")
     shoot(d, "03-overview-phone", PHONE)
@@ -129,26 +139,26 @@ def test_console_end_to_end(
     assert d.switch_to.active_element.text == "Skip to content"
 
     # Lists and contacts: a list, a prefix search, a contact with its timeline.
-    d.find_element(by("LINK_TEXT"), "Lists & contacts").click()
+    follow(d, "LINK_TEXT", "Lists & contacts")
     assert heading(d) == "Lists and contacts"
     shoot(d, "04-lists")
-    d.find_element(by("LINK_TEXT"), "Newsletter").click()
+    follow(d, "LINK_TEXT", "Newsletter")
     first = d.find_element(by("CSS_SELECTOR"), "tbody th a").text
     d.find_element(by("ID"), "q").send_keys(first[:3])
-    d.find_element(by("CSS_SELECTOR"), "form[role=search] button").click()
+    follow(d, "CSS_SELECTOR", "form[role=search] button")
     emails = [a.text for a in d.find_elements(by("CSS_SELECTOR"), "tbody th a")]
     assert emails and all(e.startswith(first[:3]) for e in emails)
     shoot(d, "05-list-search")
-    d.find_element(by("LINK_TEXT"), emails[0]).click()
+    follow(d, "LINK_TEXT", emails[0])
     assert heading(d) == emails[0]
     assert d.find_elements(by("CSS_SELECTOR"), "#activity-title ~ div tbody tr")
     shoot(d, "06-contact")
     shoot(d, "06-contact-phone", PHONE)
 
     # Mailings: the list and one mailing with its funnel, curve and links.
-    d.find_element(by("LINK_TEXT"), "Mailings").click()
+    follow(d, "LINK_TEXT", "Mailings")
     shoot(d, "07-mailings")
-    d.find_element(by("CSS_SELECTOR"), "tbody th a").click()
+    follow(d, "CSS_SELECTOR", "tbody th a")
     assert d.find_elements(by("CSS_SELECTOR"), "table.funnel meter")
     assert d.find_elements(by("CSS_SELECTOR"), "#hours canvas")
     shoot(d, "08-mailing")
@@ -171,7 +181,7 @@ def test_console_end_to_end(
     assert heading(d) == "Lists and contacts"
 
     # Signing out ends the session: its pages lead back to the login form.
-    d.find_element(by("CSS_SELECTOR"), "form.signout button").click()
+    follow(d, "CSS_SELECTOR", "form.signout button")
     wait_for_url(d, f"{live_url}/console/login")
     d.get(f"{live_url}/console/lists")
     assert d.current_url.startswith(f"{live_url}/console/login")

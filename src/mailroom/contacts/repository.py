@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from mailroom.contacts.schemas import Contact
+from mailroom.contacts.status import ACTIVE
 from mailroom.db import backend
 from mailroom.db.hotread import HotRead
 from mailroom.db.tables import contacts, lists
@@ -329,6 +330,8 @@ def search(
         ]
     if status is not None:
         where.append(contacts.c.status == status)
+        if status != ACTIVE:  # spelled out so SQLite, too, sees the partial index applies
+            where.append(contacts.c.status != ACTIVE)
     if after_email is not None:
         where.append(contacts.c.email > after_email)
     query = _SELECT.where(*where).order_by(contacts.c.email).limit(limit)
