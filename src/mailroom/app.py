@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 
 from mailroom import __version__
@@ -49,6 +52,23 @@ def routers() -> list[APIRouter]:
     ]
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the in-process job worker with the server and stop it on shutdown, if enabled."""
+    ctx: Context = app.state.ctx
+    if not ctx.settings.inprocess_worker:
+        yield
+        return
+    from mailroom.background import InProcessWorker
+
+    runner = InProcessWorker(ctx)
+    runner.start()
+    try:
+        yield
+    finally:
+        runner.stop()
+
+
 def create_app(ctx: Context | None = None) -> FastAPI:
     if ctx is None:
         settings = Settings.from_env()
@@ -58,6 +78,7 @@ def create_app(ctx: Context | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         default_response_class=JSONResponse,
+        lifespan=lifespan,
     )
     app.state.ctx = ctx
     errors.install(app)
