@@ -24,6 +24,9 @@ mailroom speaks vendors' HTTP APIs over one data model.
   query's `list_id`, else the prefix, else the account's default list. Authenticate with the
   headers `X_USERNAME`, `X_PASSWORD` and `X_ACCOUNT_CODE`.
 * **Constant Contact v3** routes live under `/v3/...`, with `Authorization: Bearer <token>`.
+* **Tellody** routes live under `/CampaignCloud/...`: ping for a session cookie and an
+  `X-XSRF-TOKEN`, log in with the Ongage username and password, then call the reports with
+  the cookie and the token.
 * mailroom's own routes (bulk event ingest, webhooks, tracking) live under `/mailroom/...`
   and `/t/...`.
 """
@@ -37,6 +40,7 @@ def routers() -> list[APIRouter]:
     from mailroom.dialects.ongage import contacts_routes as ongage_contacts
     from mailroom.dialects.ongage import fields_routes as ongage_fields
     from mailroom.dialects.ongage import lists_routes as ongage_lists
+    from mailroom.dialects.tellody import routes as tellody
     from mailroom.web import health
 
     # Routes are matched in this order: the hottest first (Ongage contacts, then events).
@@ -49,6 +53,7 @@ def routers() -> list[APIRouter]:
         ongage_lists.router,
         ongage_fields.router,
         native_webhooks.router,
+        tellody.router,
     ]
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from mailroom.activity import service as activity_service
 from mailroom.activity.types import EventType, Source
-from mailroom.charts import service as charts
+from mailroom.charts import rollups as charts
 from mailroom.charts.jobs import refresh as refresh_job
 from mailroom.context import Context
 from mailroom.db.tables import contacts, events, links, mailings

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from mailroom.charts import service
+from mailroom.charts import rollups
 from mailroom.context import Context
 from mailroom.jobs.queue import Job
 from mailroom.jobs.worker import handler
 
 
-@handler(service.REFRESH_KIND)
+@handler(rollups.REFRESH_KIND)
 def refresh(ctx: Context, job: Job) -> None:
     with ctx.db.write() as conn:
-        service.refresh(conn, ctx.clock, int(job.payload["account_id"]))
+        rollups.refresh(conn, ctx.clock, int(job.payload["account_id"]))

@@ -1,4 +1,4 @@
-"""Typed shapes of the charts domain: series, funnels and the snapshot's age."""
+"""Typed shapes of the charts domain: the contacts chart, the console's series and funnels."""
 
 from __future__ import annotations
 
@@ -98,3 +98,13 @@ class Freshness:
 
     refreshed_ms: int | None
     due: bool
+
+
+@dataclass(frozen=True)
+class ContactChart:
+    """One count per bucket for each of the contacts chart's four series."""
+
+    contacts_added: list[int]
+    groups_added: list[int]
+    contacts_blocked: list[int]
+    contacts_served: list[int]

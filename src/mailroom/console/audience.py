@@ -12,7 +12,7 @@ from starlette.responses import Response
 from mailroom.activity import history
 from mailroom.activity.reads import contact_totals
 from mailroom.activity.types import EventType
-from mailroom.charts import service as charts
+from mailroom.charts import rollups as charts
 from mailroom.console import session
 from mailroom.console.overview import freshness
 from mailroom.console.render import page

@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import Response
 
-from mailroom.charts import service as charts
+from mailroom.charts import rollups as charts
 from mailroom.console import session
 from mailroom.console.audience import _id
 from mailroom.console.overview import freshness

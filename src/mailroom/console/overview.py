@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from mailroom.charts import service as charts
+from mailroom.charts import rollups as charts
 from mailroom.charts.schemas import DAILY_SERIES, Freshness
 from mailroom.console import session
 from mailroom.console.render import page

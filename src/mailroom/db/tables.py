@@ -380,6 +380,35 @@ activity_hourly = Table(
     postgresql_with=_FILLFACTOR,
 )
 
+# The contacts chart's counters (Tellody's ContactChart), kept in the transactions that create
+# contacts and lists or opt contacts out: per list and UTC hour. Rows outlive their list and
+# contacts: they are the account's history (a list's `lists_added` row is keyed by the list).
+LIST_HOURLY_COUNTERS = ("contacts_added", "contacts_blocked", "lists_added")
+
+list_hourly = Table(
+    "list_hourly",
+    metadata,
+    Column("list_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("hour", BigInteger, primary_key=True, autoincrement=False),  # Unix seconds, hour start
+    Column("account_id", BigInteger, nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in LIST_HOURLY_COUNTERS),
+    sqlite_with_rowid=False,
+)
+Index("ix_list_hourly_account_hour", list_hourly.c.account_id, list_hourly.c.hour)
+
+# Distinct contacts sent to, exactly, for any bucket starting on a UTC hour: each send counts
+# under (its hour, the hour of the same contact's previous send, -1 for none). The contacts sent
+# to in [a, b) are the sends in [a, b) whose previous send is before a (`activity.served`).
+served_hourly = Table(
+    "served_hourly",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("hour", BigInteger, primary_key=True, autoincrement=False),
+    Column("prev_hour", BigInteger, primary_key=True, autoincrement=False),
+    Column("sends", Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
+)
+
 # --- segments and reports ------------------------------------------------------------------------
 
 segments = Table(
