@@ -18,7 +18,8 @@ log = logging.getLogger("mailroom.jobs")
 def load_jobs() -> None:
     """Import each domain's jobs module, which registers its handlers and periodic tasks."""
     import mailroom.activity.jobs
-    import mailroom.charts.jobs  # noqa: F401
+    import mailroom.charts.jobs
+    import mailroom.search.jobs  # noqa: F401
 
 
 class InProcessWorker:

@@ -24,11 +24,11 @@ class Settings:
     bulk_max_items: int = 10_000
     retention_days: int = 0  # 0 keeps raw events forever
     auth_cache_s: int = 60
+    inprocess_worker: bool = True  # `mailroom serve` runs jobs itself unless turned off
     session_idle_s: int = 1800  # a web session ends after this long without a call
     session_remember_s: int = 1_209_600  # ... or this long when signed in with remember-me
     login_failures_allowed: int = 5  # wrong passwords per user and address per window
     login_failure_window_s: int = 900
-    inprocess_worker: bool = True  # `mailroom serve` runs jobs itself unless turned off
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:

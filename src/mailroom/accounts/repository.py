@@ -140,3 +140,16 @@ def get_account(conn: Connection, account_id: int) -> Any:
 
 def find_account_by_code(conn: Connection, code: str) -> Any:
     return conn.execute(select(accounts).where(accounts.c.code == code)).first()
+
+
+def all_accounts(conn: Connection) -> list[Any]:
+    return list(conn.execute(select(accounts).order_by(accounts.c.id)).all())
+
+
+def usernames(conn: Connection) -> dict[int, list[str]]:
+    """Every account's API usernames, in creation order."""
+    query = select(users.c.account_id, users.c.username).order_by(users.c.id)
+    found: dict[int, list[str]] = {}
+    for account_id, username in conn.execute(query).all():
+        found.setdefault(int(account_id), []).append(str(username))
+    return found

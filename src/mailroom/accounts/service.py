@@ -195,3 +195,12 @@ def account_by_code(conn: Connection, code: str) -> Any:
     if row is None:
         raise NotFound(f"No account with code {code!r}")
     return row
+
+
+def all_accounts(conn: Connection) -> list[Any]:
+    """Every account row, oldest first (for the CLI, which acts for one of them)."""
+    return repository.all_accounts(conn)
+
+
+def usernames(conn: Connection) -> dict[int, list[str]]:
+    return repository.usernames(conn)

@@ -9,16 +9,14 @@ from pathlib import Path
 
 import click
 
+from mailroom.cli import accounts as accounts_cli
+from mailroom.cli import fields as fields_cli
+from mailroom.cli import links as links_cli
+from mailroom.cli import lists as lists_cli
+from mailroom.cli import mailings as mailings_cli
+from mailroom.cli.context import open_context
 from mailroom.config import Settings
-from mailroom.context import Context
-from mailroom.db.database import Database
 from mailroom.db.migrate import upgrade
-
-
-def open_context() -> Context:
-    settings = Settings.from_env()
-    upgrade(settings.database_url)
-    return Context(settings=settings, db=Database(settings.database_url))
 
 
 @click.group()
@@ -36,7 +34,13 @@ def cli() -> None:
     is_flag=True,
     help="Run no job worker inside the server (when `mailroom worker` processes run apart).",
 )
-def serve(host: str, port: int, workers: int, no_worker: bool) -> None:
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="One line per request on stderr (benchmarks turn it off).",
+)
+def serve(host: str, port: int, workers: int, no_worker: bool, access_log: bool) -> None:
     """Migrate the database if needed and serve the HTTP APIs (and jobs, unless --no-worker)."""
     import os
 
@@ -53,8 +57,9 @@ def serve(host: str, port: int, workers: int, no_worker: bool) -> None:
         host=host,
         port=port,
         workers=workers,
-        log_level="warning",
-        access_log=False,
+        # uvicorn writes its access lines at INFO; without them only warnings are worth a line.
+        log_level="info" if access_log else "warning",
+        access_log=access_log,
     )
 
 
@@ -115,6 +120,9 @@ def accounts_create(name: str, username: str | None, password: str | None) -> No
     )
 
 
+accounts.add_command(accounts_cli.list_accounts)
+
+
 @cli.group("import")
 def import_() -> None:
     """Bulk loads from files (contacts, events)."""
@@ -122,8 +130,26 @@ def import_() -> None:
 
 @import_.command("contacts")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--list", "list_id", type=int, required=True, help="The list to import into.")
+@click.option(
+    "--list",
+    "list_id",
+    type=int,
+    required=True,
+    help="The list to import into (mailroom lists list).",
+)
 @click.option("--overwrite", is_flag=True, help="Update contacts that already exist.")
+@click.option(
+    "--create-fields",
+    is_flag=True,
+    help="Create columns that are not list fields as string fields.",
+)
+@click.option(
+    "--field-type",
+    "field_type_specs",
+    multiple=True,
+    metavar="NAME=TYPE[:FORMAT]",
+    help="Create column NAME as a string, numeric or date field, e.g. birthday=date:%Y-%m-%d.",
+)
 @click.option(
     "--errors",
     "errors_path",
@@ -139,13 +165,28 @@ def import_contacts(
     errors_path: Path | None,
     batch_size: int,
     progress: bool,
+    create_fields: bool,
+    field_type_specs: tuple[str, ...],
 ) -> None:
-    """Import contacts from a CSV (header: email and list-field names) into one list."""
-    from mailroom.imports import contacts as contacts_import
+    """Import contacts from a CSV (header: email and list-field names) into one list.
 
-    contacts_import.run_cli(
-        open_context(), path, list_id, overwrite, errors_path, batch_size, progress
+    Exits 3 when some rows failed and 4 when nothing was imported.
+    """
+    from mailroom.cli import contacts_import
+
+    types = contacts_import.field_types_of(field_type_specs)
+    report = contacts_import.run(
+        open_context(),
+        path,
+        list_id,
+        overwrite=overwrite,
+        errors_path=errors_path,
+        batch_size=batch_size,
+        progress=progress,
+        create_fields=create_fields,
+        field_types=types,
     )
+    sys.exit(contacts_import.exit_status(report))
 
 
 @cli.group()
@@ -311,3 +352,9 @@ def activity_rebuild(account_code: str, allow_pruned: bool) -> None:
     except MailroomError as exc:
         raise click.ClickException(exc.message) from None
     click.echo(json.dumps({"rebuilt": account_code}))
+
+
+cli.add_command(lists_cli.lists)
+cli.add_command(fields_cli.fields)
+cli.add_command(mailings_cli.mailings)
+cli.add_command(links_cli.links)

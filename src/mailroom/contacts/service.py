@@ -7,7 +7,7 @@ Bulk creates and updates live in `contacts.bulk`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -161,6 +161,42 @@ def by_uid(conn: Connection, account_id: int, uid: str) -> Contact:
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
+
+
+def page_among(
+    conn: Connection,
+    list_id: int,
+    among: Any,
+    *,
+    sort: str = "id",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int | None = 50,
+) -> tuple[list[Contact], int]:
+    """A page of the list's contacts among the ids a query yields (a segment, a search) and
+    their total; `sort` is one of `SORTABLE`."""
+    if sort not in repository.SORTABLE:
+        raise ValidationFailed(
+            f"sort must be one of {', '.join(SORTABLE)}",
+            errors=[{"field": "sort", "message": f"unknown column {sort!r}"}],
+        )
+    rows = repository.page_among(
+        conn, list_id, among, sort=sort, descending=descending, offset=offset, limit=limit
+    )
+    return rows, repository.count_among(conn, list_id, among)
+
+
+def stream_among(
+    conn: Connection, list_id: int, among: Any, chunk: int = 2000
+) -> Iterator[list[Contact]]:
+    """The list's contacts among the ids a query yields, by id, `chunk` at a time."""
+    after = 0
+    while True:
+        rows = repository.after_among(conn, list_id, among, after, chunk)
+        if not rows:
+            return
+        yield rows
+        after = rows[-1].id
 
 
 def _delete(conn: Connection, found: Sequence[Contact]) -> None:

@@ -445,6 +445,21 @@ reports = Table(
     Column("completed", BigInteger, nullable=True),
 )
 
+# The contacts a contact search found (migration 0013a), read joined to `contacts`.
+search_results = Table(
+    "search_results",
+    metadata,
+    Column(
+        "report_id",
+        BigInteger,
+        ForeignKey("reports.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("contact_id", BigInteger, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
+)
+
 # --- automation: events & triggers ---------------------------------------------------------------
 
 automation_events = Table(

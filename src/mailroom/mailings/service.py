@@ -1,12 +1,14 @@
-"""Use cases of the mailings domain needed by activity: resolve ids, create a mailing."""
+"""Use cases of the mailings domain needed so far: resolve ids, create and list mailings."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import Connection
 
+from mailroom.errors import NotFound
 from mailroom.kit.clock import Clock, now_s
 from mailroom.mailings import repository
 
@@ -45,3 +47,16 @@ def create_mailing(
             "sent": sent,
         },
     )
+
+
+def account_mailings(conn: Connection, account_id: int) -> list[Any]:
+    """The account's mailings (id, name, list_id, sent), oldest first."""
+    return repository.mailings_of_account(conn, account_id)
+
+
+def get_mailing(conn: Connection, account_id: int, mailing_id: int) -> Any:
+    """The account's mailing (id, name), or NotFound."""
+    row = repository.mailing_of_account(conn, account_id, mailing_id)
+    if row is None:
+        raise NotFound(f"Mailing {mailing_id} not found", code="mailing_not_found")
+    return row
