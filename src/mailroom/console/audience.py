@@ -15,11 +15,11 @@ from mailroom.activity.types import EventType
 from mailroom.charts import rollups as charts
 from mailroom.console import session
 from mailroom.console.overview import freshness
+from mailroom.console.params import event_cursor, path_id
 from mailroom.console.render import page
 from mailroom.contacts import service as contacts_service
 from mailroom.contacts import status
 from mailroom.contacts.schemas import Contact
-from mailroom.errors import NotFound
 from mailroom.fields import service as fields_service
 from mailroom.lists import service as lists_service
 
@@ -63,7 +63,7 @@ def list_contacts(request: Request, list_id: str) -> Response:
     after = query.get("after") or None
     fresh = freshness(request, user)
     with ctx.db.read() as conn:
-        row = lists_service.get_list(conn, user.account_id, _id(list_id))
+        row = lists_service.get_list(conn, user.account_id, path_id(list_id))
         counts = charts.status_counts(conn, user.account_id).get(row.id)
         found, more = contacts_service.search(
             conn, row.id, prefix=prefix, state=state, after_email=after, limit=CONTACTS_PER_PAGE
@@ -105,27 +105,11 @@ def status_history(contact: Contact) -> list[StatusChange]:
     return sorted(found, key=lambda c: c.at_s, reverse=True)
 
 
-def _id(value: str) -> int:
-    if not value.isdigit() or len(value) > 18:
-        raise NotFound("Not found")
-    return int(value)
-
-
-def _cursor(value: str | None) -> tuple[int, int] | None:
-    """`before=<at_ms>.<id>`: where the previous page of the timeline ended."""
-    if not value:
-        return None
-    at, _, event_id = value.partition(".")
-    if not (at.isdigit() and event_id.isdigit()):
-        return None
-    return int(at), int(event_id)
-
-
 @router.get("/console/contacts/{uid}")
 def contact(request: Request, uid: str) -> Response:
     user = session.current_user(request)
     ctx = session.context(request)
-    before = _cursor(request.query_params.get("before"))
+    before = event_cursor(request.query_params.get("before"))
     with ctx.db.read() as conn:
         found = contacts_service.by_uid(conn, user.account_id, uid)
         row = lists_service.get_list(conn, user.account_id, found.list_id)

@@ -8,8 +8,8 @@ from starlette.responses import Response
 
 from mailroom.charts import rollups as charts
 from mailroom.console import session
-from mailroom.console.audience import _id
 from mailroom.console.overview import freshness
+from mailroom.console.params import page_number, path_id
 from mailroom.console.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -17,15 +17,11 @@ router = APIRouter(include_in_schema=False)
 MAILINGS_PER_PAGE = 25
 
 
-def _page_number(value: str | None) -> int:
-    return int(value) if value and value.isdigit() and 0 < int(value) < 100_000 else 1
-
-
 @router.get("/console/mailings")
 def mailings(request: Request) -> Response:
     user = session.current_user(request)
     ctx = session.context(request)
-    number = _page_number(request.query_params.get("page"))
+    number = page_number(request.query_params.get("page"))
     fresh = freshness(request, user)
     with ctx.db.read() as conn:
         rows, total = charts.latest_mailings(
@@ -51,7 +47,7 @@ def mailing(request: Request, mailing_id: str) -> Response:
     ctx = session.context(request)
     fresh = freshness(request, user)
     with ctx.db.read() as conn:
-        found = charts.mailing(conn, user.account_id, _id(mailing_id))
+        found = charts.mailing(conn, user.account_id, path_id(mailing_id))
         curve = charts.first_hours(conn, found.id)
         links = charts.top_links(conn, found.id)
     chart = {
