@@ -147,6 +147,9 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     for router in routers():
         app.include_router(router)
     apidocs.install(app, api_docs())
+    from mailroom.console import routes as console
+
+    console.install(app)
     # Outermost last: the edge checks, then conflict retries around everything that touches the
     # database; the list prefix and trailing slash are normalised before the hot reads.
     app.add_middleware(HotContactReads)

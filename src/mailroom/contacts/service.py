@@ -134,6 +134,38 @@ def page(
     return rows, repository.count(conn, list_id, statuses)
 
 
+def search(
+    conn: Connection,
+    list_id: int,
+    *,
+    prefix: str = "",
+    state: str | None = None,
+    after_email: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Contact], bool]:
+    """A page of a list's contacts in email order, by email prefix and status; and whether
+    another page follows. The list must already be known to be the caller's."""
+    if state is not None and state not in status.OCX_STATUS:
+        raise ValidationFailed(f"status must be one of {', '.join(status.OCX_STATUS)}")
+    rows = repository.search(
+        conn,
+        list_id,
+        prefix=prefix.strip().lower(),
+        status=state,
+        after_email=after_email,
+        limit=limit + 1,
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def by_uid(conn: Connection, account_id: int, uid: str) -> Contact:
+    """The account's contact with this public id, in whichever list; NotFound otherwise."""
+    found = repository.by_uid_in_account(conn, account_id, uid.strip().lower())
+    if found is None:
+        raise NotFound(NOT_FOUND)
+    return found
+
+
 def page_among(
     conn: Connection,
     list_id: int,

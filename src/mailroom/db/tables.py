@@ -177,6 +177,16 @@ contacts = Table(
     postgresql_with={"fillfactor": 90},
 )
 Index("ix_contacts_account_email", contacts.c.account_id, contacts.c.email)
+# The few contacts not active, by list and status in email order: the console's status filter
+# pages through them without walking a million active ones (migration 0017b).
+Index(
+    "ix_contacts_inactive",
+    contacts.c.list_id,
+    contacts.c.status,
+    contacts.c.email,
+    sqlite_where=contacts.c.status != "active",
+    postgresql_where=contacts.c.status != "active",
+)
 
 # --- sending: messages, mailings, connections, links ---------------------------------------------
 
@@ -590,6 +600,63 @@ sends = Table(
 Index("ix_sends_status_due_ms", sends.c.status, sends.c.due_ms)
 Index("ix_sends_mailing_id_status", sends.c.mailing_id, sends.c.status)
 Index("ix_sends_trigger_id_sent_ms", sends.c.trigger_id, sends.c.sent_ms)
+
+# --- rollups the console reads (`charts`), refreshed by the charts.refresh job --------------------
+# Each is a snapshot: counting a million contacts or summing a mailing's 750,000 totals rows on
+# every page view is what these tables spare. `replica_state` rows `charts.*:<account id>` hold
+# the event cursor and the time of the last refresh.
+
+mailing_stats = Table(
+    "mailing_stats",
+    metadata,
+    Column("mailing_id", ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    # Contacts, each counted once per mailing (from contact_mailing_totals).
+    Column("sent", BigInteger, nullable=False, server_default="0"),
+    Column("delivered", BigInteger, nullable=False, server_default="0"),
+    Column("opened", BigInteger, nullable=False, server_default="0"),  # people's opens
+    Column("opened_any", BigInteger, nullable=False, server_default="0"),  # machines' too
+    Column("clicked", BigInteger, nullable=False, server_default="0"),
+    Column("clicked_any", BigInteger, nullable=False, server_default="0"),
+    Column("bounced", BigInteger, nullable=False, server_default="0"),
+    Column("complained", BigInteger, nullable=False, server_default="0"),
+    Column("opted_out", BigInteger, nullable=False, server_default="0"),
+    Column("computed_ms", BigInteger, nullable=False),
+)
+
+mailing_hourly = Table(
+    "mailing_hourly",
+    metadata,
+    Column("mailing_id", ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True),
+    Column("hour", SmallInteger, primary_key=True, autoincrement=False),  # hours after sending
+    Column("account_id", BigInteger, nullable=False),
+    Column("opens", Integer, nullable=False, server_default="0"),
+    Column("machine_opens", Integer, nullable=False, server_default="0"),
+    Column("clicks", Integer, nullable=False, server_default="0"),
+    Column("machine_clicks", Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
+)
+
+mailing_links = Table(
+    "mailing_links",
+    metadata,
+    Column("mailing_id", ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True),
+    Column("link_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, nullable=False),
+    Column("clicks", Integer, nullable=False, server_default="0"),
+    Column("machine_clicks", Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
+)
+
+list_status_counts = Table(
+    "list_status_counts",
+    metadata,
+    Column("list_id", ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("contacts", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
 
 # --- durable background work ---------------------------------------------------------------------
 

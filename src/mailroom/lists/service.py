@@ -172,6 +172,12 @@ def find_lists(conn: Connection, account_id: int, query: ListQuery) -> tuple[lis
     return views, total
 
 
+def list_rows(conn: Connection, account_id: int) -> list[Any]:
+    """The account's lists by id, without counting their contacts (the console reads counts
+    from the charts rollup instead)."""
+    return repository.find_lists(conn, account_id, ListQuery())
+
+
 def list_ids(conn: Connection, account_id: int) -> list[int]:
     return repository.list_ids_of_account(conn, account_id)
 
