@@ -22,8 +22,7 @@ ORDER: list[tuple[str, ...]] = [
     ("errors", "config"),
     ("db",),  # schema, engines, backend-specific SQL forms
     ("context",),
-    ("jobs",),  # the job queue and worker loop (handlers are registered from above)
-    ("keys",),  # signing keys (rotated, shared by every process)
+    ("jobs", "keys"),  # the job queue and worker loop; the keys that sign links
     ("accounts",),
     ("sessions",),
     ("fields",),
@@ -34,8 +33,8 @@ ORDER: list[tuple[str, ...]] = [
     ("esp",),
     ("tracking", "webhooks", "replica"),
     ("criteria",),
-    ("segments", "reports", "charts"),
-    ("search",),
+    ("segments",),
+    ("reports", "charts", "search"),
     ("messages",),
     ("automation",),
     ("sending",),

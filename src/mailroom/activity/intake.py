@@ -24,9 +24,15 @@ def ingest_request(
     *,
     default_list_id: int | None,
     source: Source = Source.API,
+    create_mailings: bool = False,
 ) -> IngestResult:
-    """Store the items `read_items()` gives, in one write transaction retried on deadlock."""
-    return retry.on_deadlock(lambda: _ingest(ctx, account_id, read_items, default_list_id, source))
+    """Store the items `read_items()` gives, in one write transaction retried on deadlock.
+
+    With `create_mailings`, a mailing named but unknown is created (see `service.validate`).
+    """
+    return retry.on_deadlock(
+        lambda: _ingest(ctx, account_id, read_items, default_list_id, source, create_mailings)
+    )
 
 
 def _ingest(
@@ -35,11 +41,13 @@ def _ingest(
     read_items: Callable[[], list[Any]],
     default_list_id: int | None,
     source: Source,
+    create_mailings: bool,
 ) -> IngestResult:
     items = read_items()
-    batch = service.validate(ctx.clock, items, default_list_id)
+    batch = service.validate(ctx.clock, items, default_list_id, create_mailings=create_mailings)
     del items
-    if ctx.db.one_writer:  # look up beside the writer, not inside it
+    # Look up beside the writer, not inside it (unless the lookup writes new mailings).
+    if ctx.db.one_writer and not create_mailings:
         with ctx.db.read() as conn:
             service.resolve(conn, account_id, batch)
     with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:

@@ -16,6 +16,7 @@ from mailroom.activity.sends import META_CONTACT as META_CONTACT
 from mailroom.activity.sends import META_MAILING as META_MAILING
 from mailroom.activity.sends import send_idempotency_key as send_idempotency_key
 from mailroom.context import Context
+from mailroom.keys.service import key_ring
 from mailroom.kit.clock import Clock, now_s
 from mailroom.tracking.tokens import Claims, Kind, Signer, check_link_url
 
@@ -122,6 +123,7 @@ def signer_for(ctx: Context) -> Signer:
     key = "mailroom.tracking.signer"
     signer: Signer | None = ctx.services.get(key)
     if signer is None:
-        signer = Signer(ctx.settings.secret_key)
+        ring = key_ring(ctx)
+        signer = Signer(ring.current, ring.previous)
         ctx.services[key] = signer
     return signer
