@@ -31,6 +31,7 @@ class ListView:
 
     row: Any
     counts: ListCounts
+    default: bool = False
 
 
 @dataclass(frozen=True)

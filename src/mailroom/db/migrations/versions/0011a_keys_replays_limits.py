@@ -5,7 +5,7 @@ already used, and the calls per account per minute were each held in one process
 restart or a second process did not see them.
 
 Revision ID: 0011a_keys_replays_limits
-Revises: 0008_contacts_fillfactor
+Revises: 0013a_search_results
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011a_keys_replays_limits"
-down_revision = "0008_contacts_fillfactor"
+down_revision = "0013a_search_results"
 branch_labels = None
 depends_on = None
 
