@@ -76,7 +76,13 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, secret_key="test-secret", public_url="http://testserver")
+    # Tests drive jobs with `run_one`; an app started by a test runs no worker of its own.
+    return Settings(
+        database_url=db_url,
+        secret_key="test-secret",
+        public_url="http://testserver",
+        inprocess_worker=False,
+    )
 
 
 @pytest.fixture

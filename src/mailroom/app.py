@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import APIRouter, FastAPI
 
 from mailroom import __version__
@@ -21,6 +24,9 @@ mailroom speaks vendors' HTTP APIs over one data model.
   query's `list_id`, else the prefix, else the account's default list. Authenticate with the
   headers `X_USERNAME`, `X_PASSWORD` and `X_ACCOUNT_CODE` (**Authorize** above takes them).
 * **Constant Contact v3** routes live under `/v3/...`, with `Authorization: Bearer <token>`.
+* **Tellody** routes live under `/CampaignCloud/...`: ping for a session cookie and an
+  `X-XSRF-TOKEN`, log in with the Ongage username and password, then call the reports with
+  the cookie and the token.
 * mailroom's own routes (bulk event ingest, webhooks, tracking) live under `/mailroom/...`
   and `/t/...`.
 """
@@ -35,6 +41,9 @@ def routers() -> list[APIRouter]:
     from mailroom.dialects.ongage import contacts_routes as ongage_contacts
     from mailroom.dialects.ongage import fields_routes as ongage_fields
     from mailroom.dialects.ongage import lists_routes as ongage_lists
+    from mailroom.dialects.ongage import search_routes as ongage_search
+    from mailroom.dialects.ongage import segments_routes as ongage_segments
+    from mailroom.dialects.tellody import routes as tellody
     from mailroom.web import health
 
     # Routes are matched in this order: the hottest first (Ongage contacts, then events).
@@ -46,9 +55,29 @@ def routers() -> list[APIRouter]:
         constantcontact.router,
         ongage_lists.router,
         ongage_fields.router,
+        ongage_segments.router,
+        ongage_search.router,
         native_webhooks.router,
+        tellody.router,
         native_links.router,
     ]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the in-process job worker with the server and stop it on shutdown, if enabled."""
+    ctx: Context = app.state.ctx
+    if not ctx.settings.inprocess_worker:
+        yield
+        return
+    from mailroom.background import InProcessWorker
+
+    runner = InProcessWorker(ctx)
+    runner.start()
+    try:
+        yield
+    finally:
+        runner.stop()
 
 
 def api_docs() -> apidocs.ApiDocs:
@@ -56,10 +85,16 @@ def api_docs() -> apidocs.ApiDocs:
     from mailroom.dialects.constantcontact import apidocs as cc_docs
     from mailroom.dialects.native import apidocs as native_docs
     from mailroom.dialects.ongage import apidocs as ongage_docs
+    from mailroom.dialects.tellody import apidocs as tellody_docs
 
+    tellody = "/CampaignCloud/"
     return apidocs.ApiDocs(
-        docs={**ongage_docs.DOCS, **cc_docs.DOCS, **native_docs.DOCS},
+        docs={**ongage_docs.DOCS, **cc_docs.DOCS, **native_docs.DOCS, **tellody_docs.DOCS},
         rules=[
+            apidocs.PathRule(tellody + "login", None, tellody_docs.ERROR),
+            apidocs.PathRule(tellody + "RememberMeController/", None, tellody_docs.ERROR),
+            apidocs.PathRule(tellody + "UserInfo", apidocs.SESSION, tellody_docs.ERROR),
+            apidocs.PathRule(tellody, apidocs.SESSION_AND_XSRF, tellody_docs.ERROR),
             apidocs.PathRule("/api/", apidocs.ONGAGE_LOGIN, ongage_docs.ERROR),
             apidocs.PathRule("/v3/", apidocs.BEARER_LOGIN, cc_docs.ERROR),
             apidocs.PathRule("/mailroom/v1/", apidocs.BEARER_LOGIN, native_docs.ERROR),
@@ -84,6 +119,7 @@ def create_app(ctx: Context | None = None) -> FastAPI:
         version=__version__,
         description=DESCRIPTION,
         default_response_class=JSONResponse,
+        lifespan=lifespan,
         docs_url=None,  # served by web.apidocs from local assets
         redoc_url=None,
     )

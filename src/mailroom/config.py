@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+FALSE = ("0", "false", "no", "off")
+
 
 def _default_database_url() -> str:
     return f"sqlite:///{Path('mailroom.db').resolve()}"
@@ -22,6 +24,11 @@ class Settings:
     bulk_max_items: int = 10_000
     retention_days: int = 0  # 0 keeps raw events forever
     auth_cache_s: int = 60
+    inprocess_worker: bool = True  # `mailroom serve` runs jobs itself unless turned off
+    session_idle_s: int = 1800  # a web session ends after this long without a call
+    session_remember_s: int = 1_209_600  # ... or this long when signed in with remember-me
+    login_failures_allowed: int = 5  # wrong passwords per user and address per window
+    login_failure_window_s: int = 900
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
@@ -33,6 +40,8 @@ class Settings:
             values["secret_key"] = env["MAILROOM_SECRET_KEY"]
         if "MAILROOM_PUBLIC_URL" in env:
             values["public_url"] = env["MAILROOM_PUBLIC_URL"]
+        if "MAILROOM_INPROCESS_WORKER" in env:
+            values["inprocess_worker"] = env["MAILROOM_INPROCESS_WORKER"].lower() not in FALSE
         for name in (
             "rate_limit_per_minute",
             "rate_limit_in_flight",
@@ -40,6 +49,10 @@ class Settings:
             "bulk_max_items",
             "retention_days",
             "auth_cache_s",
+            "session_idle_s",
+            "session_remember_s",
+            "login_failures_allowed",
+            "login_failure_window_s",
         ):
             key = "MAILROOM_" + name.upper()
             if key in env:

@@ -8,6 +8,9 @@ from sqlalchemy import Connection, insert, select, update
 
 from mailroom.db.tables import accounts, api_tokens, users
 
+# A username may repeat across accounts; a sign-in without an account code tries this many.
+MAX_SAME_NAME = 5
+
 
 def insert_account(conn: Connection, *, code: str, name: str, now: int) -> int:
     result = conn.execute(insert(accounts).values(code=code, name=name, created=now))
@@ -65,6 +68,50 @@ def find_user(conn: Connection, account_code: str, username: str) -> Any:
         )
         .join(accounts, accounts.c.id == users.c.account_id)
         .where(accounts.c.code == account_code, users.c.username == username)
+    )
+    return conn.execute(query).first()
+
+
+def find_users_named(conn: Connection, username: str, account_code: str | None) -> list[Any]:
+    """Users with this username (in one account when a code is given), oldest first."""
+    query = (
+        select(
+            users.c.id.label("user_id"),
+            users.c.username,
+            users.c.password_hash,
+            users.c.api_access,
+            accounts.c.id.label("account_id"),
+            accounts.c.code,
+            accounts.c.default_list_id,
+            accounts.c.rate_limit_per_minute,
+            accounts.c.rate_limit_in_flight,
+        )
+        .join(accounts, accounts.c.id == users.c.account_id)
+        .where(users.c.username == username)
+        .order_by(users.c.id)
+        .limit(MAX_SAME_NAME)
+    )
+    if account_code is not None:
+        query = query.where(accounts.c.code == account_code)
+    return list(conn.execute(query))
+
+
+def find_user_by_id(conn: Connection, user_id: int) -> Any:
+    query = (
+        select(
+            users.c.id.label("user_id"),
+            users.c.username,
+            users.c.role,
+            users.c.created.label("user_created"),
+            accounts.c.id.label("account_id"),
+            accounts.c.code,
+            accounts.c.name.label("account_name"),
+            accounts.c.default_list_id,
+            accounts.c.rate_limit_per_minute,
+            accounts.c.rate_limit_in_flight,
+        )
+        .join(accounts, accounts.c.id == users.c.account_id)
+        .where(users.c.id == user_id)
     )
     return conn.execute(query).first()
 

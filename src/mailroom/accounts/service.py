@@ -120,6 +120,59 @@ def authenticate_user(
     return principal
 
 
+def verify_login(
+    conn: Connection, username: str, password: str, account_code: str | None = None
+) -> Principal | None:
+    """A username and password (a web sign-in) → the user's account, or None when wrong.
+
+    Usernames are unique within an account only: without an account code, the first of the
+    (at most five) users of that name whose password matches is the one signing in.
+    """
+    if not (username and password):
+        return None
+    rows = repository.find_users_named(conn, username, account_code)
+    if not rows:  # the same argon2 work as for a known name: timing tells no names apart
+        passwords.verify_password(_unknown_user_hash(), password)
+    for row in rows:
+        if row.api_access and passwords.verify_password(row.password_hash, password):
+            return _principal(row)
+    return None
+
+
+_UNKNOWN_USER_HASH: list[str] = []
+
+
+def _unknown_user_hash() -> str:
+    if not _UNKNOWN_USER_HASH:
+        _UNKNOWN_USER_HASH.append(passwords.hash_password(ids.token(16)))
+    return _UNKNOWN_USER_HASH[0]
+
+
+def user_info(conn: Connection, user_id: int) -> dict[str, Any]:
+    """The user and its account as a web session shows them (Tellody's UserInfo)."""
+    row = repository.find_user_by_id(conn, user_id)
+    if row is None:
+        raise NotFound("No such user")
+    return {
+        "user_id": row.user_id,
+        "username": row.username,
+        "role": row.role,
+        "created": row.user_created,
+        "account_id": row.account_id,
+        "account_code": row.code,
+        "account_name": row.account_name,
+        "default_list_id": row.default_list_id,
+    }
+
+
+def principal_of_user(conn: Connection, user_id: int) -> Principal:
+    """The account a signed-in user acts for, or Unauthorized once the user is gone."""
+    row = repository.find_user_by_id(conn, user_id)
+    if row is None:
+        raise Unauthorized("The user of this session no longer exists.")
+    return _principal(row)
+
+
 def authenticate_token(conn: Connection, cache: CredentialCache, token: str) -> Principal:
     """A bearer token (Constant Contact dialect) → the caller's account, or Unauthorized."""
     if not token:

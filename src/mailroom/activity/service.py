@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection
 
-from mailroom.activity import aggregates, lock, machine, repository
+from mailroom.activity import aggregates, lock, machine, repository, served
 from mailroom.activity.parse import Draft, Invalid, parse_item
 from mailroom.activity.reads import contact_totals, list_summary
 from mailroom.activity.rebuild import rebuild_aggregates
@@ -183,9 +183,11 @@ def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) ->
     # Every batch takes them in this table order and in key order, so none deadlocks.
     per_contact, per_mailing, hourly = totals
     repository.add_mailing_totals(conn, per_mailing)
-    _apply_effects(conn, kept, batch.now_ms)
+    _apply_effects(conn, account_id, kept, batch.now_ms)
+    served_rows = served.counts(conn, account_id, kept)  # before contact_totals moves on
     repository.add_contact_totals(conn, per_contact)
     repository.add_hourly(conn, hourly)
+    repository.add_served(conn, served_rows)
     result.rejected.sort(key=lambda r: r.index)
     return result
 
@@ -364,13 +366,15 @@ def _change_of(d: Draft) -> str | None:
     return _EFFECTS.get(d.type)
 
 
-def _apply_effects(conn: Connection, kept: list[Draft], now_ms: int) -> None:
+def _apply_effects(conn: Connection, account_id: int, kept: list[Draft], now_ms: int) -> None:
     changes: list[effects.Change] = []
     for d in kept:
         if d.type in _CHANGING and (change := _change_of(d)) is not None:
             state = d.contact
             changes.append(
-                effects.Change(state.id, state.status, state.status_changed_ms, change, d.at_ms)
+                effects.Change(
+                    state.id, state.status, state.status_changed_ms, change, d.at_ms, d.list_id
+                )
             )
     if changes:
-        effects.apply(conn, changes, now_ms // 1000)
+        effects.apply(conn, changes, now_ms // 1000, account_id)

@@ -30,15 +30,24 @@ def cli() -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 @click.option(
+    "--no-worker",
+    is_flag=True,
+    help="Run no job worker inside the server (when `mailroom worker` processes run apart).",
+)
+@click.option(
     "--access-log/--no-access-log",
     default=True,
     show_default=True,
     help="One line per request on stderr (benchmarks turn it off).",
 )
-def serve(host: str, port: int, workers: int, access_log: bool) -> None:
-    """Migrate the database if needed and serve the HTTP APIs with uvicorn."""
+def serve(host: str, port: int, workers: int, no_worker: bool, access_log: bool) -> None:
+    """Migrate the database if needed and serve the HTTP APIs (and jobs, unless --no-worker)."""
+    import os
+
     import uvicorn
 
+    if no_worker:  # read by each server process's Settings.from_env
+        os.environ["MAILROOM_INPROCESS_WORKER"] = "0"
     settings = Settings.from_env()
     upgrade(settings.database_url)
     click.echo(f"mailroom on http://{host}:{port} (database {settings.database_url})", err=True)
@@ -56,9 +65,11 @@ def serve(host: str, port: int, workers: int, access_log: bool) -> None:
 
 @cli.command()
 def worker() -> None:
-    """Run background jobs (reports, triggers, sending) until interrupted."""
+    """Run background jobs and periodic tasks until interrupted (several may run at once)."""
+    from mailroom.background import load_jobs
     from mailroom.jobs import worker as jobs_worker
 
+    load_jobs()
     ctx = open_context()
     click.echo(f"worker {jobs_worker.worker_name()} on {ctx.settings.database_url}", err=True)
     with contextlib.suppress(KeyboardInterrupt):
@@ -285,21 +296,14 @@ def activity() -> None:
 @click.option("--days", type=int, default=None, help="Age in days (default: retention_days).")
 def activity_prune(days: int | None) -> None:
     """Delete raw events older than N days; reports and charts keep every total."""
-    from mailroom.activity import retention
+    from mailroom.activity import jobs as activity_jobs
 
     ctx = open_context()
     days = days if days is not None else ctx.settings.retention_days
     if days <= 0:
         click.echo("retention is off (MAILROOM_RETENTION_DAYS=0); pass --days N", err=True)
         return
-    cutoff = retention.cutoff_ms(ctx.clock, days)
-    with ctx.db.read() as conn:
-        after, high = retention.id_range(conn)
-    deleted = 0
-    while after < high:  # one transaction per chunk keeps locks short on big tables
-        with ctx.db.write() as conn:
-            deleted += retention.prune_chunk(conn, cutoff, after, ctx.clock.now_ms())
-        after += retention.CHUNK
+    deleted = activity_jobs.prune(ctx, days)
     click.echo(json.dumps({"deleted": deleted, "older_than_days": days}))
 
 

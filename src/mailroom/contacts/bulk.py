@@ -33,6 +33,7 @@ from mailroom.contacts.schemas import (
 from mailroom.contacts.values import EMAIL, FieldIndex, InvalidContact, parse_email
 from mailroom.kit import ids
 from mailroom.kit.clock import Clock
+from mailroom.lists import service as lists_service
 
 Mode = Literal["create", "update"]
 EMAIL_CHANGE_BY_UPDATE = "The email of a contact cannot be changed by an update; use change_email"
@@ -122,9 +123,12 @@ def write_contacts(
     if new:
         rows = [(t.uid, account_id, list_id, t.email, t.fields, now, now, import_id) for t in new]
         inserted = repository.insert_new(conn, rows)
+        added = len(new)
         if inserted is not None:
             lost = [t for t in new if t.email not in inserted]
+            added -= len(lost)
             _settle_lost_races(conn, list_id, lost, targets, result)
+        lists_service.count_hourly(conn, account_id, [(list_id, now, "contacts_added", added)])
     changed = [(t.id, t.fields) for t in targets.values() if t.dirty and t.id is not None]
     repository.update_fields(conn, changed, now, import_id)
     return result

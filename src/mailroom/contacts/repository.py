@@ -305,3 +305,49 @@ def account_of_list(conn: Connection, list_id: int) -> int | None:
     """The owner of a list, for admin tools (the CLI import) that name a list without an account."""
     value = conn.execute(select(lists.c.account_id).where(lists.c.id == list_id)).scalar()
     return int(value) if value is not None else None
+
+
+def page_among(
+    conn: Connection,
+    list_id: int,
+    among: Any,
+    *,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int | None,
+) -> list[Contact]:
+    """A page of the list's contacts whose ids `among` (a Select of ids) yields."""
+    column = SORTABLE[sort]
+    order = [column.desc(), contacts.c.id.desc()] if descending else [column, contacts.c.id]
+    query = (
+        _SELECT.where(contacts.c.list_id == list_id, contacts.c.id.in_(among))
+        .order_by(*order)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [_contact(r) for r in conn.execute(query)]
+
+
+def count_among(conn: Connection, list_id: int, among: Any) -> int:
+    query = (
+        select(func.count())
+        .select_from(contacts)
+        .where(contacts.c.list_id == list_id, contacts.c.id.in_(among))
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def after_among(
+    conn: Connection, list_id: int, among: Any, after_id: int, limit: int
+) -> list[Contact]:
+    """The next `limit` contacts by id after `after_id` among `among`: keyset paging for exports."""
+    query = (
+        _SELECT.where(
+            contacts.c.list_id == list_id, contacts.c.id > after_id, contacts.c.id.in_(among)
+        )
+        .order_by(contacts.c.id)
+        .limit(limit)
+    )
+    return [_contact(r) for r in conn.execute(query)]

@@ -7,7 +7,7 @@ Bulk creates and updates live in `contacts.bulk`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -129,6 +129,42 @@ def page(
         conn, list_id, statuses, sort=sort, descending=descending, offset=offset, limit=limit
     )
     return rows, repository.count(conn, list_id, statuses)
+
+
+def page_among(
+    conn: Connection,
+    list_id: int,
+    among: Any,
+    *,
+    sort: str = "id",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int | None = 50,
+) -> tuple[list[Contact], int]:
+    """A page of the list's contacts among the ids a query yields (a segment, a search) and
+    their total; `sort` is one of `SORTABLE`."""
+    if sort not in repository.SORTABLE:
+        raise ValidationFailed(
+            f"sort must be one of {', '.join(SORTABLE)}",
+            errors=[{"field": "sort", "message": f"unknown column {sort!r}"}],
+        )
+    rows = repository.page_among(
+        conn, list_id, among, sort=sort, descending=descending, offset=offset, limit=limit
+    )
+    return rows, repository.count_among(conn, list_id, among)
+
+
+def stream_among(
+    conn: Connection, list_id: int, among: Any, chunk: int = 2000
+) -> Iterator[list[Contact]]:
+    """The list's contacts among the ids a query yields, by id, `chunk` at a time."""
+    after = 0
+    while True:
+        rows = repository.after_among(conn, list_id, among, after, chunk)
+        if not rows:
+            return
+        yield rows
+        after = rows[-1].id
 
 
 def _delete(conn: Connection, found: Sequence[Contact]) -> None:
@@ -281,12 +317,16 @@ def change_status(
         at_ms = clock.now_ms()
         rows = []
         changed: list[Contact] = []
+        opted_out: list[tuple[int, int, str, int]] = []
         for contact in found.values():
             change = status.transition(contact.status, contact.status_changed_ms, change_to, at_ms)
             if change is not None:
                 rows.append({"id": contact.id, **change, "modified": at_ms // 1000})
                 changed.append(contact)
+                if status.opts_out(contact.status, change["status"]):
+                    opted_out.append((contact.list_id, at_ms // 1000, "contacts_blocked", 1))
         repository.update_status(conn, rows)
+        lists_service.count_hourly(conn, account_id, opted_out)
         _record_events(
             conn, clock, account_id, changed, change_to, at_ms, mailing_id, connection_id
         )

@@ -87,6 +87,31 @@ api_tokens = Table(
     Column("revoked", BigInteger, nullable=True),
 )
 
+# Web sessions (Tellody's cookie login, the console): ids and XSRF tokens stored as SHA-256 hex,
+# so a copy of the table opens no session. Every process reads the same rows.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", _opaque(64), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=True),
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), nullable=True),
+    Column("remember", Boolean, nullable=False, server_default=text("false")),
+    Column("xsrf_first", _opaque(64), nullable=False),
+    Column("xsrf_last", _opaque(64), nullable=False),
+    Column("created_ms", BigInteger, nullable=False),
+    Column("last_seen_ms", BigInteger, nullable=False),
+    Column("expires_ms", BigInteger, nullable=False, index=True),
+)
+
+# Wrong passwords per key (a user at an address, or an address): a fixed window and its count.
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("key", _opaque(64), primary_key=True),
+    Column("window_start_ms", BigInteger, nullable=False),
+    Column("failures", Integer, nullable=False, server_default="0"),
+)
+
 # --- lists, fields, contacts ---------------------------------------------------------------------
 
 lists = Table(
@@ -345,6 +370,35 @@ activity_hourly = Table(
     postgresql_with=_FILLFACTOR,
 )
 
+# The contacts chart's counters (Tellody's ContactChart), kept in the transactions that create
+# contacts and lists or opt contacts out: per list and UTC hour. Rows outlive their list and
+# contacts: they are the account's history (a list's `lists_added` row is keyed by the list).
+LIST_HOURLY_COUNTERS = ("contacts_added", "contacts_blocked", "lists_added")
+
+list_hourly = Table(
+    "list_hourly",
+    metadata,
+    Column("list_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("hour", BigInteger, primary_key=True, autoincrement=False),  # Unix seconds, hour start
+    Column("account_id", BigInteger, nullable=False),
+    *(Column(name, Integer, nullable=False, server_default="0") for name in LIST_HOURLY_COUNTERS),
+    sqlite_with_rowid=False,
+)
+Index("ix_list_hourly_account_hour", list_hourly.c.account_id, list_hourly.c.hour)
+
+# Distinct contacts sent to, exactly, for any bucket starting on a UTC hour: each send counts
+# under (its hour, the hour of the same contact's previous send, -1 for none). The contacts sent
+# to in [a, b) are the sends in [a, b) whose previous send is before a (`activity.served`).
+served_hourly = Table(
+    "served_hourly",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("hour", BigInteger, primary_key=True, autoincrement=False),
+    Column("prev_hour", BigInteger, primary_key=True, autoincrement=False),
+    Column("sends", Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
+)
+
 # --- segments and reports ------------------------------------------------------------------------
 
 segments = Table(
@@ -379,6 +433,21 @@ reports = Table(
     Column("error", Text, nullable=True),
     Column("created", BigInteger, nullable=False),
     Column("completed", BigInteger, nullable=True),
+)
+
+# The contacts a contact search found (migration 0013a), read joined to `contacts`.
+search_results = Table(
+    "search_results",
+    metadata,
+    Column(
+        "report_id",
+        BigInteger,
+        ForeignKey("reports.id", ondelete="CASCADE"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("contact_id", BigInteger, primary_key=True, autoincrement=False),
+    sqlite_with_rowid=False,
 )
 
 # --- automation: events & triggers ---------------------------------------------------------------

@@ -133,6 +133,7 @@ def load_demo(ctx: Context, spec: DemoSpec, progress: Progress | None = None) ->
             _load_chunk(ctx, spec, result, plan, start, suppression_id, now_ms, progress)
     with ctx.db.write() as conn:
         activity_service.rebuild_aggregates(conn, result.account_id)
+        lists_service.rebuild_hourly(conn, result.account_id)
     result.seconds = time.monotonic() - started
     return result
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection
 
 from mailroom.activity import purge
+from mailroom.db.tables import LIST_HOURLY_COUNTERS
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.fields import service as fields_service
 from mailroom.fields.formats import InvalidValue, normalise_email
@@ -112,9 +114,39 @@ def create_list(
     }
     list_id = repository.insert_list(conn, values)
     fields_service.create_email_field(conn, clock, account_id, list_id)
+    count_hourly(conn, account_id, [(list_id, now, "lists_added", 1)])
     if data.get("default") is True:
         make_default(conn, account_id, list_id)
     return {"id": list_id, **values}
+
+
+HOUR_S = 3600
+
+
+def rebuild_hourly(conn: Connection, account_id: int) -> None:
+    """Recount the account's chart counters from its contacts and lists (after a bulk load).
+
+    Opt-outs are counted from each contact's current status and its date, so earlier opt-outs
+    since undone are not counted; the live counters count every one.
+    """
+    repository.rebuild_list_hourly(conn, account_id)
+
+
+def count_hourly(
+    conn: Connection, account_id: int, items: Iterable[tuple[int, int, str, int]]
+) -> None:
+    """Add to the contacts chart's counters: (list id, Unix seconds, counter name, amount).
+
+    Counters are ``list_hourly``'s: contacts_added, contacts_blocked, lists_added. Call it in the
+    transaction that makes the change, so a chart never counts what was rolled back.
+    """
+    rows: dict[tuple[int, int], list[int]] = {}
+    for list_id, at_s, name, amount in items:
+        row = rows.setdefault((list_id, at_s // HOUR_S * HOUR_S), [0, 0, 0])
+        row[LIST_HOURLY_COUNTERS.index(name)] += amount
+    repository.add_list_hourly(
+        conn, [(*key, account_id, *rows[key]) for key in sorted(rows) if any(rows[key])]
+    )
 
 
 def get_list(conn: Connection, account_id: int, list_id: int) -> Any:

@@ -34,7 +34,7 @@ LIMITED = {
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, rate_limit_in_flight=2)
+    return Settings(database_url=db_url, rate_limit_in_flight=2, inprocess_worker=False)
 
 
 # A route that stays in flight until the test lets it go, to hold real concurrent calls.
@@ -109,7 +109,7 @@ def test_accounts_have_their_own_budgets_and_overrides(
 
 
 def test_limits_come_from_settings(db_url: str, clock: Any) -> None:
-    settings = Settings(database_url=db_url, rate_limit_per_minute=2)
+    settings = Settings(database_url=db_url, rate_limit_per_minute=2, inprocess_worker=False)
     ctx = Context(settings=settings, db=Database(db_url), clock=clock)
     acc = make_account(ctx, "Tight")
     try:

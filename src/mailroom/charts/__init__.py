@@ -1,0 +1,1 @@
+"""Charts over the counters kept on write: the contacts chart (Tellody's ContactChart)."""
