@@ -6,12 +6,13 @@ import hashlib
 import threading
 import time
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection
 
 from mailroom.accounts import passwords, repository
 from mailroom.accounts.schemas import NewAccount, Principal
-from mailroom.errors import Forbidden, NotFound, Unauthorized
+from mailroom.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from mailroom.kit import ids
 from mailroom.kit.clock import Clock, now_s
 from mailroom.lists import service as lists_service
@@ -120,6 +121,59 @@ def authenticate_user(
     return principal
 
 
+def verify_login(
+    conn: Connection, username: str, password: str, account_code: str | None = None
+) -> Principal | None:
+    """A username and password (a web sign-in) → the user's account, or None when wrong.
+
+    Usernames are unique within an account only: without an account code, the first of the
+    (at most five) users of that name whose password matches is the one signing in.
+    """
+    if not (username and password):
+        return None
+    rows = repository.find_users_named(conn, username, account_code)
+    if not rows:  # the same argon2 work as for a known name: timing tells no names apart
+        passwords.verify_password(_unknown_user_hash(), password)
+    for row in rows:
+        if row.api_access and passwords.verify_password(row.password_hash, password):
+            return _principal(row)
+    return None
+
+
+_UNKNOWN_USER_HASH: list[str] = []
+
+
+def _unknown_user_hash() -> str:
+    if not _UNKNOWN_USER_HASH:
+        _UNKNOWN_USER_HASH.append(passwords.hash_password(ids.token(16)))
+    return _UNKNOWN_USER_HASH[0]
+
+
+def user_info(conn: Connection, user_id: int) -> dict[str, Any]:
+    """The user and its account as a web session shows them (Tellody's UserInfo)."""
+    row = repository.find_user_by_id(conn, user_id)
+    if row is None:
+        raise NotFound("No such user")
+    return {
+        "user_id": row.user_id,
+        "username": row.username,
+        "role": row.role,
+        "created": row.user_created,
+        "account_id": row.account_id,
+        "account_code": row.code,
+        "account_name": row.account_name,
+        "default_list_id": row.default_list_id,
+    }
+
+
+def principal_of_user(conn: Connection, user_id: int) -> Principal:
+    """The account a signed-in user acts for, or Unauthorized once the user is gone."""
+    row = repository.find_user_by_id(conn, user_id)
+    if row is None:
+        raise Unauthorized("The user of this session no longer exists.")
+    return _principal(row)
+
+
 def authenticate_token(conn: Connection, cache: CredentialCache, token: str) -> Principal:
     """A bearer token (Constant Contact dialect) → the caller's account, or Unauthorized."""
     if not token:
@@ -142,3 +196,46 @@ def account_by_code(conn: Connection, code: str) -> Any:
     if row is None:
         raise NotFound(f"No account with code {code!r}")
     return row
+
+
+def all_accounts(conn: Connection) -> list[Any]:
+    """Every account row, oldest first (for the CLI, which acts for one of them)."""
+    return repository.all_accounts(conn)
+
+
+def usernames(conn: Connection) -> dict[int, list[str]]:
+    return repository.usernames(conn)
+
+
+def claim_calls(conn: Connection, account_id: int, minute: int, calls: int) -> int:
+    """Count `calls` more for the account in this clock minute (every process shares the count);
+    the minute's total so far, these included."""
+    return repository.add_calls(conn, account_id, minute, calls)
+
+
+def time_zone(conn: Connection, account_id: int) -> ZoneInfo:
+    """The account's time zone (automation's days and hours are the account's)."""
+    row = repository.get_account(conn, account_id)
+    if row is None:
+        raise NotFound("Account not found")
+    return zone(row.time_zone)
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def set_time_zone(conn: Connection, account_id: int, name: str) -> str:
+    """Set the account's time zone (an IANA name such as Europe/Paris); 412 for unknown names."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(
+            f"unknown time zone {name!r} (an IANA name such as Europe/Paris)",
+            errors=[{"field": "time_zone", "message": "unknown time zone"}],
+        ) from None
+    repository.set_time_zone(conn, account_id, name)
+    return name

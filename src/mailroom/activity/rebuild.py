@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, case, delete, func, insert, literal, select, true
 
-from mailroom.activity import retention
+from mailroom.activity import retention, served
 from mailroom.activity.repository import (
     CONTACT_COUNTERS,
     MACHINE_APART,
@@ -70,7 +70,8 @@ for _type in EventType:
 
 
 def rebuild_aggregates(conn: Connection, account_id: int, *, allow_pruned: bool = False) -> None:
-    """Replace the account's contact, contact x mailing and hourly totals with ones from events."""
+    """Replace the account's contact, contact x mailing, hourly and served totals with ones from
+    events."""
     if not allow_pruned and retention.pruned_any(conn):
         raise Conflict(
             "Raw events were pruned: a rebuild would lose their history from every total."
@@ -116,3 +117,4 @@ def rebuild_aggregates(conn: Connection, account_id: int, *, allow_pruned: bool 
     }
     query = select(*hourly_cols.values()).where(mine).group_by(e.c.list_id, hour)
     conn.execute(insert(activity_hourly).from_select(list(hourly_cols), query))
+    served.rebuild(conn, account_id)

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, delete, select, text
 
 from mailroom.activity.types import EventType
 from mailroom.db import backend
@@ -21,6 +21,7 @@ from mailroom.db.tables import (
     contact_totals,
     events,
     links,
+    served_hourly,
 )
 
 CONTACT_COUNTERS = (
@@ -200,3 +201,62 @@ def add_hourly(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         keys=("list_id", "hour"),
         add=HOURLY_COUNTERS,
     )
+
+
+def last_sent_locked(conn: Connection, contact_ids: Sequence[int]) -> dict[int, int]:
+    """contact id -> its last stored send time, locking those totals rows (PostgreSQL) so
+    concurrent batches chain one contact's sends one after the other; ids in ascending order."""
+    query = (
+        select(contact_totals.c.contact_id, contact_totals.c.last_sent_ms)
+        .where(backend.in_values(conn, contact_totals.c.contact_id, contact_ids))
+        .order_by(contact_totals.c.contact_id)
+        .with_for_update()
+    )
+    return {c: sent for c, sent in conn.execute(query) if sent is not None}
+
+
+def send_times(conn: Connection, contact_ids: Sequence[int]) -> dict[int, list[int]]:
+    """contact id -> the times of its stored sends, ascending."""
+    query = (
+        select(events.c.contact_id, events.c.at_ms)
+        .where(
+            backend.in_values(conn, events.c.contact_id, contact_ids),
+            events.c.type == int(EventType.EM_SENDS),
+        )
+        .order_by(events.c.contact_id, events.c.at_ms, events.c.id)
+    )
+    out: dict[int, list[int]] = {}
+    for contact_id, at_ms in conn.execute(query):
+        out.setdefault(contact_id, []).append(at_ms)
+    return out
+
+
+SERVED_COLUMNS = ("account_id", "hour", "prev_hour", "sends")
+
+
+def add_served(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Add (account, hour, prev_hour, sends) rows, in key order, to ``served_hourly``."""
+    backend.upsert_add_many(
+        conn, served_hourly, SERVED_COLUMNS, rows, keys=SERVED_COLUMNS[:3], add=("sends",)
+    )
+
+
+def delete_served(conn: Connection, account_id: int) -> None:
+    conn.execute(delete(served_hourly).where(served_hourly.c.account_id == account_id))
+
+
+# Each send under its hour and the hour of the contact's previous send (`activity.served`).
+_SERVED_FROM_EVENTS = text("""
+INSERT INTO served_hourly (account_id, hour, prev_hour, sends)
+SELECT account_id, hour, prev_hour, count(*) FROM (
+    SELECT account_id, at_ms / 3600000 * 3600 AS hour,
+           coalesce(lag(at_ms) OVER (PARTITION BY contact_id ORDER BY at_ms, id)
+                    / 3600000 * 3600, -1) AS prev_hour
+    FROM events WHERE type = 1 AND account_id = :account_id
+) AS sends
+GROUP BY account_id, hour, prev_hour
+""")
+
+
+def insert_served_from_events(conn: Connection, account_id: int) -> None:
+    conn.execute(_SERVED_FROM_EVENTS, {"account_id": account_id})

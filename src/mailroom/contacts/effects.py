@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from mailroom.contacts.status import transition
+from mailroom.contacts.status import opts_out, transition
 from mailroom.db import backend
 from mailroom.db.tables import contacts
 
@@ -34,8 +34,13 @@ class Change:
         self.at_ms = at_ms
 
 
-def fold(changes: Iterable[Change]) -> dict[int, dict[str, Any]]:
-    """contact id -> the column updates of all its changes applied in time order."""
+def fold(
+    changes: Iterable[Change], opted_out: list[Change] | None = None
+) -> dict[int, dict[str, Any]]:
+    """contact id -> the column updates of all its changes applied in time order.
+
+    The changes that opt a contact out (`status.opts_out`) are appended to `opted_out`.
+    """
     per_contact: dict[int, list[Change]] = defaultdict(list)
     for change in changes:
         per_contact[change.contact_id].append(change)
@@ -48,6 +53,8 @@ def fold(changes: Iterable[Change]) -> dict[int, dict[str, Any]]:
             columns = transition(status, changed_ms, item.change, item.at_ms)
             if columns is None:
                 continue
+            if opted_out is not None and opts_out(status, columns["status"]):
+                opted_out.append(item)
             merged.update(columns)
             status, changed_ms = columns["status"], columns["status_changed_ms"]
         if merged:
@@ -55,17 +62,23 @@ def fold(changes: Iterable[Change]) -> dict[int, dict[str, Any]]:
     return updates
 
 
-def apply(conn: Connection, changes: Iterable[Change], now_s: int) -> int:
+def apply(
+    conn: Connection, changes: Iterable[Change], now_s: int, opted_out: list[int] | None = None
+) -> int:
     """Write the folded changes, one row per contact; return how many contacts it asked to change.
 
     The write skips a contact whose status changed later than the change (a concurrent newer
-    change wins), so the count is an upper bound.
+    change wins), so the count is an upper bound. The times (Unix seconds) of the changes that
+    opt a contact out (`status.opts_out`) are appended to `opted_out`, for the charts' counters.
     """
-    updates = fold(changes)
+    out: list[Change] = []
+    updates = fold(changes, out)
     by_shape: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
     for contact_id, columns in sorted(updates.items()):  # one lock order for every batch
         shape = ("modified", *sorted(columns))
         by_shape[shape].append((contact_id, now_s, *(columns[name] for name in shape[1:])))
     for shape, rows in by_shape.items():
         backend.update_many(conn, contacts, "id", shape, rows, unless_newer="status_changed_ms")
+    if opted_out is not None:
+        opted_out.extend(c.at_ms // 1000 for c in out)
     return len(updates)

@@ -27,6 +27,7 @@ from mailroom.contacts.schemas import (
 from mailroom.contacts.values import InvalidContact, parse_email
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.kit.clock import Clock, now_s
+from mailroom.kit.emails import is_email
 from mailroom.kit.ids import is_object_id
 from mailroom.lists import service as lists_service
 from mailroom.lists.service import LIST_NOT_FOUND
@@ -77,9 +78,11 @@ def get_by_email(
     One query on the hot path. 404 "List not found" for a list the account does not have, else
     "Email not found".
     """
-    found = repository.one_in_account_list(
-        conn, "email", account_id, list_id, email.strip().lower()
-    )
+    found = None
+    if is_email(email):
+        found = repository.one_in_account_list(
+            conn, "email", account_id, list_id, email.strip().lower()
+        )
     if found is None:
         lists_service.get_list(conn, account_id, list_id)
         raise NotFound(EMAIL_NOT_FOUND)
@@ -129,6 +132,38 @@ def page(
         conn, list_id, statuses, sort=sort, descending=descending, offset=offset, limit=limit
     )
     return rows, repository.count(conn, list_id, statuses)
+
+
+def search(
+    conn: Connection,
+    list_id: int,
+    *,
+    prefix: str = "",
+    state: str | None = None,
+    after_email: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Contact], bool]:
+    """A page of a list's contacts in email order, by email prefix and status; and whether
+    another page follows. The list must already be known to be the caller's."""
+    if state is not None and state not in status.OCX_STATUS:
+        raise ValidationFailed(f"status must be one of {', '.join(status.OCX_STATUS)}")
+    rows = repository.search(
+        conn,
+        list_id,
+        prefix=prefix.strip().lower(),
+        status=state,
+        after_email=after_email,
+        limit=limit + 1,
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def by_uid(conn: Connection, account_id: int, uid: str) -> Contact:
+    """The account's contact with this public id, in whichever list; NotFound otherwise."""
+    found = repository.by_uid_in_account(conn, account_id, uid.strip().lower())
+    if found is None:
+        raise NotFound(NOT_FOUND)
+    return found
 
 
 def page_among(
@@ -317,14 +352,18 @@ def change_status(
         at_ms = clock.now_ms()
         rows = []
         changed: list[Contact] = []
+        opted_out: list[tuple[int, str, int]] = []
         for contact in found.values():
             change = status.transition(contact.status, contact.status_changed_ms, change_to, at_ms)
             if change is not None:
                 rows.append({"id": contact.id, **change, "modified": at_ms // 1000})
                 changed.append(contact)
+                if status.opts_out(contact.status, change["status"]):
+                    opted_out.append((at_ms // 1000, "contacts_blocked", 1))
         repository.update_status(conn, rows)
         _record_events(
             conn, clock, account_id, changed, change_to, at_ms, mailing_id, connection_id
         )
+        lists_service.count_hourly(conn, account_id, opted_out)  # last: the account's hour row
     result.changed = {c.email: c.uid for c in found.values()}
     return result

@@ -27,6 +27,16 @@ CHANGES: dict[str, tuple[str, str]] = {
     "bounce": (BOUNCED, "bounce_date"),
     "complaint": (COMPLAINT, "complaint_date"),
 }
+# Statuses that stop mail at the contact's wish: entering one is an opt-out (the charts'
+# "contacts blocked"); a hard bounce is not.
+OPTED_OUT = frozenset((UNSUBSCRIBED, COMPLAINT))
+
+
+def opts_out(old_status: str, new_status: str) -> bool:
+    """Whether a change from `old_status` to `new_status` is an opt-out that changed the status."""
+    return new_status in OPTED_OUT and old_status not in OPTED_OUT
+
+
 # Accepted by change_status but not a status change: soft bounces only count; remove deletes.
 COUNTER_ONLY = {"soft_bounce"}
 REMOVE = "remove"

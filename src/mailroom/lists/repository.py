@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, delete, func, insert, select, update
+from sqlalchemy import Connection, Table, case, delete, func, insert, select, text, update
 
 from mailroom.contacts import status
+from mailroom.db import backend
 from mailroom.db.tables import (
+    ACCOUNT_HOURLY_COUNTERS,
+    account_hourly,
     accounts,
     automation_events,
     contacts,
@@ -103,6 +106,12 @@ def default_list_id(conn: Connection, account_id: int) -> int | None:
     return int(value) if value is not None else None
 
 
+def set_default_list(conn: Connection, account_id: int, list_id: int) -> None:
+    conn.execute(
+        update(accounts).where(accounts.c.id == account_id).values(default_list_id=list_id)
+    )
+
+
 def _count_where(conn: Connection, table: Table, list_id: int) -> int:
     stmt = select(func.count()).select_from(table).where(table.c.list_id == list_id)
     return int(conn.execute(stmt).scalar_one())
@@ -118,3 +127,45 @@ def dependants(conn: Connection, list_id: int) -> dict[str, int]:
         "reports": _count_where(conn, reports, list_id),
         "mailings_detached": _count_where(conn, mailings, list_id),
     }
+
+
+ACCOUNT_HOURLY_COLUMNS = ("account_id", "hour", *ACCOUNT_HOURLY_COUNTERS)
+
+
+def add_account_hourly(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Add rows (ACCOUNT_HOURLY_COLUMNS order, keys unique and ascending) to ``account_hourly``."""
+    backend.upsert_add_many(
+        conn,
+        account_hourly,
+        ACCOUNT_HOURLY_COLUMNS,
+        rows,
+        keys=("account_id", "hour"),
+        add=ACCOUNT_HOURLY_COUNTERS,
+    )
+
+
+# The counters as the tables stand: contacts by `created`, opt-outs by the current status and
+# its date, lists by `created` (migration 0015b counts every account the same way).
+_ACCOUNT_HOURLY_FROM_ROWS = text("""
+INSERT INTO account_hourly (account_id, hour, contacts_added, contacts_blocked, lists_added)
+SELECT account_id, hour, sum(added), sum(blocked), sum(made) FROM (
+    SELECT account_id, created / 3600 * 3600 AS hour, 1 AS added, 0 AS blocked, 0 AS made
+    FROM contacts WHERE account_id = :account_id
+    UNION ALL
+    SELECT account_id,
+           coalesce(CASE status WHEN 'unsubscribed' THEN unsubscribe_date
+                    ELSE complaint_date END, modified) / 3600 * 3600,
+           0, 1, 0
+    FROM contacts
+    WHERE account_id = :account_id AND status IN ('unsubscribed', 'complaint')
+    UNION ALL
+    SELECT account_id, created / 3600 * 3600, 0, 0, 1 FROM lists
+    WHERE account_id = :account_id
+) AS counted
+GROUP BY account_id, hour
+""")
+
+
+def rebuild_account_hourly(conn: Connection, account_id: int) -> None:
+    conn.execute(delete(account_hourly).where(account_hourly.c.account_id == account_id))
+    conn.execute(_ACCOUNT_HOURLY_FROM_ROWS, {"account_id": account_id})

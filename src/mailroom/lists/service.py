@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection
 
 from mailroom.activity import purge
+from mailroom.db.tables import ACCOUNT_HOURLY_COUNTERS
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.fields import service as fields_service
 from mailroom.fields.formats import InvalidValue, normalise_email
@@ -26,8 +28,14 @@ from mailroom.lists.schemas import (
 
 LIST_NOT_FOUND = "List not found"
 DEFAULT_LIST_UNDELETABLE = (
-    "The account's default list cannot be deleted; make another list the default first."
+    "The account's default list cannot be deleted; make another list the default first"
+    " (update that list with default: true)."
 )
+DEFAULT_LIST_KEPT = (
+    "A list stops being the default only when another one becomes it:"
+    " update that list with default: true."
+)
+SUPPRESSION_NOT_DEFAULT = "A suppression list cannot be the account's default list."
 
 
 def _error(field: str, message: str) -> dict[str, str]:
@@ -106,7 +114,38 @@ def create_list(
     }
     list_id = repository.insert_list(conn, values)
     fields_service.create_email_field(conn, clock, account_id, list_id)
+    if data.get("default") is True:
+        make_default(conn, account_id, list_id)
+    count_hourly(conn, account_id, [(now, "lists_added", 1)])  # shared row: written last
     return {"id": list_id, **values}
+
+
+HOUR_S = 3600
+
+
+def rebuild_hourly(conn: Connection, account_id: int) -> None:
+    """Recount the account's chart counters from its contacts and lists (after a bulk load).
+
+    Opt-outs are counted from each contact's current status and its date, so earlier opt-outs
+    since undone are not counted; the live counters count every one.
+    """
+    repository.rebuild_account_hourly(conn, account_id)
+
+
+def count_hourly(conn: Connection, account_id: int, items: Iterable[tuple[int, str, int]]) -> None:
+    """Add to the contacts chart's counters: (Unix seconds, counter name, amount).
+
+    Counters are ``account_hourly``'s: contacts_added, contacts_blocked, lists_added. Call it in
+    the transaction that makes the change, so a chart never counts what was rolled back, and
+    late in it: concurrent writers of one account wait for each other on the hour's row.
+    """
+    rows: dict[int, list[int]] = {}
+    for at_s, name, amount in items:
+        row = rows.setdefault(at_s // HOUR_S * HOUR_S, [0, 0, 0])
+        row[ACCOUNT_HOURLY_COUNTERS.index(name)] += amount
+    repository.add_account_hourly(
+        conn, [(account_id, hour, *rows[hour]) for hour in sorted(rows) if any(rows[hour])]
+    )
 
 
 def get_list(conn: Connection, account_id: int, list_id: int) -> Any:
@@ -120,7 +159,7 @@ def get_list(conn: Connection, account_id: int, list_id: int) -> Any:
 def view_list(conn: Connection, account_id: int, list_id: int) -> ListView:
     row = get_list(conn, account_id, list_id)
     counts = repository.contact_counts(conn, [row.id]).get(row.id, ListCounts())
-    return ListView(row, counts)
+    return ListView(row, counts, row.id == repository.default_list_id(conn, account_id))
 
 
 def find_lists(conn: Connection, account_id: int, query: ListQuery) -> tuple[list[ListView], int]:
@@ -128,7 +167,15 @@ def find_lists(conn: Connection, account_id: int, query: ListQuery) -> tuple[lis
     rows = repository.find_lists(conn, account_id, query)
     counts = repository.contact_counts(conn, [r.id for r in rows])
     total = repository.count_lists(conn, account_id, query)
-    return [ListView(r, counts.get(r.id, ListCounts())) for r in rows], total
+    default = repository.default_list_id(conn, account_id)
+    views = [ListView(r, counts.get(r.id, ListCounts()), r.id == default) for r in rows]
+    return views, total
+
+
+def list_rows(conn: Connection, account_id: int) -> list[Any]:
+    """The account's lists by id, without counting their contacts (the console reads counts
+    from the charts rollup instead)."""
+    return repository.find_lists(conn, account_id, ListQuery())
 
 
 def list_ids(conn: Connection, account_id: int) -> list[int]:
@@ -138,12 +185,40 @@ def list_ids(conn: Connection, account_id: int) -> list[int]:
 def update_list(
     conn: Connection, clock: Clock, account_id: int, list_id: int, data: dict[str, Any]
 ) -> ListView:
-    """Change the keys present in `data`; the rest stays as it was."""
+    """Change the keys present in `data`; the rest stays as it was.
+
+    `default: true` makes the list the account's default; `default: false` is refused on the
+    default list itself, since an account always has one.
+    """
     current = get_list(conn, account_id, list_id)
     values = _validated(data, current)
+    wanted = data.get("default")
+    is_default = repository.default_list_id(conn, account_id) == list_id
+    if wanted is False and is_default:
+        raise ValidationFailed(DEFAULT_LIST_KEPT, errors=[_error("default", DEFAULT_LIST_KEPT)])
+    if wanted is True and values.get("type", current.type) != SENDING:
+        raise ValidationFailed(
+            SUPPRESSION_NOT_DEFAULT, errors=[_error("default", SUPPRESSION_NOT_DEFAULT)]
+        )
     values["modified"] = now_s(clock)
     repository.update_list(conn, list_id, values)
+    if wanted is True and not is_default:
+        repository.set_default_list(conn, account_id, list_id)
     return view_list(conn, account_id, list_id)
+
+
+def make_default(conn: Connection, account_id: int, list_id: int) -> None:
+    """Make a sending list the account's default (where calls that name no list act)."""
+    row = get_list(conn, account_id, list_id)
+    if row.type != SENDING:
+        raise ValidationFailed(
+            SUPPRESSION_NOT_DEFAULT, errors=[_error("default", SUPPRESSION_NOT_DEFAULT)]
+        )
+    repository.set_default_list(conn, account_id, list_id)
+
+
+def default_list_id(conn: Connection, account_id: int) -> int | None:
+    return repository.default_list_id(conn, account_id)
 
 
 def delete_implications(conn: Connection, account_id: int, list_id: int) -> DeleteImplications:

@@ -7,7 +7,7 @@ so its entries follow the table). PostgreSQL reads either index through a bitmap
 order; there the narrower index serves small lists.
 
 Revision ID: 0013b_contacts_list_id
-Revises: 0013a_search_results
+Revises: 0017b_contacts_inactive
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0013b_contacts_list_id"
-down_revision = "0013a_search_results"
+down_revision = "0017b_contacts_inactive"
 branch_labels = None
 depends_on = None
 
