@@ -20,6 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 
 from mailroom.contacts.schemas import Contact
+from mailroom.contacts.status import ACTIVE
 from mailroom.db import backend
 from mailroom.db.hotread import HotRead
 from mailroom.db.tables import contacts, lists
@@ -305,3 +306,84 @@ def account_of_list(conn: Connection, list_id: int) -> int | None:
     """The owner of a list, for admin tools (the CLI import) that name a list without an account."""
     value = conn.execute(select(lists.c.account_id).where(lists.c.id == list_id)).scalar()
     return int(value) if value is not None else None
+
+
+def search(
+    conn: Connection,
+    list_id: int,
+    *,
+    prefix: str,
+    status: str | None,
+    after_email: str | None,
+    limit: int,
+) -> list[Contact]:
+    """Up to `limit` of a list's contacts in email order whose email starts with `prefix`,
+    after `after_email`: a keyset page over the (list_id, email) index at any depth."""
+    where: list[ColumnElement[bool]] = [contacts.c.list_id == list_id]
+    if prefix:
+        # The range lets the index find the first match; startswith keeps the answer exact
+        # whatever the column's collation.
+        where += [
+            contacts.c.email >= prefix,
+            contacts.c.email < prefix[:-1] + chr(ord(prefix[-1]) + 1),
+            contacts.c.email.startswith(prefix, autoescape=True),
+        ]
+    if status is not None:
+        where.append(contacts.c.status == status)
+        if status != ACTIVE:  # spelled out so SQLite, too, sees the partial index applies
+            where.append(contacts.c.status != ACTIVE)
+    if after_email is not None:
+        where.append(contacts.c.email > after_email)
+    query = _SELECT.where(*where).order_by(contacts.c.email).limit(limit)
+    return [_contact(r) for r in conn.execute(query)]
+
+
+def by_uid_in_account(conn: Connection, account_id: int, uid: str) -> Contact | None:
+    query = _SELECT.where(contacts.c.uid == uid, contacts.c.account_id == account_id)
+    return _one(conn, query, {})
+
+
+def page_among(
+    conn: Connection,
+    list_id: int,
+    among: Any,
+    *,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int | None,
+) -> list[Contact]:
+    """A page of the list's contacts whose ids `among` (a Select of ids) yields."""
+    column = SORTABLE[sort]
+    order = [column.desc(), contacts.c.id.desc()] if descending else [column, contacts.c.id]
+    query = (
+        _SELECT.where(contacts.c.list_id == list_id, contacts.c.id.in_(among))
+        .order_by(*order)
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [_contact(r) for r in conn.execute(query)]
+
+
+def count_among(conn: Connection, list_id: int, among: Any) -> int:
+    query = (
+        select(func.count())
+        .select_from(contacts)
+        .where(contacts.c.list_id == list_id, contacts.c.id.in_(among))
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def after_among(
+    conn: Connection, list_id: int, among: Any, after_id: int, limit: int
+) -> list[Contact]:
+    """The next `limit` contacts by id after `after_id` among `among`: keyset paging for exports."""
+    query = (
+        _SELECT.where(
+            contacts.c.list_id == list_id, contacts.c.id > after_id, contacts.c.id.in_(among)
+        )
+        .order_by(contacts.c.id)
+        .limit(limit)
+    )
+    return [_contact(r) for r in conn.execute(query)]

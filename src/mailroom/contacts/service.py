@@ -7,7 +7,7 @@ Bulk creates and updates live in `contacts.bulk`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
@@ -27,6 +27,7 @@ from mailroom.contacts.schemas import (
 from mailroom.contacts.values import InvalidContact, parse_email
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.kit.clock import Clock, now_s
+from mailroom.kit.emails import is_email
 from mailroom.kit.ids import is_object_id
 from mailroom.lists import service as lists_service
 from mailroom.lists.service import LIST_NOT_FOUND
@@ -77,9 +78,11 @@ def get_by_email(
     One query on the hot path. 404 "List not found" for a list the account does not have, else
     "Email not found".
     """
-    found = repository.one_in_account_list(
-        conn, "email", account_id, list_id, email.strip().lower()
-    )
+    found = None
+    if is_email(email):
+        found = repository.one_in_account_list(
+            conn, "email", account_id, list_id, email.strip().lower()
+        )
     if found is None:
         lists_service.get_list(conn, account_id, list_id)
         raise NotFound(EMAIL_NOT_FOUND)
@@ -129,6 +132,74 @@ def page(
         conn, list_id, statuses, sort=sort, descending=descending, offset=offset, limit=limit
     )
     return rows, repository.count(conn, list_id, statuses)
+
+
+def search(
+    conn: Connection,
+    list_id: int,
+    *,
+    prefix: str = "",
+    state: str | None = None,
+    after_email: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Contact], bool]:
+    """A page of a list's contacts in email order, by email prefix and status; and whether
+    another page follows. The list must already be known to be the caller's."""
+    if state is not None and state not in status.OCX_STATUS:
+        raise ValidationFailed(f"status must be one of {', '.join(status.OCX_STATUS)}")
+    rows = repository.search(
+        conn,
+        list_id,
+        prefix=prefix.strip().lower(),
+        status=state,
+        after_email=after_email,
+        limit=limit + 1,
+    )
+    return rows[:limit], len(rows) > limit
+
+
+def by_uid(conn: Connection, account_id: int, uid: str) -> Contact:
+    """The account's contact with this public id, in whichever list; NotFound otherwise."""
+    found = repository.by_uid_in_account(conn, account_id, uid.strip().lower())
+    if found is None:
+        raise NotFound(NOT_FOUND)
+    return found
+
+
+def page_among(
+    conn: Connection,
+    list_id: int,
+    among: Any,
+    *,
+    sort: str = "id",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int | None = 50,
+) -> tuple[list[Contact], int]:
+    """A page of the list's contacts among the ids a query yields (a segment, a search) and
+    their total; `sort` is one of `SORTABLE`."""
+    if sort not in repository.SORTABLE:
+        raise ValidationFailed(
+            f"sort must be one of {', '.join(SORTABLE)}",
+            errors=[{"field": "sort", "message": f"unknown column {sort!r}"}],
+        )
+    rows = repository.page_among(
+        conn, list_id, among, sort=sort, descending=descending, offset=offset, limit=limit
+    )
+    return rows, repository.count_among(conn, list_id, among)
+
+
+def stream_among(
+    conn: Connection, list_id: int, among: Any, chunk: int = 2000
+) -> Iterator[list[Contact]]:
+    """The list's contacts among the ids a query yields, by id, `chunk` at a time."""
+    after = 0
+    while True:
+        rows = repository.after_among(conn, list_id, among, after, chunk)
+        if not rows:
+            return
+        yield rows
+        after = rows[-1].id
 
 
 def _delete(conn: Connection, found: Sequence[Contact]) -> None:

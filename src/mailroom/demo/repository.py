@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
+from mailroom.activity import deletions
 from mailroom.db import backend
 from mailroom.db.tables import (
     account_hourly,
@@ -101,4 +102,5 @@ def delete_account(conn: Connection, account_id: int) -> None:
     tables = (events, contact_totals, contact_mailing_totals, activity_hourly)
     for table in (*tables, account_hourly, served_hourly):
         conn.execute(delete(table).where(table.c.account_id == account_id))
+    deletions.record(conn, account_id, deletions.ACCOUNT)
     conn.execute(delete(accounts).where(accounts.c.id == account_id))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, insert, or_, select, update
 
 from mailroom.db import backend
 from mailroom.db.tables import jobs
@@ -61,6 +61,14 @@ def enqueue(
     return int(inserted[0].id) if inserted else None
 
 
+def _ready(now: int) -> ColumnElement[bool]:
+    """Queued and due, or running with an expired lease (its worker died)."""
+    return or_(
+        and_(jobs.c.status == QUEUED, jobs.c.run_at_ms <= now),
+        and_(jobs.c.status == RUNNING, jobs.c.locked_until_ms < now),
+    )
+
+
 def claim(
     conn: Connection,
     clock: Clock,
@@ -71,11 +79,7 @@ def claim(
 ) -> Job | None:
     """Take the oldest ready job (queued and due, or running with an expired lease)."""
     now = clock.now_ms()
-    ready = or_(
-        and_(jobs.c.status == QUEUED, jobs.c.run_at_ms <= now),
-        and_(jobs.c.status == RUNNING, jobs.c.locked_until_ms < now),
-    )
-    query = select(jobs).where(ready).order_by(jobs.c.run_at_ms, jobs.c.id).limit(1)
+    query = select(jobs).where(_ready(now)).order_by(jobs.c.run_at_ms, jobs.c.id).limit(1)
     if kinds:
         query = query.where(jobs.c.kind.in_(kinds))
     row = conn.execute(backend.for_update_skip_locked(conn, query)).first()
@@ -92,6 +96,21 @@ def claim(
         )
     )
     return Job(row.id, row.kind, dict(row.payload or {}), row.attempts + 1, row.max_attempts)
+
+
+def extend(conn: Connection, clock: Clock, job_id: int, lease_ms: int = 60_000) -> None:
+    """Push a running job's lease forward: a long job keeps it while its worker lives."""
+    conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.status == RUNNING)
+        .values(locked_until_ms=clock.now_ms() + lease_ms)
+    )
+
+
+def ready_any(conn: Connection, clock: Clock, kinds: list[str]) -> bool:
+    """Whether a claim could find a job: a plain read, so an idle worker takes no write lock."""
+    query = select(jobs.c.id).where(_ready(clock.now_ms()), jobs.c.kind.in_(kinds)).limit(1)
+    return conn.execute(query).first() is not None
 
 
 def finish(conn: Connection, clock: Clock, job_id: int) -> None:

@@ -106,6 +106,12 @@ def default_list_id(conn: Connection, account_id: int) -> int | None:
     return int(value) if value is not None else None
 
 
+def set_default_list(conn: Connection, account_id: int, list_id: int) -> None:
+    conn.execute(
+        update(accounts).where(accounts.c.id == account_id).values(default_list_id=list_id)
+    )
+
+
 def _count_where(conn: Connection, table: Table, list_id: int) -> int:
     stmt = select(func.count()).select_from(table).where(table.c.list_id == list_id)
     return int(conn.execute(stmt).scalar_one())

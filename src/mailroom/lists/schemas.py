@@ -30,6 +30,7 @@ class ListView:
 
     row: Any
     counts: ListCounts
+    default: bool = False
 
 
 @dataclass(frozen=True)

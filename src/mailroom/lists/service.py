@@ -28,8 +28,14 @@ from mailroom.lists.schemas import (
 
 LIST_NOT_FOUND = "List not found"
 DEFAULT_LIST_UNDELETABLE = (
-    "The account's default list cannot be deleted; make another list the default first."
+    "The account's default list cannot be deleted; make another list the default first"
+    " (update that list with default: true)."
 )
+DEFAULT_LIST_KEPT = (
+    "A list stops being the default only when another one becomes it:"
+    " update that list with default: true."
+)
+SUPPRESSION_NOT_DEFAULT = "A suppression list cannot be the account's default list."
 
 
 def _error(field: str, message: str) -> dict[str, str]:
@@ -108,7 +114,9 @@ def create_list(
     }
     list_id = repository.insert_list(conn, values)
     fields_service.create_email_field(conn, clock, account_id, list_id)
-    count_hourly(conn, account_id, [(now, "lists_added", 1)])
+    if data.get("default") is True:
+        make_default(conn, account_id, list_id)
+    count_hourly(conn, account_id, [(now, "lists_added", 1)])  # shared row: written last
     return {"id": list_id, **values}
 
 
@@ -151,7 +159,7 @@ def get_list(conn: Connection, account_id: int, list_id: int) -> Any:
 def view_list(conn: Connection, account_id: int, list_id: int) -> ListView:
     row = get_list(conn, account_id, list_id)
     counts = repository.contact_counts(conn, [row.id]).get(row.id, ListCounts())
-    return ListView(row, counts)
+    return ListView(row, counts, row.id == repository.default_list_id(conn, account_id))
 
 
 def find_lists(conn: Connection, account_id: int, query: ListQuery) -> tuple[list[ListView], int]:
@@ -159,7 +167,15 @@ def find_lists(conn: Connection, account_id: int, query: ListQuery) -> tuple[lis
     rows = repository.find_lists(conn, account_id, query)
     counts = repository.contact_counts(conn, [r.id for r in rows])
     total = repository.count_lists(conn, account_id, query)
-    return [ListView(r, counts.get(r.id, ListCounts())) for r in rows], total
+    default = repository.default_list_id(conn, account_id)
+    views = [ListView(r, counts.get(r.id, ListCounts()), r.id == default) for r in rows]
+    return views, total
+
+
+def list_rows(conn: Connection, account_id: int) -> list[Any]:
+    """The account's lists by id, without counting their contacts (the console reads counts
+    from the charts rollup instead)."""
+    return repository.find_lists(conn, account_id, ListQuery())
 
 
 def list_ids(conn: Connection, account_id: int) -> list[int]:
@@ -169,12 +185,40 @@ def list_ids(conn: Connection, account_id: int) -> list[int]:
 def update_list(
     conn: Connection, clock: Clock, account_id: int, list_id: int, data: dict[str, Any]
 ) -> ListView:
-    """Change the keys present in `data`; the rest stays as it was."""
+    """Change the keys present in `data`; the rest stays as it was.
+
+    `default: true` makes the list the account's default; `default: false` is refused on the
+    default list itself, since an account always has one.
+    """
     current = get_list(conn, account_id, list_id)
     values = _validated(data, current)
+    wanted = data.get("default")
+    is_default = repository.default_list_id(conn, account_id) == list_id
+    if wanted is False and is_default:
+        raise ValidationFailed(DEFAULT_LIST_KEPT, errors=[_error("default", DEFAULT_LIST_KEPT)])
+    if wanted is True and values.get("type", current.type) != SENDING:
+        raise ValidationFailed(
+            SUPPRESSION_NOT_DEFAULT, errors=[_error("default", SUPPRESSION_NOT_DEFAULT)]
+        )
     values["modified"] = now_s(clock)
     repository.update_list(conn, list_id, values)
+    if wanted is True and not is_default:
+        repository.set_default_list(conn, account_id, list_id)
     return view_list(conn, account_id, list_id)
+
+
+def make_default(conn: Connection, account_id: int, list_id: int) -> None:
+    """Make a sending list the account's default (where calls that name no list act)."""
+    row = get_list(conn, account_id, list_id)
+    if row.type != SENDING:
+        raise ValidationFailed(
+            SUPPRESSION_NOT_DEFAULT, errors=[_error("default", SUPPRESSION_NOT_DEFAULT)]
+        )
+    repository.set_default_list(conn, account_id, list_id)
+
+
+def default_list_id(conn: Connection, account_id: int) -> int | None:
+    return repository.default_list_id(conn, account_id)
 
 
 def delete_implications(conn: Connection, account_id: int, list_id: int) -> DeleteImplications:

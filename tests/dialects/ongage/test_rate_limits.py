@@ -34,7 +34,7 @@ LIMITED = {
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(database_url=db_url, rate_limit_in_flight=2)
+    return Settings(database_url=db_url, rate_limit_in_flight=2, inprocess_worker=False)
 
 
 # A route that stays in flight until the test lets it go, to hold real concurrent calls.
@@ -109,7 +109,7 @@ def test_accounts_have_their_own_budgets_and_overrides(
 
 
 def test_limits_come_from_settings(db_url: str, clock: Any) -> None:
-    settings = Settings(database_url=db_url, rate_limit_per_minute=2)
+    settings = Settings(database_url=db_url, rate_limit_per_minute=2, inprocess_worker=False)
     ctx = Context(settings=settings, db=Database(db_url), clock=clock)
     acc = make_account(ctx, "Tight")
     try:
@@ -162,3 +162,22 @@ def test_real_concurrent_calls_beyond_the_limit_get_429(
 def _let_slow_calls_go() -> Iterator[None]:
     yield
     release.set()
+
+
+def test_the_limit_holds_across_processes(
+    client: Any, ctx: Context, account: NewAccount, clock: Any
+) -> None:
+    """Two apps over one database (two server processes) share the account's minute budget."""
+    set_limits(ctx, account, 40, None)
+    other = Context(settings=ctx.settings, db=Database(ctx.settings.database_url), clock=clock)
+    try:
+        with TestClient(create_app(other)) as second:
+            codes = [call(client if n % 2 else second, account).status_code for n in range(100)]
+    finally:
+        other.db.dispose()
+    granted = codes.count(200)
+    assert granted <= 40
+    assert granted >= 40 - 2 * 4  # at most one unspent block (a tenth of the limit) each
+    assert set(codes) == {200, 429}
+    clock.advance(seconds=60)
+    assert call(client, account).status_code == 200

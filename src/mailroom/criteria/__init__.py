@@ -1,0 +1,1 @@
+"""The criteria language: Ongage rules compiled into one selection of contacts (see service)."""

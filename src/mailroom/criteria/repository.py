@@ -1,0 +1,310 @@
+"""All SQL of the criteria domain: each rule as a condition on a ``contacts`` row.
+
+Behavioral rules without a time window read the totals ingest keeps (``contact_totals`` for any
+mailing, ``contact_mailing_totals`` for named ones); with a window they read ``events``. The
+segments table is read here only to nest saved criteria (the segments domain writes it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Select,
+    String,
+    and_,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+    true,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+from mailroom.activity.types import EventType
+from mailroom.criteria.schemas import (
+    BEHAVIORAL,
+    BETWEEN,
+    CLICKED,
+    CONTAINS,
+    DATE,
+    EMAIL,
+    EMPTY,
+    ENDS,
+    EQ,
+    GE,
+    GT,
+    ID,
+    LE,
+    LT,
+    NE,
+    NEGATED,
+    NOT_CONTAINS,
+    NOT_EMPTY,
+    NUMERIC,
+    OPENED,
+    SEGMENT,
+    SENT,
+    STARTS,
+    STATUS,
+    STRING,
+    Behavior,
+    Rule,
+)
+from mailroom.db import exprs
+from mailroom.db.tables import contact_mailing_totals, contact_totals, contacts, events, segments
+
+Clause = ColumnElement[bool]
+
+
+def scope(account_id: int, list_id: int, statuses: Sequence[str] | None) -> Clause:
+    """The list's contacts (of that account), of the given statuses (None: any)."""
+    parts = [contacts.c.list_id == list_id, contacts.c.account_id == account_id]
+    if statuses is not None:
+        parts.append(
+            contacts.c.status == statuses[0]
+            if len(statuses) == 1
+            else contacts.c.status.in_(statuses)
+        )
+    return and_(*parts)
+
+
+def matching_ids(where: Clause) -> Select[tuple[int]]:
+    return select(contacts.c.id).where(where)
+
+
+def count_by_status(conn: Connection, where: Clause) -> dict[str, int]:
+    rows = conn.execute(
+        select(contacts.c.status, func.count()).where(where).group_by(contacts.c.status)
+    )
+    return {str(status): int(n) for status, n in rows}
+
+
+def saved_criteria(conn: Connection, account_id: int, ids: Iterable[int]) -> dict[int, Any]:
+    """Segments of the account by id: (id, list_id, criteria) rows, for nesting."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(segments.c.id, segments.c.list_id, segments.c.criteria).where(
+            segments.c.account_id == account_id, segments.c.id.in_(wanted)
+        )
+    )
+    return {int(r.id): r for r in rows}
+
+
+# --- one rule ------------------------------------------------------------------------------------
+
+
+def rule_clause(conn: Connection, rule: Rule, nested: Mapping[int, Clause]) -> Clause:
+    """The condition a contact must meet for `rule`; `nested` holds each named segment's."""
+    if rule.kind == SEGMENT:
+        inside = or_(*(nested[i] for i in rule.values))
+        if rule.operator == NE:
+            # A rule on an empty value is NULL, not false: "not in" must still hold for it.
+            return not_(func.coalesce(inside, false()))
+        return inside
+    if rule.kind == BEHAVIORAL:
+        assert rule.behavior is not None
+        return _behavior(rule.behavior)
+    if rule.kind == DATE:
+        return _date(conn, rule)
+    expr = _value(conn, rule)
+    if rule.operator == EMPTY:
+        return _empty(rule, expr)
+    if rule.operator == NOT_EMPTY:
+        return not_(_empty(rule, expr))
+    matches = or_(*(_one(conn, rule, expr, v) for v in _listed(rule)))
+    if rule.operator in NEGATED:
+        return or_(expr.is_(None), not_(matches))  # an empty value is "not equal" too
+    return and_(_prefilter(conn, rule), matches)
+
+
+_TEXT_SEARCH = frozenset({EQ, CONTAINS, STARTS, ENDS})
+
+
+def _prefilter(conn: Connection, rule: Rule) -> Clause:
+    """A test of the stored JSON text that a matching contact must pass, cheaper than parsing
+    the JSON: rows without the value anywhere in their fields skip the exact test."""
+    if (
+        rule.kind != STRING
+        or rule.operator not in _TEXT_SEARCH
+        or not all(exprs.verbatim(v) for v in rule.values)
+    ):
+        return true()
+    return or_(
+        *(
+            exprs.raw_contains(conn, contacts.c.fields, v, case_sensitive=rule.case_sensitive)
+            for v in rule.values
+        )
+    )
+
+
+def _value(conn: Connection, rule: Rule) -> Any:
+    if rule.kind == NUMERIC:
+        if rule.field_id is None:
+            return contacts.c[rule.target]
+        return exprs.json_number(conn, contacts.c.fields, rule.target)
+    if rule.kind in (EMAIL, ID, STATUS):
+        return contacts.c[rule.target]
+    return exprs.json_text(conn, contacts.c.fields, rule.target)
+
+
+def _empty(rule: Rule, expr: Any) -> Clause:
+    if rule.kind in (EMAIL, ID, STATUS):
+        return false()  # never empty
+    if rule.kind == NUMERIC:
+        return expr.is_(None)  # type: ignore[no-any-return]
+    return or_(expr.is_(None), expr == "")
+
+
+def _listed(rule: Rule) -> list[Any]:
+    """The operands to OR: a range is one operand."""
+    if rule.operator == BETWEEN:
+        return [tuple(rule.values)]
+    return list(rule.values)
+
+
+def _one(conn: Connection, rule: Rule, expr: Any, value: Any) -> Clause:
+    op = rule.operator
+    if rule.kind == ID:
+        return expr == str(value).strip().lower()  # type: ignore[no-any-return]
+    if rule.kind == STATUS:
+        return expr == value  # type: ignore[no-any-return]
+    if op in (CONTAINS, NOT_CONTAINS, STARTS, ENDS):
+        where = {CONTAINS: "in", NOT_CONTAINS: "in", STARTS: "start", ENDS: "end"}[op]
+        return exprs.text_match(conn, expr, value, where, case_sensitive=rule.case_sensitive)
+    if rule.kind == EMAIL and not rule.case_sensitive:
+        # Emails are stored lower-case (by Python): comparing the column itself keeps its
+        # index usable.
+        value = tuple(v.lower() for v in value) if isinstance(value, tuple) else value.lower()
+    elif rule.kind != NUMERIC and not rule.case_sensitive:
+        # The database folds both sides, so both fold alike (SQLite's lower() is ASCII only).
+        expr = func.lower(expr)
+        if isinstance(value, tuple):
+            value = tuple(func.lower(literal(v, String)) for v in value)
+        else:
+            value = func.lower(literal(value, String))
+    if isinstance(value, tuple):
+        low, high = value
+        return and_(expr >= low, expr <= high)
+    return _compare(expr, op, value)
+
+
+def _compare(expr: Any, op: str, value: Any) -> Clause:
+    if op in (EQ, NE):
+        return expr == value  # type: ignore[no-any-return]
+    if op == LT:
+        return expr < value  # type: ignore[no-any-return]
+    if op == GT:
+        return expr > value  # type: ignore[no-any-return]
+    if op == LE:
+        return expr <= value  # type: ignore[no-any-return]
+    if op == GE:
+        return expr >= value  # type: ignore[no-any-return]
+    raise ValueError(op)
+
+
+# --- dates: list fields hold ISO text, system dates Unix seconds ---------------------------------
+
+
+def _seconds(moment: datetime) -> int:
+    return int(moment.replace(tzinfo=UTC).timestamp())
+
+
+def _date(conn: Connection, rule: Rule) -> Clause:
+    """Date rules compare days, or moments when an operand has a time: ``= 2026-01-31`` is the
+    whole day, ``> 2026-01-31`` from the next day on."""
+    column = rule.field_id is None
+    if column:
+        expr: Any = contacts.c[rule.target]
+    else:
+        raw = exprs.json_text(conn, contacts.c.fields, rule.target)
+        # Stored 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM:SS': a day compares its first ten
+        # characters, a moment the text padded with midnight.
+        expr = func.substr(raw + " 00:00:00", 1, 19) if rule.has_time else func.substr(raw, 1, 10)
+    if rule.operator == EMPTY:
+        return expr.is_(None)  # type: ignore[no-any-return]
+    if rule.operator == NOT_EMPTY:
+        return expr.isnot(None)  # type: ignore[no-any-return]
+
+    def bounds(moment: datetime) -> tuple[Any, Any]:
+        """(first instant, first instant after) of the day or moment, in the column's terms."""
+        if column:
+            start = _seconds(moment)
+            return start, start + (1 if rule.has_time else 86_400)
+        if rule.has_time:
+            text = moment.strftime("%Y-%m-%d %H:%M:%S")
+            return text, None
+        return moment.strftime("%Y-%m-%d"), None
+
+    def one(value: Any) -> Clause:
+        op = rule.operator
+        if op == BETWEEN:
+            low, _ = bounds(value[0])
+            high_start, high_end = bounds(value[1])
+            if column:
+                return and_(expr >= low, expr < high_end)
+            return and_(expr >= low, expr <= high_start)
+        start, end = bounds(value)
+        if column:
+            if op in (EQ, NE):
+                return and_(expr >= start, expr < end)
+            limits: dict[str, Clause] = {
+                LT: expr < start,
+                LE: expr < end,
+                GT: expr >= end,
+                GE: expr >= start,
+            }
+            return limits[op]
+        return _compare(expr, op, start)
+
+    matches = or_(*(one(v) for v in _listed(rule)))
+    if rule.operator == NE:
+        return or_(expr.is_(None), not_(matches))
+    return matches
+
+
+# --- behavior: sends, opens, clicks --------------------------------------------------------------
+
+_ACTION_TYPE = {
+    SENT: EventType.EM_SENDS,
+    OPENED: EventType.EM_OPENS,
+    CLICKED: EventType.EM_CLICKS,
+}
+_COUNTER = {SENT: "sends", OPENED: "opens", CLICKED: "clicks"}
+
+
+def _behavior(b: Behavior) -> Clause:
+    """Whether the contact did (or, negated, did not do) the action: a probe per contact of an
+    index led by contact_id (events' per-contact log, the totals' primary keys)."""
+    if b.windowed:
+        parts: list[Clause] = [
+            events.c.contact_id == contacts.c.id,
+            events.c.type == int(_ACTION_TYPE[b.action]),
+        ]
+        if b.from_ms is not None:
+            parts.append(events.c.at_ms >= b.from_ms)
+        if b.to_ms is not None:
+            parts.append(events.c.at_ms <= b.to_ms)
+        if b.mailing_ids:
+            parts.append(events.c.mailing_id.in_(b.mailing_ids))
+        if b.action != SENT and not b.include_machine:
+            parts.append(events.c.machine == false())
+        found = exists().where(*parts)
+    else:
+        table = contact_mailing_totals if b.mailing_ids else contact_totals
+        counter = _COUNTER[b.action]
+        amount: Any = table.c[counter]
+        if b.action != SENT and b.include_machine:
+            amount = amount + table.c["machine_" + counter]
+        found = exists().where(table.c.contact_id == contacts.c.id, amount > 0)
+        if b.mailing_ids:
+            found = found.where(table.c.mailing_id.in_(b.mailing_ids))
+    return not_(found) if b.negated else found

@@ -1,0 +1,108 @@
+"""SQL expressions that differ between SQLite and PostgreSQL: JSON values and text matching.
+
+Every value is a bound parameter; JSON paths are bound too. A key whose stored value has the
+wrong JSON type (a field whose type changed after values were written) reads as NULL rather
+than failing a cast.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    Connection,
+    Float,
+    String,
+    Text,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    type_coerce,
+)
+from sqlalchemy.sql.elements import ColumnElement
+
+
+def _postgres(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def _path(key: str) -> Any:
+    return bindparam(None, f'$."{key}"', type_=String)
+
+
+def json_text(conn: Connection, column: Any, key: str) -> ColumnElement[Any]:
+    """The text under `key` of a JSON object column (numbers as their text), NULL when absent."""
+    if _postgres(conn):
+        return column.op("->>", return_type=String)(bindparam(None, key, type_=String))  # type: ignore[no-any-return]
+    return cast(func.json_extract(column, _path(key)), String)
+
+
+def json_number(conn: Connection, column: Any, key: str) -> ColumnElement[Any]:
+    """The number under `key`, NULL when absent or not a JSON number."""
+    if _postgres(conn):
+        name = bindparam(None, key, type_=String)
+        return case(
+            (
+                func.json_typeof(column.op("->")(name)) == "number",
+                cast(column.op("->>")(name), Float),
+            ),
+            else_=None,
+        )
+    path = _path(key)
+    return case(
+        (func.json_type(column, path).in_(("integer", "real")), func.json_extract(column, path)),
+        else_=None,
+    )
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _escape_glob(value: str) -> str:
+    return "".join(f"[{c}]" if c in "*?[" else c for c in value)
+
+
+def text_match(
+    conn: Connection, expr: Any, value: str, where: str, *, case_sensitive: bool
+) -> ColumnElement[bool]:
+    """`expr` contains (`where`="in"), starts with ("start") or ends with ("end") `value`.
+
+    Case-insensitive: ``lower(expr) LIKE lower(pattern)`` on both backends. Case-sensitive:
+    LIKE on PostgreSQL; GLOB on SQLite, whose LIKE ignores case.
+    """
+    before = "" if where == "start" else "%"
+    after = "" if where == "end" else "%"
+    if not case_sensitive:
+        # Folded by the database on both sides, so alike (SQLite's lower() is ASCII only).
+        pattern = func.lower(literal(before + _escape_like(value) + after, String))
+        return func.lower(expr).like(pattern, escape="\\")  # type: ignore[no-any-return]
+    if _postgres(conn):
+        return expr.like(literal(before + _escape_like(value) + after, String), escape="\\")  # type: ignore[no-any-return]
+    glob = before.replace("%", "*") + _escape_glob(value) + after.replace("%", "*")
+    return expr.op("GLOB")(literal(glob, String))  # type: ignore[no-any-return]
+
+
+def raw_contains(
+    conn: Connection, column: Any, value: str, *, case_sensitive: bool
+) -> ColumnElement[bool]:
+    """Whether a JSON column's stored text contains `value`: a cheap necessary condition to
+    test before parsing the JSON, for values that JSON writes verbatim (see `verbatim`)."""
+    if _postgres(conn):
+        text = cast(column, Text)
+        if case_sensitive:
+            return func.strpos(text, literal(value, String)) > 0
+        return text.ilike(literal("%" + _escape_like(value) + "%", String), escape="\\")
+    stored = type_coerce(column, Text)  # SQLite keeps JSON as text: no cast needed
+    if case_sensitive:
+        return func.instr(stored, literal(value, String)) > 0
+    # SQLite's LIKE folds ASCII case only, as its lower() does.
+    return stored.like(literal("%" + _escape_like(value) + "%", String), escape="\\")
+
+
+def verbatim(value: str) -> bool:
+    """Whether JSON text always holds `value` as is: printable ASCII without quote, backslash
+    or slash (serializers escape the first two, some the slash and non-ASCII)."""
+    return bool(value) and all(" " <= c <= "~" and c not in '"\\/' for c in value)

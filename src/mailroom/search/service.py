@@ -1,0 +1,314 @@
+"""Contact search (create, run as a job, page, stream, delete) and contact counts.
+
+A search is validated whole when created (a 412 lists every problem), stored as a pending
+`reports` row and run by the `contact_search.run` job: the criteria compile again and one
+INSERT ... SELECT stores the matching ids, so no result passes through Python. Its pages and
+export read the matched contacts as they are now. A count is answered when asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection
+
+from mailroom.contacts import service as contacts_service
+from mailroom.contacts.schemas import Contact
+from mailroom.criteria import service as criteria_service
+from mailroom.criteria.schemas import InvalidCriteria
+from mailroom.errors import NotFound, ValidationFailed
+from mailroom.fields import service as fields_service
+from mailroom.jobs import queue
+from mailroom.kit.clock import Clock, now_s
+from mailroom.search import repository
+from mailroom.search.schemas import (
+    ACTIVITY_COLUMNS,
+    COMPLETED,
+    COUNTS,
+    COUNTS_NOT_FOUND,
+    FAILED,
+    MAX_TITLE,
+    PENDING,
+    SEARCH,
+    SEARCH_NOT_FOUND,
+    SYSTEM_COLUMNS,
+    Counts,
+    SearchSpec,
+)
+from mailroom.segments import service as segments_service
+
+JOB = "contact_search.run"
+
+
+def _flag(value: Any) -> bool:
+    return value in (True, 1, "1", "true")
+
+
+def parse_search(
+    conn: Connection, clock: Clock, account_id: int, list_id: int, body: Any
+) -> SearchSpec:
+    """A search request checked whole: title, filters, selected_fields; every problem at once."""
+    if not isinstance(body, dict):
+        message = "The request body must be a JSON object"
+        raise ValidationFailed(message, errors=[{"field": "", "message": message}])
+    problems: list[dict[str, Any]] = []
+    title = body.get("title")
+    if not isinstance(title, str) or not title.strip() or len(title) > MAX_TITLE:
+        problems.append(
+            {"field": "title", "message": f"title is required (at most {MAX_TITLE} characters)"}
+        )
+    filters = body.get("filters") or {}
+    if not isinstance(filters, dict):
+        problems.append({"field": "filters", "message": "filters must be an object"})
+        filters = {}
+    combined = _flag(body.get("combined_as_and", filters.get("combined_as_and")))
+    written: list[dict[str, Any]] = []
+    user_type = "all"
+    try:
+        compiled = criteria_service.compile_criteria(
+            conn,
+            account_id,
+            list_id,
+            filters.get("criteria"),
+            user_type=filters.get("user_type"),
+            combined_as_and=combined,
+            clock=clock,
+        )
+        written, user_type = compiled.written(), compiled.user_type
+    except InvalidCriteria as exc:
+        problems.extend({**e, "field": f"filters.{e['field']}"} for e in exc.errors)
+    selected = body.get("selected_fields") or []
+    if not isinstance(selected, list) or not all(isinstance(s, str) for s in selected):
+        problems.append(
+            {"field": "selected_fields", "message": "selected_fields must be an array of names"}
+        )
+        selected = []
+    known = set(SYSTEM_COLUMNS) | {
+        f.name for f in fields_service.schema_of_list(conn, list_id).custom()
+    }
+    for name in selected:
+        if name in ACTIVITY_COLUMNS:
+            message = f"'{name}' is an activity column: ask /api/contact_activity for it"
+            problems.append({"field": "selected_fields", "message": message})
+        elif name not in known:
+            message = f"'{name}' is not a field of this list"
+            problems.append({"field": "selected_fields", "message": message})
+    if problems:
+        messages = "; ".join(str(p["message"]) for p in problems)
+        raise ValidationFailed(f"Invalid contact search: {messages}", errors=problems)
+    return SearchSpec(
+        title=str(title).strip(),
+        criteria=written,
+        user_type=user_type,
+        combined_as_and=combined,
+        selected_fields=list(dict.fromkeys(selected)),
+        include_behavior=_flag(body.get("include_behavior")),
+    )
+
+
+def create_search(conn: Connection, clock: Clock, account_id: int, list_id: int, body: Any) -> Any:
+    """Store a pending search and queue the job that runs it, in the caller's transaction."""
+    spec = parse_search(conn, clock, account_id, list_id, body)
+    report_id = repository.insert_report(
+        conn,
+        {
+            "account_id": account_id,
+            "list_id": list_id,
+            "kind": SEARCH,
+            "title": spec.title,
+            "request": spec.stored(),
+            "status": PENDING,
+            "created": now_s(clock),
+        },
+    )
+    queue.enqueue(conn, clock, JOB, {"report_id": report_id}, dedupe_key=f"{JOB}:{report_id}")
+    return get_search(conn, account_id, report_id)
+
+
+def run_search(conn: Connection, clock: Clock, report_id: int) -> None:
+    """Find the search's contacts and store them; criteria broken since creation (a field
+    deleted) fail the search with the reason instead of leaving it pending."""
+    row = repository.get_report_by_id(conn, report_id, SEARCH)
+    if row is None:
+        return  # deleted before it ran
+    spec = SearchSpec.from_stored(row.request)
+    try:
+        compiled = criteria_service.compile_criteria(
+            conn,
+            row.account_id,
+            row.list_id,
+            spec.criteria,
+            user_type=spec.user_type,
+            combined_as_and=spec.combined_as_and,
+            clock=clock,
+        )
+    except (InvalidCriteria, NotFound) as exc:
+        repository.update_report(
+            conn, report_id, {"status": FAILED, "error": exc.message, "completed": now_s(clock)}
+        )
+        return
+    found = repository.store_results(conn, report_id, criteria_service.matching_ids(compiled))
+    repository.update_report(
+        conn,
+        report_id,
+        {"status": COMPLETED, "row_count": found, "error": None, "completed": now_s(clock)},
+    )
+
+
+def get_search(conn: Connection, account_id: int, report_id: int) -> Any:
+    row = repository.get_report(conn, account_id, report_id, SEARCH)
+    if row is None:
+        raise NotFound(SEARCH_NOT_FOUND)
+    return row
+
+
+def find_searches(
+    conn: Connection,
+    account_id: int,
+    list_id: int | None,
+    *,
+    sort: str,
+    descending: bool,
+    offset: int,
+    limit: int | None,
+) -> tuple[list[Any], int]:
+    return repository.find_reports(
+        conn,
+        account_id,
+        SEARCH,
+        list_id,
+        sort=sort,
+        descending=descending,
+        offset=offset,
+        limit=limit,
+    )
+
+
+def delete_search(conn: Connection, account_id: int, report_id: int) -> Any:
+    row = get_search(conn, account_id, report_id)
+    repository.delete_report(conn, report_id)
+    return row
+
+
+def completed(row: Any) -> None:
+    """A 412 unless the search has completed (pending, or failed with its reason)."""
+    if row.status == COMPLETED:
+        return
+    if row.status == FAILED:
+        message = f"The contact search failed: {row.error}"
+    else:
+        message = "The contact search is not completed yet (status 1, Pending)"
+    raise ValidationFailed(message, errors=[{"field": "status", "message": message}])
+
+
+def result_page(
+    conn: Connection,
+    account_id: int,
+    report_id: int,
+    *,
+    sort: str = "id",
+    descending: bool = False,
+    offset: int = 0,
+    limit: int | None = None,
+) -> tuple[Any, list[Contact], int]:
+    """(search, a page of the contacts it found, their total)."""
+    row = get_search(conn, account_id, report_id)
+    completed(row)
+    rows, total = contacts_service.page_among(
+        conn,
+        row.list_id,
+        repository.result_ids(report_id),
+        sort=sort,
+        descending=descending,
+        offset=offset,
+        limit=limit,
+    )
+    return row, rows, total
+
+
+def stream_results(conn: Connection, row: Any) -> Iterator[list[Contact]]:
+    """Every contact a completed search found, by id, a chunk at a time."""
+    completed(row)
+    return contacts_service.stream_among(conn, row.list_id, repository.result_ids(row.id))
+
+
+# --- contact counts ---------------------------------------------------------------------------
+
+
+def count_contacts(
+    conn: Connection, clock: Clock, account_id: int, list_id: int, body: Any
+) -> Counts:
+    """Count a segment's contacts (`segment_id`, which also keeps the segment's last_count) or
+    criteria's (`criteria`, with `user_type` and `combined_as_and`) by status, and store it."""
+    if not isinstance(body, dict):
+        message = "The request body must be a JSON object"
+        raise ValidationFailed(message, errors=[{"field": "", "message": message}])
+    segment_id = body.get("segment_id")
+    if segment_id not in (None, ""):
+        try:
+            segment = int(segment_id)
+        except (TypeError, ValueError):
+            message = "segment_id must be a number"
+            raise ValidationFailed(
+                message, errors=[{"field": "segment_id", "message": message}]
+            ) from None
+        counts, row = segments_service.count_segment(conn, clock, account_id, segment)
+        list_id = int(row.list_id)
+        request: dict[str, Any] = {"segment_id": segment}
+    else:
+        filters: dict[str, Any] = body["filters"] if isinstance(body.get("filters"), dict) else body
+        if "criteria" not in filters:
+            message = "give a segment_id or criteria"
+            raise ValidationFailed(message, errors=[{"field": "criteria", "message": message}])
+        compiled = criteria_service.compile_criteria(
+            conn,
+            account_id,
+            list_id,
+            filters.get("criteria"),
+            user_type=filters.get("user_type"),
+            combined_as_and=_flag(body.get("combined_as_and", filters.get("combined_as_and"))),
+            clock=clock,
+        )
+        counts = criteria_service.count_by_status(conn, compiled)
+        request = {"criteria": compiled.written(), "user_type": compiled.user_type}
+    now = now_s(clock)
+    values = {
+        "active": counts.active,
+        "unsubscribed": counts.unsubscribed,
+        "bounced": counts.bounced,
+        "complaint": counts.complaint,
+    }
+    report_id = repository.insert_report(
+        conn,
+        {
+            "account_id": account_id,
+            "list_id": list_id,
+            "kind": COUNTS,
+            "title": "contact counts",
+            "request": request,
+            "status": COMPLETED,
+            "row_count": counts.total,
+            "result": values,
+            "created": now,
+            "completed": now,
+        },
+    )
+    return get_counts(conn, account_id, report_id)
+
+
+def get_counts(conn: Connection, account_id: int, counts_id: int) -> Counts:
+    row = repository.get_report(conn, account_id, counts_id, COUNTS)
+    if row is None:
+        raise NotFound(COUNTS_NOT_FOUND)
+    result = row.result or {}
+    return Counts(
+        id=int(row.id),
+        list_id=int(row.list_id),
+        segment_id=(row.request or {}).get("segment_id"),
+        active=int(result.get("active", 0)),
+        unsubscribed=int(result.get("unsubscribed", 0)),
+        bounced=int(result.get("bounced", 0)),
+        complaint=int(result.get("complaint", 0)),
+        created=int(row.created),
+    )
