@@ -79,7 +79,7 @@ def settings(db_url: str) -> Settings:
     # Tests drive jobs with `run_one`; an app started by a test runs no worker of its own.
     return Settings(
         database_url=db_url,
-        secret_key="test-secret",
+        secret_key="test-secret-of-the-suite",
         public_url="http://testserver",
         inprocess_worker=False,
     )

@@ -22,7 +22,7 @@ ORDER: list[tuple[str, ...]] = [
     ("errors", "config"),
     ("db",),  # schema, engines, backend-specific SQL forms
     ("context",),
-    ("jobs",),  # the job queue and worker loop (handlers are registered from above)
+    ("jobs", "keys"),  # the job queue and worker loop; the keys that sign links
     ("accounts",),
     ("sessions",),
     ("fields",),

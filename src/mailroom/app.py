@@ -13,8 +13,11 @@ from mailroom.context import Context
 from mailroom.db.database import Database
 from mailroom.dialects.ongage.hot import HotContactReads
 from mailroom.dialects.ongage.routing import OngagePaths
+from mailroom.keys import service as keys
 from mailroom.kit.jsonx import JSONResponse
 from mailroom.web import apidocs, errors
+from mailroom.web.conflicts import RetryConflicts
+from mailroom.web.inputs import EdgeChecks
 
 DESCRIPTION = """
 mailroom speaks vendors' HTTP APIs over one data model.
@@ -105,6 +108,7 @@ def api_docs() -> apidocs.ApiDocs:
 
 
 def create_app(ctx: Context | None = None) -> FastAPI:
+    announce = ctx is None  # a server from the environment says where its key came from
     if ctx is None:
         settings = Settings.from_env()
         ctx = Context(settings=settings, db=Database(settings.database_url))
@@ -118,6 +122,8 @@ def create_app(ctx: Context | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.ctx = ctx
+    if announce:
+        keys.announce(keys.key_ring(ctx))
     errors.install(app)
     for router in routers():
         app.include_router(router)
@@ -125,9 +131,12 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     from mailroom.console import routes as console
 
     console.install(app)
-    # Outermost last: the list prefix and trailing slash are normalised before the hot reads.
+    # Outermost last: the edge checks, then conflict retries around everything that touches the
+    # database; the list prefix and trailing slash are normalised before the hot reads.
     app.add_middleware(HotContactReads)
     app.add_middleware(OngagePaths)
+    app.add_middleware(RetryConflicts)
+    app.add_middleware(EdgeChecks, max_body_bytes=ctx.settings.max_body_bytes)
     return app
 
 

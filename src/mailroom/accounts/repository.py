@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, insert, select, text, update
 
+from mailroom.db import backend
 from mailroom.db.tables import accounts, api_tokens, users
 
 # A username may repeat across accounts; a sign-in without an account code tries this many.
@@ -153,3 +154,24 @@ def usernames(conn: Connection) -> dict[int, list[str]]:
     for account_id, username in conn.execute(query).all():
         found.setdefault(int(account_id), []).append(str(username))
     return found
+
+
+# The same statement on SQLite (3.35+) and PostgreSQL: an upsert that returns the new count.
+_ADD_CALLS = text(
+    "INSERT INTO rate_counts (account_id, minute, calls) VALUES (:account_id, :minute, :calls) "
+    "ON CONFLICT (account_id, minute) DO UPDATE SET calls = rate_counts.calls + excluded.calls "
+    "RETURNING calls"
+)
+_FORGET_MINUTES = text(
+    "DELETE FROM rate_counts WHERE account_id = :account_id AND minute < :minute"
+)
+
+
+def add_calls(conn: Connection, account_id: int, minute: int, calls: int) -> int:
+    """Add calls to the account's count for the minute; the count after, all processes'."""
+    params = {"account_id": account_id, "minute": minute, "calls": calls}
+    backend.commit_without_flush(conn)  # a count lost in a crash only lets a few calls more
+    total = conn.execute(_ADD_CALLS, params).scalar_one()
+    if total == calls:  # the minute's first claim: earlier minutes are done with
+        conn.execute(_FORGET_MINUTES, params)
+    return int(total)

@@ -204,3 +204,9 @@ def all_accounts(conn: Connection) -> list[Any]:
 
 def usernames(conn: Connection) -> dict[int, list[str]]:
     return repository.usernames(conn)
+
+
+def claim_calls(conn: Connection, account_id: int, minute: int, calls: int) -> int:
+    """Count `calls` more for the account in this clock minute (every process shares the count);
+    the minute's total so far, these included."""
+    return repository.add_calls(conn, account_id, minute, calls)

@@ -48,9 +48,18 @@ def serve(host: str, port: int, workers: int, no_worker: bool, access_log: bool)
 
     if no_worker:  # read by each server process's Settings.from_env
         os.environ["MAILROOM_INPROCESS_WORKER"] = "0"
-    settings = Settings.from_env()
-    upgrade(settings.database_url)
-    click.echo(f"mailroom on http://{host}:{port} (database {settings.database_url})", err=True)
+    from mailroom.keys import service as keys
+
+    ctx = open_context()
+    try:
+        ring = keys.key_ring(ctx)  # generated here on the first start, before any worker runs
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        ctx.db.dispose()
+    click.echo(keys.announce(ring), err=True)
+    url = ctx.db.engine.url.render_as_string(hide_password=True)
+    click.echo(f"mailroom on http://{host}:{port} (database {url})", err=True)
     uvicorn.run(
         "mailroom.app:app_from_env",
         factory=True,
@@ -60,6 +69,34 @@ def serve(host: str, port: int, workers: int, no_worker: bool, access_log: bool)
         # uvicorn writes its access lines at INFO; without them only warnings are worth a line.
         log_level="info" if access_log else "warning",
         access_log=access_log,
+    )
+
+
+@cli.group()
+def secret() -> None:
+    """The secret key that signs tracking links (kept in the database unless configured)."""
+
+
+@secret.command("rotate")
+def secret_rotate() -> None:
+    """Sign new links with a new key; the old one verifies for MAILROOM_SECRET_GRACE_DAYS.
+
+    Restart the servers afterwards: each process reads the keys when it starts.
+    """
+    from mailroom.keys import service as keys
+
+    ctx = open_context()
+    if ctx.settings.secret_key:
+        raise click.ClickException(
+            "MAILROOM_SECRET_KEY is set: rotate by setting a new one and moving the old one to "
+            "MAILROOM_OLD_SECRET_KEYS"
+        )
+    with ctx.db.write() as conn:
+        key_id = keys.rotate(conn, ctx.clock)
+    click.echo(
+        f"key {key_id} now signs; older keys verify for {ctx.settings.secret_grace_days} days."
+        " Restart the servers.",
+        err=True,
     )
 
 

@@ -107,7 +107,7 @@ def write_contacts(
         for c in repository.by_emails(conn, list_id, emails)
     }
     by_uid: dict[str, Contact] = {}
-    uids = [p.uid for p in prepared if p.uid]
+    uids = [p.uid for p in prepared if p.uid and ids.is_object_id(p.uid)]
     if mode == "update" and uids:
         by_uid = {c.uid: c for c in repository.by_uids(conn, list_id, uids)}
 

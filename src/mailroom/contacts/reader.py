@@ -16,6 +16,7 @@ from mailroom.contacts.schemas import Contact
 from mailroom.context import Context
 from mailroom.fields.cache import SchemaCache, schema_cache
 from mailroom.fields.service import FieldSchema
+from mailroom.kit.emails import is_email
 from mailroom.kit.ids import is_object_id
 from mailroom.kit.rounds import Rounds
 
@@ -36,7 +37,7 @@ class ContactReader:
     async def get(self, by: By, account_id: int, list_id: int, key: str) -> Found | None:
         """The contact of the account's list by email (any case) or 24-hex id, or None."""
         key = key.strip().lower()
-        if by == "uid" and not is_object_id(key):
+        if not (is_object_id(key) if by == "uid" else is_email(key)):
             return None
         if not self.coalesce:
             return self._read([(by, account_id, list_id, key)])[0]

@@ -27,6 +27,7 @@ from mailroom.contacts.schemas import (
 from mailroom.contacts.values import InvalidContact, parse_email
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.kit.clock import Clock, now_s
+from mailroom.kit.emails import is_email
 from mailroom.kit.ids import is_object_id
 from mailroom.lists import service as lists_service
 from mailroom.lists.service import LIST_NOT_FOUND
@@ -77,9 +78,11 @@ def get_by_email(
     One query on the hot path. 404 "List not found" for a list the account does not have, else
     "Email not found".
     """
-    found = repository.one_in_account_list(
-        conn, "email", account_id, list_id, email.strip().lower()
-    )
+    found = None
+    if is_email(email):
+        found = repository.one_in_account_list(
+            conn, "email", account_id, list_id, email.strip().lower()
+        )
     if found is None:
         lists_service.get_list(conn, account_id, list_id)
         raise NotFound(EMAIL_NOT_FOUND)

@@ -746,3 +746,14 @@ def reserve_ids(conn: Connection, table: Table, count: int) -> list[int]:
     finally:
         cur.close()
     return list(range(high + 1, high + 1 + count))
+
+
+def commit_without_flush(conn: Connection) -> None:
+    """Let this transaction's commit return before its WAL reaches disk (PostgreSQL only).
+
+    For counts that may be lost in a crash (rate limits): the commit then costs no fsync. The
+    transaction is still atomic and isolated, and the server writes it out within moments.
+    SQLite decides per connection, not per transaction, and keeps its setting.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")

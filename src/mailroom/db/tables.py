@@ -614,3 +614,37 @@ replica_state = Table(
     Column("last_event_id", BigInteger, nullable=False, server_default="0"),
     Column("updated_ms", BigInteger, nullable=False, server_default="0"),
 )
+
+# --- hardening: secrets, webhook replays, shared rate limits --------------------------------------
+
+# The server secret that signs tracking links when MAILROOM_SECRET_KEY is not set: generated on
+# first start, kept with the data it protects. Retired keys still verify for a grace period.
+server_keys = Table(
+    "server_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("secret", String(128), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("retired", BigInteger, nullable=True),
+)
+
+# Signature tokens (or message ids) of webhook calls already accepted, with a hash of the body
+# each came with: shared by every process and kept across restarts.
+webhook_replays = Table(
+    "webhook_replays",
+    metadata,
+    Column("endpoint_id", BigInteger, primary_key=True),
+    Column("token", _opaque(128), primary_key=True),
+    Column("body_hash", String(64), nullable=False),  # hex SHA-256
+    Column("seen_s", BigInteger, nullable=False),
+)
+Index("ix_webhook_replays_seen", webhook_replays.c.seen_s)
+
+# Calls per account per clock minute, counted by every process of this database.
+rate_counts = Table(
+    "rate_counts",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True),
+    Column("minute", BigInteger, primary_key=True),
+    Column("calls", Integer, nullable=False),
+)

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import secrets
-import threading
-
-_counter = itertools.count(int.from_bytes(os.urandom(3), "big"))
-_lock = threading.Lock()
-_process_random = os.urandom(5)
 
 
 def object_id(now_ms: int) -> str:
-    """A 24-hex id: 4 bytes of seconds, 5 per process, 3 of counter (unique, sortable)."""
-    with _lock:
-        count = next(_counter) & 0xFFFFFF
-    raw = (now_ms // 1000).to_bytes(4, "big") + _process_random + count.to_bytes(3, "big")
-    return raw.hex()
+    """A 24-hex id: 4 bytes of seconds, then 8 random bytes.
+
+    The seconds keep ids of one import close together in indexes; the 64 random bits make an id
+    unguessable from another one (the ObjectId layout, a per-process constant and a counter, let
+    anyone who saw one id list its neighbours) and unique without coordination.
+    """
+    return ((now_ms // 1000) & 0xFFFFFFFF).to_bytes(4, "big").hex() + os.urandom(8).hex()
 
 
 def is_object_id(value: str) -> bool:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from mailroom.context import Context
+from mailroom.keys.service import key_ring
 from mailroom.kit.clock import Clock, now_s
 from mailroom.tracking.tokens import Claims, Kind, Signer, check_link_url
 
@@ -126,6 +127,7 @@ def signer_for(ctx: Context) -> Signer:
     key = "mailroom.tracking.signer"
     signer: Signer | None = ctx.services.get(key)
     if signer is None:
-        signer = Signer(ctx.settings.secret_key)
+        ring = key_ring(ctx)
+        signer = Signer(ring.current, ring.previous)
         ctx.services[key] = signer
     return signer

@@ -12,13 +12,15 @@ from mailroom.context import Context
 from mailroom.dialects.ongage.auth import ongage_principal
 from mailroom.dialects.ongage.envelope import ok
 from mailroom.dialects.ongage.params import int_param
-from mailroom.errors import NotFound, ValidationFailed
+from mailroom.errors import ValidationFailed
+from mailroom.kit.bounds import MAX_BIGINT, whole_number
 from mailroom.kit.clock import now_s
 from mailroom.kit.jsonx import JSONResponse
 from mailroom.lists import service
 from mailroom.lists.schemas import LIST_TYPES, SORTABLE, ListQuery, ListView
 from mailroom.web.bearer import credential_cache
 from mailroom.web.deps import get_ctx, read_json
+from mailroom.web.inputs import path_id
 
 router = APIRouter(tags=["ongage: lists"])
 
@@ -90,10 +92,7 @@ def paging(request: Request, sortable: tuple[str, ...], default_sort: str = "id"
 
 
 def _list_id(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise NotFound(service.LIST_NOT_FOUND) from None
+    return path_id(raw, service.LIST_NOT_FOUND, "list_id")
 
 
 def _extra_value(key: str, value: Any) -> Any:
@@ -107,10 +106,7 @@ def _extra_value(key: str, value: Any) -> Any:
             return None
         if isinstance(value, bool):
             raise ValueError(f"{key} must be a number")
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{key} must be a number") from None
+        return whole_number(value, key, low=-MAX_BIGINT)
     return value
 
 

@@ -6,7 +6,7 @@ from typing import overload
 
 from starlette.requests import Request
 
-from mailroom.errors import ValidationFailed
+from mailroom.web.inputs import number_param
 
 
 @overload
@@ -18,11 +18,4 @@ def int_param(request: Request, name: str, default: int | None) -> int | None:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return default
-    try:
-        value = int(raw)  # type: ignore[arg-type]
-    except ValueError:
-        value = -1
-    if value < 0:
-        message = f"{name} must be a non-negative whole number"
-        raise ValidationFailed(message, errors=[{"field": name, "message": message}])
-    return value
+    return number_param(raw, name)
