@@ -19,7 +19,10 @@ def load_jobs() -> None:
     """Import each domain's jobs module, which registers its handlers and periodic tasks."""
     import mailroom.activity.jobs
     import mailroom.charts.jobs
-    import mailroom.search.jobs  # noqa: F401
+    import mailroom.replica.jobs
+    import mailroom.reports.jobs
+    import mailroom.search.jobs
+    import mailroom.sending.jobs  # noqa: F401
 
 
 class InProcessWorker:
@@ -45,6 +48,7 @@ class InProcessWorker:
     def stop(self, timeout_s: float = 30.0) -> None:
         """Let the running job finish, then end the loop (daemon: exit never waits forever)."""
         self._stop.set()
+        worker.nudge()
         if self._thread is not None:
             self._thread.join(timeout_s)
             if self._thread.is_alive():

@@ -27,6 +27,16 @@ class Settings:
     max_body_bytes: int = 64 * 1024 * 1024
     retention_days: int = 0  # 0 keeps raw events forever
     auth_cache_s: int = 60
+    # Where windowed reports run: "replica" (the DuckDB copy of the events) or "main".
+    analytics: str = "replica"
+    # The DuckDB file; empty = beside a SQLite database, else ./mailroom-replica.duckdb.
+    replica_path: str = ""
+    # Sending: how long a worker's claim on a send lasts, what happens to a send whose sender
+    # died while handing it over ("skip": at most once; "retry": at least once), and how far
+    # back the automation scheduler catches up after downtime.
+    send_lease_s: int = 300
+    send_unknown: str = "skip"
+    automation_grace_s: int = 86_400
     inprocess_worker: bool = True  # `mailroom serve` runs jobs itself unless turned off
     session_idle_s: int = 1800  # a web session ends after this long without a call
     session_remember_s: int = 1_209_600  # ... or this long when signed in with remember-me
@@ -41,10 +51,16 @@ class Settings:
             values["database_url"] = env["MAILROOM_DATABASE_URL"]
         if "MAILROOM_SECRET_KEY" in env:
             values["secret_key"] = env["MAILROOM_SECRET_KEY"]
+        if "MAILROOM_ANALYTICS" in env:
+            values["analytics"] = env["MAILROOM_ANALYTICS"]
+        if "MAILROOM_REPLICA_PATH" in env:
+            values["replica_path"] = env["MAILROOM_REPLICA_PATH"]
         if "MAILROOM_OLD_SECRET_KEYS" in env:
             values["old_secret_keys"] = tuple(
                 k.strip() for k in env["MAILROOM_OLD_SECRET_KEYS"].split(",") if k.strip()
             )
+        if "MAILROOM_SEND_UNKNOWN" in env:
+            values["send_unknown"] = env["MAILROOM_SEND_UNKNOWN"]
         if "MAILROOM_PUBLIC_URL" in env:
             values["public_url"] = env["MAILROOM_PUBLIC_URL"]
         if "MAILROOM_INPROCESS_WORKER" in env:
@@ -57,6 +73,8 @@ class Settings:
             "max_body_bytes",
             "retention_days",
             "auth_cache_s",
+            "send_lease_s",
+            "automation_grace_s",
             "session_idle_s",
             "session_remember_s",
             "login_failures_allowed",

@@ -60,6 +60,11 @@ def add_event(ctx: Context, acc: NewAccount, at_ms: int) -> None:
     assert result.rejected == []
 
 
+def prune_only() -> dict[str, Any]:
+    """The prune's schedule alone (other domains register periodic tasks of their own)."""
+    return {"activity.prune": worker.PERIODIC["activity.prune"]}
+
+
 def event_count(ctx: Context) -> int:
     with ctx.db.read() as conn:
         return int(conn.scalar(select(func.count()).select_from(events)) or 0)
@@ -83,7 +88,7 @@ def test_prune_runs_when_due_and_not_before(
     ctx = retained
     add_event(ctx, account, clock.now_ms() - 40 * DAY_MS)
     add_event(ctx, account, clock.now_ms() - 30 * DAY_MS + HOUR_MS // 2)
-    scheduler = Scheduler(worker.PERIODIC)
+    scheduler = Scheduler(prune_only())
     assert scheduler.enqueue_due(ctx) == 1  # the first period is due at once
     assert drain(ctx, "w1") == 1
     assert event_count(ctx) == 1  # the 40-day-old event went, the younger one stays
@@ -103,7 +108,7 @@ def test_two_workers_run_each_period_once(
     retained: Context, clock: FrozenClock, account: NewAccount
 ) -> None:
     ctx = retained
-    first, second = Scheduler(worker.PERIODIC), Scheduler(worker.PERIODIC)
+    first, second = Scheduler(prune_only()), Scheduler(prune_only())
     assert first.enqueue_due(ctx) == 1
     assert second.enqueue_due(ctx) == 0  # another process sees the same period: no second job
     assert drain(ctx, "w1") == 1
@@ -142,7 +147,7 @@ def test_concurrent_workers_share_one_job_per_period(ctx: Context, clock: Frozen
 
 def test_disabled_task_enqueues_nothing(ctx: Context) -> None:
     load_jobs()  # retention_days is 0 in the test settings: the prune is off
-    assert Scheduler(worker.PERIODIC).enqueue_due(ctx) == 0
+    assert Scheduler(prune_only()).enqueue_due(ctx) == 0
     assert prune_jobs(ctx) == []
 
 

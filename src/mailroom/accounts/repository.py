@@ -175,3 +175,7 @@ def add_calls(conn: Connection, account_id: int, minute: int, calls: int) -> int
     if total == calls:  # the minute's first claim: earlier minutes are done with
         conn.execute(_FORGET_MINUTES, params)
     return int(total)
+
+
+def set_time_zone(conn: Connection, account_id: int, name: str) -> None:
+    conn.execute(update(accounts).where(accounts.c.id == account_id).values(time_zone=name))

@@ -6,12 +6,13 @@ import hashlib
 import threading
 import time
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection
 
 from mailroom.accounts import passwords, repository
 from mailroom.accounts.schemas import NewAccount, Principal
-from mailroom.errors import Forbidden, NotFound, Unauthorized
+from mailroom.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from mailroom.kit import ids
 from mailroom.kit.clock import Clock, now_s
 from mailroom.lists import service as lists_service
@@ -210,3 +211,31 @@ def claim_calls(conn: Connection, account_id: int, minute: int, calls: int) -> i
     """Count `calls` more for the account in this clock minute (every process shares the count);
     the minute's total so far, these included."""
     return repository.add_calls(conn, account_id, minute, calls)
+
+
+def time_zone(conn: Connection, account_id: int) -> ZoneInfo:
+    """The account's time zone (automation's days and hours are the account's)."""
+    row = repository.get_account(conn, account_id)
+    if row is None:
+        raise NotFound("Account not found")
+    return zone(row.time_zone)
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def set_time_zone(conn: Connection, account_id: int, name: str) -> str:
+    """Set the account's time zone (an IANA name such as Europe/Paris); 412 for unknown names."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationFailed(
+            f"unknown time zone {name!r} (an IANA name such as Europe/Paris)",
+            errors=[{"field": "time_zone", "message": "unknown time zone"}],
+        ) from None
+    repository.set_time_zone(conn, account_id, name)
+    return name

@@ -1,5 +1,6 @@
-"""All SQL of the charts domain: the contacts chart's sums per bucket, and the console's per-day
-series and rollups (mailing funnels, first hours, links, contacts per list and status)."""
+"""All SQL of the charts domain: the contacts chart's hourly counters of one account over a range
+of hours, and the console's per-day series and rollups (mailing funnels, first hours, links,
+contacts per list and status)."""
 
 from __future__ import annotations
 
@@ -7,30 +8,27 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
-    BigInteger,
     Connection,
-    Integer,
-    and_,
     case,
-    column,
     delete,
     func,
     insert,
+    literal,
     literal_column,
     select,
+    union_all,
     update,
-    values,
 )
 
 from mailroom.activity.types import EventType
 from mailroom.db import backend
 from mailroom.db.tables import (
+    account_hourly,
     activity_hourly,
     contact_mailing_totals,
     contacts,
     events,
     links,
-    list_hourly,
     list_status_counts,
     lists,
     mailing_hourly,
@@ -41,60 +39,52 @@ from mailroom.db.tables import (
     served_hourly,
 )
 
+# Up to this many buckets, one range sum per bucket (each an ordered walk of the key, no sort);
+# more, and the hours are read once and bucketed by the caller.
+FEW_BUCKETS = 64
 
-def _buckets(starts: Sequence[int]) -> object:
-    """A VALUES table of (k, lo, hi): bucket k covers UTC hours [lo, hi) (Unix seconds)."""
-    rows = [(k, starts[k], starts[k + 1]) for k in range(len(starts) - 1)]
-    # As a CTE, ``WITH b(k, lo, hi) AS (VALUES ...)``, which SQLite reads as PostgreSQL does.
-    return (
-        values(column("k", Integer), column("lo", BigInteger), column("hi", BigInteger), name="b")
-        .data(rows)
-        .cte("b")
-    )
+_h = account_hourly
+_SUMS = (
+    func.coalesce(func.sum(_h.c.contacts_added), 0),
+    func.coalesce(func.sum(_h.c.contacts_blocked), 0),
+    func.coalesce(func.sum(_h.c.lists_added), 0),
+)
 
 
-def list_counts(
-    conn: Connection, account_id: int, starts: Sequence[int]
-) -> dict[int, tuple[int, int, int]]:
-    """bucket -> (contacts added, contacts blocked, lists added)."""
-    b = _buckets(starts)
-    h = list_hourly
+def account_buckets(
+    conn: Connection, account_id: int, hours: Sequence[int]
+) -> list[tuple[int, int, int, int]]:
+    """(bucket, contacts added, contacts blocked, lists added) per bucket [hours[k], hours[k+1])
+    of UTC hours (Unix seconds), for at most `FEW_BUCKETS` buckets."""
+    parts: list[Any] = []
+    for k in range(len(hours) - 1):
+        bucket = literal(k)
+        part = select(bucket, *_SUMS).where(
+            _h.c.account_id == account_id, _h.c.hour >= hours[k], _h.c.hour < hours[k + 1]
+        )
+        parts.append(part)
+    query: Any = parts[0] if len(parts) == 1 else union_all(*parts)
+    return [(int(k), int(a), int(x), int(n)) for k, a, x, n in conn.execute(query)]
+
+
+def account_hours(conn: Connection, account_id: int, lo: int, hi: int) -> list[tuple[int, ...]]:
+    """(hour, contacts added, contacts blocked, lists added) of each UTC hour in [lo, hi) that
+    has counts, ascending."""
     query = (
-        select(
-            b.c.k,  # type: ignore[attr-defined]
-            func.sum(h.c.contacts_added),
-            func.sum(h.c.contacts_blocked),
-            func.sum(h.c.lists_added),
-        )
-        .select_from(
-            h.join(b, and_(h.c.hour >= b.c.lo, h.c.hour < b.c.hi))  # type: ignore[attr-defined,arg-type]
-        )
-        .where(h.c.account_id == account_id, h.c.hour >= starts[0], h.c.hour < starts[-1])
-        .group_by(b.c.k)  # type: ignore[attr-defined]
+        select(_h.c.hour, _h.c.contacts_added, _h.c.contacts_blocked, _h.c.lists_added)
+        .where(_h.c.account_id == account_id, _h.c.hour >= lo, _h.c.hour < hi)
+        .order_by(_h.c.hour)
     )
-    return {k: (int(a), int(x), int(n)) for k, a, x, n in conn.execute(query)}
+    return [tuple(row) for row in conn.execute(query)]
 
 
-def served_counts(conn: Connection, account_id: int, starts: Sequence[int]) -> dict[int, int]:
-    """bucket -> distinct contacts sent to: sends in the bucket whose previous send is before it."""
-    b = _buckets(starts)
+def served_pairs(conn: Connection, account_id: int, lo: int, hi: int) -> list[tuple[int, ...]]:
+    """(hour, previous send's hour, sends) of the account's sends in UTC hours [lo, hi)."""
     s = served_hourly
-    query = (
-        select(b.c.k, func.sum(s.c.sends))  # type: ignore[attr-defined]
-        .select_from(
-            s.join(
-                b,  # type: ignore[arg-type]
-                and_(
-                    s.c.hour >= b.c.lo,  # type: ignore[attr-defined]
-                    s.c.hour < b.c.hi,  # type: ignore[attr-defined]
-                    s.c.prev_hour < b.c.lo,  # type: ignore[attr-defined]
-                ),
-            )
-        )
-        .where(s.c.account_id == account_id, s.c.hour >= starts[0], s.c.hour < starts[-1])
-        .group_by(b.c.k)  # type: ignore[attr-defined]
+    query = select(s.c.hour, s.c.prev_hour, s.c.sends).where(
+        s.c.account_id == account_id, s.c.hour >= lo, s.c.hour < hi
     )
-    return {k: int(n) for k, n in conn.execute(query)}
+    return [(int(h), int(p), int(n)) for h, p, n in conn.execute(query)]
 
 
 def events_watermark(conn: Connection) -> int:

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from mailroom.cli import accounts as accounts_cli
+from mailroom.cli import automation as automation_cli
 from mailroom.cli import fields as fields_cli
 from mailroom.cli import links as links_cli
 from mailroom.cli import lists as lists_cli
@@ -271,6 +272,11 @@ def webhooks_create(
 @click.option("--format", "fmt", type=click.Choice(["csv", "ndjson"]), default=None)
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--batch", "batch_size", type=int, default=5000, show_default=True)
+@click.option(
+    "--create-mailings",
+    is_flag=True,
+    help="Register mailings the file names but mailroom does not know (sent elsewhere).",
+)
 def import_events(
     path: Path,
     account_code: str,
@@ -278,6 +284,7 @@ def import_events(
     fmt: str | None,
     errors_path: Path | None,
     batch_size: int,
+    create_mailings: bool,
 ) -> None:
     """Import engagement history (CSV with a header row, or NDJSON) through the ingest path."""
     from tqdm import tqdm
@@ -306,6 +313,7 @@ def import_events(
             fmt=kind,
             batch_size=batch_size,
             on_progress=progress,
+            create_mailings=create_mailings,
         )
     if errors_path is not None:
         with errors_path.open("w") as out:
@@ -391,7 +399,72 @@ def activity_rebuild(account_code: str, allow_pruned: bool) -> None:
     click.echo(json.dumps({"rebuilt": account_code}))
 
 
+@cli.group()
+def replica() -> None:
+    """The columnar copy of the events that windowed reports read (MAILROOM_REPLICA_PATH)."""
+
+
+@replica.command("rebuild")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def replica_rebuild(progress: bool) -> None:
+    """Build the replica again from the main database, then replace the old one."""
+    import time
+
+    from tqdm import tqdm
+
+    from mailroom.replica import service, store
+
+    ctx = open_context()
+    started = time.monotonic()
+    total = service.events_in_main(ctx)
+    with tqdm(
+        total=total, unit=" events", unit_scale=True, file=sys.stderr, disable=not progress
+    ) as bar:
+        caught = service.rebuild(ctx, progress=bar.update)
+    click.echo(
+        json.dumps(
+            {
+                "replica": str(store.path_of(ctx.settings)),
+                "events": caught.events,
+                "through_event_id": caught.through,
+                "seconds": round(time.monotonic() - started, 1),
+            }
+        )
+    )
+
+
+@replica.command("feed")
+@click.option("--follow", is_flag=True, help="Keep feeding every --every seconds.")
+@click.option("--every", type=float, default=1.0, show_default=True)
+def replica_feed(follow: bool, every: float) -> None:
+    """Bring the replica up to date with the main database (once, or continuously)."""
+    import time
+
+    from mailroom.replica import service
+
+    ctx = open_context()
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            caught = service.catch_up(ctx)
+            if not follow:
+                click.echo(
+                    json.dumps({"events": caught.events, "through_event_id": caught.through})
+                )
+                return
+            time.sleep(every)
+
+
+@replica.command("status")
+def replica_status() -> None:
+    """The replica's watermarks beside the main database's newest ids."""
+    from mailroom.replica import service
+
+    click.echo(json.dumps(service.status(open_context())))
+
+
 cli.add_command(lists_cli.lists)
 cli.add_command(fields_cli.fields)
 cli.add_command(mailings_cli.mailings)
 cli.add_command(links_cli.links)
+cli.add_command(automation_cli.events)
+accounts.add_command(automation_cli.time_zone)

@@ -352,18 +352,18 @@ def change_status(
         at_ms = clock.now_ms()
         rows = []
         changed: list[Contact] = []
-        opted_out: list[tuple[int, int, str, int]] = []
+        opted_out: list[tuple[int, str, int]] = []
         for contact in found.values():
             change = status.transition(contact.status, contact.status_changed_ms, change_to, at_ms)
             if change is not None:
                 rows.append({"id": contact.id, **change, "modified": at_ms // 1000})
                 changed.append(contact)
                 if status.opts_out(contact.status, change["status"]):
-                    opted_out.append((contact.list_id, at_ms // 1000, "contacts_blocked", 1))
+                    opted_out.append((at_ms // 1000, "contacts_blocked", 1))
         repository.update_status(conn, rows)
-        lists_service.count_hourly(conn, account_id, opted_out)
         _record_events(
             conn, clock, account_id, changed, change_to, at_ms, mailing_id, connection_id
         )
+        lists_service.count_hourly(conn, account_id, opted_out)  # last: the account's hour row
     result.changed = {c.email: c.uid for c in found.values()}
     return result

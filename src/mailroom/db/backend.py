@@ -23,6 +23,8 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    text,
+    true,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -179,6 +181,22 @@ def for_update_skip_locked(conn: Connection, query: Select[Any]) -> Select[Any]:
     if conn.dialect.name == "postgresql":
         return query.with_for_update(skip_locked=True)
     return query
+
+
+def ids_commit_in_order(conn: Connection) -> bool:
+    """Whether a reader always sees a prefix of a table's ids (minus deleted rows).
+
+    True on SQLite, whose one writer at a time commits ids in order. On PostgreSQL a
+    transaction can commit ids lower than ones already visible, so a follower must recheck gaps.
+    """
+    return conn.dialect.name != "postgresql"
+
+
+def json_text(column: Any) -> Any:
+    """A JSON column read as its text, not parsed into Python objects by the driver."""
+    from sqlalchemy import Text, cast
+
+    return cast(column, Text)
 
 
 def json_without_key(conn: Connection, column: Any, key: str) -> Any:
@@ -757,3 +775,47 @@ def commit_without_flush(conn: Connection) -> None:
     """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
+
+
+def advance_id_sequence(conn: Connection, table: Table) -> None:
+    """After rows were inserted with chosen ids: the next generated id comes after all of them.
+
+    PostgreSQL's sequence does not see explicit ids, so it is set past the maximum; SQLite's
+    rowid already continues after the largest one.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    conn.execute(
+        text(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            f"greatest((SELECT max(id) FROM {table.name}), 1))"
+        )
+    )
+
+
+def insert_select_ignore(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    query: Select[Any],
+    *,
+    index_elements: Sequence[str],
+) -> int:
+    """``INSERT INTO table (columns) SELECT ...`` skipping rows that clash on a unique index;
+    the number of rows inserted. (SQLite needs a WHERE in the SELECT before ON CONFLICT: one is
+    added when the query has none.)"""
+    if query.whereclause is None:
+        query = query.where(true())
+    stmt = (
+        _insert(conn, table)
+        .from_select(list(columns), query)
+        .on_conflict_do_nothing(index_elements=list(index_elements))
+    )
+    return int(conn.execute(stmt).rowcount or 0)
+
+
+def for_update_of_skip_locked(conn: Connection, query: Select[Any], table: Table) -> Select[Any]:
+    """Claim rows of `table` in a joined query: SKIP LOCKED on PostgreSQL, locking only them."""
+    if conn.dialect.name == "postgresql":
+        return query.with_for_update(skip_locked=True, of=table)
+    return query

@@ -40,6 +40,19 @@ class Database:
             yield conn
 
     @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read transaction whose statements all see one committed state.
+
+        SQLite's read transactions already do; PostgreSQL needs REPEATABLE READ for it (its
+        default gives each statement a fresh view). The replica feed reads several logs in one.
+        """
+        with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
+
+    @contextmanager
     def single(self) -> Iterator[Connection]:
         """A connection outside any transaction, for reads where each statement stands alone.
 

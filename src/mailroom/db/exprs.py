@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Float, String, bindparam, case, cast, func, literal
+from sqlalchemy import (
+    Connection,
+    Float,
+    String,
+    Text,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    type_coerce,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 
@@ -65,9 +76,33 @@ def text_match(
     before = "" if where == "start" else "%"
     after = "" if where == "end" else "%"
     if not case_sensitive:
-        pattern = before + _escape_like(value.lower()) + after
-        return func.lower(expr).like(literal(pattern, String), escape="\\")  # type: ignore[no-any-return]
+        # Folded by the database on both sides, so alike (SQLite's lower() is ASCII only).
+        pattern = func.lower(literal(before + _escape_like(value) + after, String))
+        return func.lower(expr).like(pattern, escape="\\")  # type: ignore[no-any-return]
     if _postgres(conn):
         return expr.like(literal(before + _escape_like(value) + after, String), escape="\\")  # type: ignore[no-any-return]
     glob = before.replace("%", "*") + _escape_glob(value) + after.replace("%", "*")
     return expr.op("GLOB")(literal(glob, String))  # type: ignore[no-any-return]
+
+
+def raw_contains(
+    conn: Connection, column: Any, value: str, *, case_sensitive: bool
+) -> ColumnElement[bool]:
+    """Whether a JSON column's stored text contains `value`: a cheap necessary condition to
+    test before parsing the JSON, for values that JSON writes verbatim (see `verbatim`)."""
+    if _postgres(conn):
+        text = cast(column, Text)
+        if case_sensitive:
+            return func.strpos(text, literal(value, String)) > 0
+        return text.ilike(literal("%" + _escape_like(value) + "%", String), escape="\\")
+    stored = type_coerce(column, Text)  # SQLite keeps JSON as text: no cast needed
+    if case_sensitive:
+        return func.instr(stored, literal(value, String)) > 0
+    # SQLite's LIKE folds ASCII case only, as its lower() does.
+    return stored.like(literal("%" + _escape_like(value) + "%", String), escape="\\")
+
+
+def verbatim(value: str) -> bool:
+    """Whether JSON text always holds `value` as is: printable ASCII without quote, backslash
+    or slash (serializers escape the first two, some the slash and non-ASCII)."""
+    return bool(value) and all(" " <= c <= "~" and c not in '"\\/' for c in value)

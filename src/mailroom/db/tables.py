@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -60,6 +61,7 @@ accounts = Table(
     Column("rate_limit_per_minute", Integer, nullable=True),
     Column("rate_limit_in_flight", Integer, nullable=True),
     Column("created", BigInteger, nullable=False),
+    Column("time_zone", String(64), nullable=False, server_default="UTC"),  # IANA name
 )
 
 users = Table(
@@ -202,6 +204,7 @@ email_messages = Table(
     Column("text", Text, nullable=False, server_default=""),
     Column("created", BigInteger, nullable=False),
     Column("modified", BigInteger, nullable=False),
+    Column("reply_address", String(320), nullable=False, server_default=""),
 )
 
 mailings = Table(
@@ -220,6 +223,17 @@ mailings = Table(
     Column("trigger_id", BigInteger, nullable=True),  # mailings made by automation triggers
     Column("created", BigInteger, nullable=False),
     Column("sent", BigInteger, nullable=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("email_messages", JSON, nullable=False, server_default="[]"),
+    Column("segments", JSON, nullable=False, server_default="[]"),
+    Column("segments_excluded", JSON, nullable=False, server_default="[]"),
+    Column("distribution", JSON, nullable=False, server_default="[]"),
+    Column("schedule_date", BigInteger, nullable=True),
+    Column("register_only", Boolean, nullable=False, server_default=text("false")),
+    Column("recipients", BigInteger, nullable=False, server_default="0"),
+    Column("sent_count", BigInteger, nullable=False, server_default="0"),
+    Column("failed_count", BigInteger, nullable=False, server_default="0"),
+    Column("modified", BigInteger, nullable=True),
 )
 
 sending_connections = Table(
@@ -238,6 +252,13 @@ sending_connections = Table(
     Column("active", Boolean, nullable=False, server_default=text("true")),
     Column("support_transactional", Boolean, nullable=False, server_default=text("true")),
     Column("created", BigInteger, nullable=False),
+    Column("encryption", String(8), nullable=False, server_default="none"),  # none|starttls|tls
+    Column("from_name", String(255), nullable=False, server_default=""),
+    Column("reply_address", String(320), nullable=False, server_default=""),
+    Column("rate_per_second", Float, nullable=True),
+    Column("daily_quota", Integer, nullable=True),
+    Column("folder", Text, nullable=True),  # outbox connections: where .eml files go
+    Column("modified", BigInteger, nullable=True),
 )
 
 links = Table(
@@ -381,20 +402,22 @@ activity_hourly = Table(
 )
 
 # The contacts chart's counters (Tellody's ContactChart), kept in the transactions that create
-# contacts and lists or opt contacts out: per list and UTC hour. Rows outlive their list and
-# contacts: they are the account's history (a list's `lists_added` row is keyed by the list).
-LIST_HOURLY_COUNTERS = ("contacts_added", "contacts_blocked", "lists_added")
+# contacts and lists or opt contacts out: per account and UTC hour, so a year is at most 8,784
+# rows of one key range however many lists the account has. Rows outlive the contacts and lists
+# they count: they are the account's history.
+ACCOUNT_HOURLY_COUNTERS = ("contacts_added", "contacts_blocked", "lists_added")
 
-list_hourly = Table(
-    "list_hourly",
+account_hourly = Table(
+    "account_hourly",
     metadata,
-    Column("list_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
     Column("hour", BigInteger, primary_key=True, autoincrement=False),  # Unix seconds, hour start
-    Column("account_id", BigInteger, nullable=False),
-    *(Column(name, Integer, nullable=False, server_default="0") for name in LIST_HOURLY_COUNTERS),
+    *(
+        Column(name, Integer, nullable=False, server_default="0")
+        for name in ACCOUNT_HOURLY_COUNTERS
+    ),
     sqlite_with_rowid=False,
 )
-Index("ix_list_hourly_account_hour", list_hourly.c.account_id, list_hourly.c.hour)
 
 # Distinct contacts sent to, exactly, for any bucket starting on a UTC hour: each send counts
 # under (its hour, the hour of the same contact's previous send, -1 for none). The contacts sent
@@ -443,6 +466,42 @@ reports = Table(
     Column("error", Text, nullable=True),
     Column("created", BigInteger, nullable=False),
     Column("completed", BigInteger, nullable=True),
+    Column("events_high", BigInteger, nullable=True),  # highest event id committed at creation
+    Column("data_through", BigInteger, nullable=True),  # the replica's event id it read
+    Column("store", String(16), nullable=True),  # where its rows are: main | replica
+)
+
+# The counters of a contact activity report row (Ongage's selected_fields names).
+REPORT_COUNTERS = (
+    "sent",
+    "opens",
+    "clicks",
+    "machine_opens",
+    "machine_clicks",
+    "unsubscribe",
+    "complains",
+    "bounces",
+)
+
+# Rows of reports computed in the main database (all-time reports, MAILROOM_ANALYTICS=main).
+report_rows = Table(
+    "report_rows",
+    metadata,
+    Column("report_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("contact_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("email", String(320), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("fields", Text, nullable=True),  # the contact's list-field values, JSON text
+    Column("created", BigInteger, nullable=True),
+    Column("unsubscribe_date", BigInteger, nullable=True),
+    Column("resubscribe_date", BigInteger, nullable=True),
+    Column("bounce_date", BigInteger, nullable=True),
+    Column("complaint_date", BigInteger, nullable=True),
+    *(Column(name, BigInteger, nullable=False, server_default="0") for name in REPORT_COUNTERS),
+    Column("last_sent_date", BigInteger, nullable=True),
+    Column("last_open_date", BigInteger, nullable=True),
+    Column("last_click_date", BigInteger, nullable=True),
+    sqlite_with_rowid=False,
 )
 
 # The contacts a contact search found (migration 0013a), read joined to `contacts`.
@@ -485,6 +544,8 @@ automation_events = Table(
     Column("emails_limit", BigInteger, nullable=True),
     Column("created", BigInteger, nullable=False),
     Column("modified", BigInteger, nullable=False),
+    Column("activated", BigInteger, nullable=True),  # last switched on; nothing due before
+    Column("checked_until_ms", BigInteger, nullable=True),  # the scheduler looked up to here
 )
 
 triggers = Table(
@@ -508,24 +569,37 @@ triggers = Table(
     Column("schedule_hour", SmallInteger, nullable=False, server_default="0"),
     Column("schedule_minute", SmallInteger, nullable=False, server_default="0"),
     Column("recurrence", JSON, nullable=True),
+    Column("mailing_id", BigInteger, nullable=True),  # the mailing its sends are recorded under
 )
 
-trigger_sends = Table(
-    "trigger_sends",
+# One row per message that is due: claimed under its unique key before it is sent, its outcome
+# written after (mailroom.sending.claims). key: "m:<mailing>:<contact>" for a mailing,
+# "t:<trigger>:<contact>:<occurrence>" for a trigger.
+sends = Table(
+    "sends",
     metadata,
     _id(),
-    Column("trigger_id", ForeignKey("triggers.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", BigInteger, nullable=False),
+    Column("key", String(96), nullable=False),
+    Column("mailing_id", BigInteger, nullable=False),
+    Column("trigger_id", BigInteger, nullable=True),
     Column("contact_id", BigInteger, nullable=False),
-    Column("occurrence", String(32), nullable=False),  # the day (or run) this send belongs to
-    Column("email_message_id", BigInteger, nullable=True),
+    Column("email_message_id", BigInteger, nullable=False),
     Column("connection_id", BigInteger, nullable=True),
-    Column("mailing_id", BigInteger, nullable=True),
-    Column("status", String(16), nullable=False, server_default="queued"),
+    Column("due_ms", BigInteger, nullable=False),
+    # queued | claimed | sending | sent | failed | bounced | unknown | skipped
+    Column("status", String(12), nullable=False, server_default="queued"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(64), nullable=True),
+    Column("lease_until_ms", BigInteger, nullable=True),
+    Column("sent_ms", BigInteger, nullable=True),
     Column("error", Text, nullable=True),
-    Column("created", BigInteger, nullable=False),
-    Column("sent", BigInteger, nullable=True),
-    UniqueConstraint("trigger_id", "contact_id", "occurrence"),
+    Column("created_ms", BigInteger, nullable=False),
+    UniqueConstraint("key"),
 )
+Index("ix_sends_status_due_ms", sends.c.status, sends.c.due_ms)
+Index("ix_sends_mailing_id_status", sends.c.mailing_id, sends.c.status)
+Index("ix_sends_trigger_id_sent_ms", sends.c.trigger_id, sends.c.sent_ms)
 
 # --- rollups the console reads (`charts`), refreshed by the charts.refresh job --------------------
 # Each is a snapshot: counting a million contacts or summing a mailing's 750,000 totals rows on
@@ -606,6 +680,30 @@ jobs = Table(
     Column("finished_ms", BigInteger, nullable=True),
 )
 Index("ix_jobs_ready", jobs.c.status, jobs.c.run_at_ms)
+
+# What the columnar replica follows besides the events (migration 0014). Triggers on `contacts`
+# write one row per inserted, updated or deleted contact; code that deletes events writes one
+# row per deletion (`activity.deletions`).
+contact_changes = Table(
+    "contact_changes",
+    metadata,
+    _id(),
+    Column("contact_id", BigInteger, nullable=False),
+)
+
+event_deletions = Table(
+    "event_deletions",
+    metadata,
+    _id(),
+    Column("account_id", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),  # contacts | list | range | account
+    Column("list_id", BigInteger, nullable=True),
+    Column("contact_ids", JSON, nullable=True),
+    Column("id_low", BigInteger, nullable=True),
+    Column("id_high", BigInteger, nullable=True),
+    Column("before_ms", BigInteger, nullable=True),
+    Column("events_max", BigInteger, nullable=False, server_default="0"),  # max id left
+)
 
 replica_state = Table(
     "replica_state",

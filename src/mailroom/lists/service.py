@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from mailroom.activity import purge
-from mailroom.db.tables import LIST_HOURLY_COUNTERS
+from mailroom.db.tables import ACCOUNT_HOURLY_COUNTERS
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.fields import service as fields_service
 from mailroom.fields.formats import InvalidValue, normalise_email
@@ -114,9 +114,9 @@ def create_list(
     }
     list_id = repository.insert_list(conn, values)
     fields_service.create_email_field(conn, clock, account_id, list_id)
-    count_hourly(conn, account_id, [(list_id, now, "lists_added", 1)])
     if data.get("default") is True:
         make_default(conn, account_id, list_id)
+    count_hourly(conn, account_id, [(now, "lists_added", 1)])  # shared row: written last
     return {"id": list_id, **values}
 
 
@@ -129,23 +129,22 @@ def rebuild_hourly(conn: Connection, account_id: int) -> None:
     Opt-outs are counted from each contact's current status and its date, so earlier opt-outs
     since undone are not counted; the live counters count every one.
     """
-    repository.rebuild_list_hourly(conn, account_id)
+    repository.rebuild_account_hourly(conn, account_id)
 
 
-def count_hourly(
-    conn: Connection, account_id: int, items: Iterable[tuple[int, int, str, int]]
-) -> None:
-    """Add to the contacts chart's counters: (list id, Unix seconds, counter name, amount).
+def count_hourly(conn: Connection, account_id: int, items: Iterable[tuple[int, str, int]]) -> None:
+    """Add to the contacts chart's counters: (Unix seconds, counter name, amount).
 
-    Counters are ``list_hourly``'s: contacts_added, contacts_blocked, lists_added. Call it in the
-    transaction that makes the change, so a chart never counts what was rolled back.
+    Counters are ``account_hourly``'s: contacts_added, contacts_blocked, lists_added. Call it in
+    the transaction that makes the change, so a chart never counts what was rolled back, and
+    late in it: concurrent writers of one account wait for each other on the hour's row.
     """
-    rows: dict[tuple[int, int], list[int]] = {}
-    for list_id, at_s, name, amount in items:
-        row = rows.setdefault((list_id, at_s // HOUR_S * HOUR_S), [0, 0, 0])
-        row[LIST_HOURLY_COUNTERS.index(name)] += amount
-    repository.add_list_hourly(
-        conn, [(*key, account_id, *rows[key]) for key in sorted(rows) if any(rows[key])]
+    rows: dict[int, list[int]] = {}
+    for at_s, name, amount in items:
+        row = rows.setdefault(at_s // HOUR_S * HOUR_S, [0, 0, 0])
+        row[ACCOUNT_HOURLY_COUNTERS.index(name)] += amount
+    repository.add_account_hourly(
+        conn, [(account_id, hour, *rows[hour]) for hour in sorted(rows) if any(rows[hour])]
     )
 
 

@@ -4,7 +4,7 @@ Snapshots the `charts.refresh` job writes, so no console page counts a million c
 mailing's totals on request. Empty until the job first runs for an account.
 
 Revision ID: 0017a_charts
-Revises: 0011a_keys_replays_limits
+Revises: 0016_automation
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017a_charts"
-down_revision = "0011a_keys_replays_limits"
+down_revision = "0016_automation"
 branch_labels = None
 depends_on = None
 
