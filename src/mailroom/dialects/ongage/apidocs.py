@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from mailroom.dialects.ongage import apidocs_search, reports_apidocs
+from mailroom.dialects.ongage import apidocs_search, automation_apidocs, reports_apidocs
 from mailroom.web.apidocs import RouteDoc
 
 # --- shared --------------------------------------------------------------------------------------
@@ -270,5 +270,5 @@ def _docs() -> dict[tuple[str, str], RouteDoc]:
     return {**docs, **apidocs_search.docs()}
 
 
-DOCS = {**_docs(), **reports_apidocs.docs()}
+DOCS = {**_docs(), **reports_apidocs.docs(), **automation_apidocs.docs(envelope)}
 ERROR = OngageError
