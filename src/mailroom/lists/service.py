@@ -16,6 +16,7 @@ from mailroom.kit.clock import Clock, now_s
 from mailroom.lists import hooks, repository
 from mailroom.lists.schemas import (
     LIST_TYPES,
+    MAX_DESCRIPTION,
     MAX_NAME,
     SENDING,
     SUPPRESSION,
@@ -64,6 +65,9 @@ def _validated(data: dict[str, Any], current: Any = None) -> dict[str, Any]:
         description = data["description"]
         if description is not None and not isinstance(description, str):
             errors.append(_error("description", "description must be a string"))
+        elif description is not None and len(description) > MAX_DESCRIPTION:
+            message = f"description is longer than {MAX_DESCRIPTION} characters"
+            errors.append(_error("description", message))
         else:
             values["description"] = description or ""
     if "notification_email" in data:
