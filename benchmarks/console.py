@@ -36,12 +36,12 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from sqlalchemy import select, text  # noqa: E402
 
-from mailroom.charts import service as charts  # noqa: E402
+from mailroom.charts import rollups as charts  # noqa: E402
 from mailroom.config import Settings  # noqa: E402
 from mailroom.context import Context  # noqa: E402
 from mailroom.db.database import Database  # noqa: E402
 from mailroom.db.migrate import upgrade  # noqa: E402
-from mailroom.db.tables import contacts, mailings  # noqa: E402
+from mailroom.db.tables import automation_events, contacts, mailings  # noqa: E402
 from mailroom.demo import service as demo  # noqa: E402
 from mailroom.demo.service import DemoSpec, load_demo  # noqa: E402
 
@@ -75,7 +75,73 @@ def _prepare(url: str, args: argparse.Namespace) -> Context:
     with ctx.db.write() as conn:
         charts.refresh(conn, ctx.clock, result.account_id, settle_ms=0)
     print(f"charts.refresh (the background job, all rollups): {time.monotonic() - started:.1f} s")
+    _automation(ctx)
     return ctx
+
+
+EVENT_NAME = "Benchmark birthday greetings"
+
+
+def _automation(ctx: Context) -> None:
+    """A segment, a report and a birthday event on the demo's newsletter, made once."""
+    from mailroom.automation import service as automation_service
+    from mailroom.esp import service as esp_service
+    from mailroom.messages import service as messages_service
+    from mailroom.reports import service as reports_service
+    from mailroom.segments import service as segments_service
+
+    with ctx.db.write() as conn:
+        account_id, list_id = conn.execute(
+            text("SELECT id, default_list_id FROM accounts WHERE code = 'demo'")
+        ).one()
+        if conn.execute(
+            select(automation_events.c.id).where(automation_events.c.name == EVENT_NAME)
+        ).first():
+            return
+        rule = {"field_name": "country", "type": "string", "operator": "=",
+                "operand": ["United Kingdom"], "case_sensitive": 0, "condition": "and"}  # fmt: skip
+        segment = segments_service.create_segment(
+            conn, ctx.clock, account_id, list_id, {"name": "UK readers", "criteria": [rule]}
+        )
+        reports_service.create_report(
+            conn,
+            ctx.clock,
+            account_id,
+            list_id,
+            {"title": "Everyone", "selected_fields": ["email", "ocx_status", "sent", "opens"]},
+        )
+        message = messages_service.create_message(
+            conn, ctx.clock, account_id, list_id,
+            {"name": "Birthday", "subject": "Happy birthday", "from_address": "n@example.com",
+             "content_html": "<p>Happy birthday</p>"},
+        )  # fmt: skip
+        outbox = esp_service.create_connection(
+            conn, ctx.clock, account_id,
+            {"esp_id": 0, "name": "Outbox", "folder": "/tmp/mailroom-bench-outbox"},
+        )  # fmt: skip
+        automation_service.create_event(
+            conn,
+            ctx.clock,
+            account_id,
+            list_id,
+            {
+                "name": EVENT_NAME,
+                "based_on": "date_field",
+                "date_field_name": "birthday",
+                "annually_event": True,
+                "ongoing_event": True,
+                "status": True,
+                "segments": [int(segment.id)],
+                "distribution": [
+                    {"esp_connection_id": int(outbox.id), "domain": "default", "percent": 100}
+                ],
+                "triggers": [
+                    {"based_on": "list_field", "email_messages": [int(message.id)],
+                     "days_diff": 0, "operator": "after", "schedule_hour": 9,
+                     "schedule_minute": 0}
+                ],
+            },
+        )  # fmt: skip
 
 
 def _sign_in(client: Any) -> None:
@@ -107,6 +173,9 @@ def _pages(ctx: Context, rng: random.Random) -> dict[str, Callable[[], str]]:
             .order_by(contacts.c.email)
             .limit(20_000)
         ).all()
+        event_id = conn.execute(
+            select(automation_events.c.id).where(automation_events.c.name == EVENT_NAME)
+        ).scalar_one()
     uids = [r.uid for r in sample]
     deep = sample[-1].email
     return {
@@ -126,6 +195,10 @@ def _pages(ctx: Context, rng: random.Random) -> dict[str, Callable[[], str]]:
         "mailings": lambda: "/console/mailings",
         "mailings page 3": lambda: "/console/mailings?page=3",
         "mailing": lambda: f"/console/mailings/{rng.choice(mailing_ids)}",
+        "segments and reports": lambda: "/console/reports",
+        "automation": lambda: "/console/automation",
+        "automation event+preview": lambda: f"/console/automation/{event_id}",
+        "automation toggle confirm": lambda: f"/console/automation/{event_id}/toggle",
     }
 
 

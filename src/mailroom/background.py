@@ -22,6 +22,7 @@ def load_jobs() -> None:
     import mailroom.replica.jobs
     import mailroom.reports.jobs
     import mailroom.search.jobs
+    import mailroom.segments.jobs
     import mailroom.sending.jobs  # noqa: F401
 
 

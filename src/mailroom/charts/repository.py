@@ -89,7 +89,8 @@ def served_pairs(conn: Connection, account_id: int, lo: int, hi: int) -> list[tu
 
 def events_watermark(conn: Connection) -> int:
     """The highest stored event id: any change to past counts comes with a new event."""
-    return int(conn.scalar(select(func.coalesce(func.max(events.c.id), 0))) or 0)
+    # A bare max(id): SQLite answers it from the end of the key only without a wrapping call.
+    return int(conn.scalar(select(func.max(events.c.id))) or 0)
 
 
 # --- the console: per-day series and rollups ---------------------------------------------------

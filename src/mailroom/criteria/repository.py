@@ -193,7 +193,9 @@ def _one(conn: Connection, rule: Rule, expr: Any, value: Any) -> Clause:
             value = func.lower(literal(value, String))
     if isinstance(value, tuple):
         low, high = value
-        return and_(expr >= low, expr <= high)
+        return expr.between(low, high)  # type: ignore[no-any-return]
+    if rule.kind == NUMERIC and rule.field_id is not None:
+        return exprs.number_compare(conn, expr, op, value)
     return _compare(expr, op, value)
 
 

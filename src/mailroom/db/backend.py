@@ -811,6 +811,11 @@ def insert_select_ignore(
         .from_select(list(columns), query)
         .on_conflict_do_nothing(index_elements=list(index_elements))
     )
+    if conn.dialect.name == "postgresql":  # the driver's rowcount is not passed on: count them
+        from sqlalchemy import func, literal_column, select
+
+        inserted = stmt.returning(literal_column("1")).cte("inserted")
+        return int(conn.execute(select(func.count()).select_from(inserted)).scalar() or 0)
     return int(conn.execute(stmt).rowcount or 0)
 
 
@@ -819,3 +824,12 @@ def for_update_of_skip_locked(conn: Connection, query: Select[Any], table: Table
     if conn.dialect.name == "postgresql":
         return query.with_for_update(skip_locked=True, of=table)
     return query
+
+
+def relaxed_commits(conn: Connection, relaxed: bool = True) -> None:
+    """Whether this session's commits return before their WAL reaches disk (PostgreSQL's
+    ``synchronous_commit``). A crash of the database server may lose the last fraction of a
+    second of relaxed commits; a crash of the client loses none. SQLite (WAL, synchronous
+    NORMAL) already commits without a flush."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text(f"SET synchronous_commit = {'off' if relaxed else 'on'}"))

@@ -7,6 +7,7 @@ than failing a cast.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy import (
@@ -40,7 +41,11 @@ def json_text(conn: Connection, column: Any, key: str) -> ColumnElement[Any]:
 
 
 def json_number(conn: Connection, column: Any, key: str) -> ColumnElement[Any]:
-    """The number under `key`, NULL when absent or not a JSON number."""
+    """The number under `key`, NULL when absent; compare it with `number_compare`.
+
+    PostgreSQL: NULL too when the value is not a JSON number (a cast would fail). SQLite: the
+    value as stored, parsed once; a text value there is kept out by `number_compare`.
+    """
     if _postgres(conn):
         name = bindparam(None, key, type_=String)
         return case(
@@ -50,11 +55,25 @@ def json_number(conn: Connection, column: Any, key: str) -> ColumnElement[Any]:
             ),
             else_=None,
         )
-    path = _path(key)
-    return case(
-        (func.json_type(column, path).in_(("integer", "real")), func.json_extract(column, path)),
-        else_=None,
-    )
+    return func.json_extract(column, _path(key))
+
+
+def number_compare(conn: Connection, expr: Any, op: str, value: float) -> ColumnElement[bool]:
+    """`expr op value` for a `json_number`, true only for numbers.
+
+    SQLite orders every text after every number, so ``>``/``>=`` become a BETWEEN up to
+    infinity (BETWEEN reads its operand once; a type test would parse the JSON again).
+    """
+    if op in ("=", "!="):
+        return expr == value  # type: ignore[no-any-return]
+    if op == "<":
+        return expr < value  # type: ignore[no-any-return]
+    if op == "<=":
+        return expr <= value  # type: ignore[no-any-return]
+    if _postgres(conn):
+        return (expr >= value) if op == ">=" else (expr > value)  # type: ignore[no-any-return]
+    low = value if op == ">=" else math.nextafter(float(value), math.inf)
+    return expr.between(low, math.inf)  # type: ignore[no-any-return]
 
 
 def _escape_like(value: str) -> str:

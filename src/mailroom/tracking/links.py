@@ -69,16 +69,16 @@ class TrackingLinks:
     def unsubscribe_url(self, to: Recipient) -> str:
         return f"{self.base}/t/u/{self._token(Kind.UNSUBSCRIBE, to)}"
 
-    def list_unsubscribe_headers(self, to: Recipient) -> dict[str, str]:
+    def list_unsubscribe_headers(self, to: Recipient, url: str | None = None) -> dict[str, str]:
         """RFC 2369 + RFC 8058 headers: mail clients offer a one-click unsubscribe button."""
         return {
-            "List-Unsubscribe": f"<{self.unsubscribe_url(to)}>",
+            "List-Unsubscribe": f"<{url or self.unsubscribe_url(to)}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
 
-    def rewrite_html(self, html: str, to: Recipient) -> str:
+    def rewrite_html(self, html: str, to: Recipient, unsubscribe_url: str | None = None) -> str:
         """Wrap every http(s) link in a click redirect and append the open pixel."""
-        unsubscribe = htmllib.escape(self.unsubscribe_url(to), quote=True)
+        unsubscribe = htmllib.escape(unsubscribe_url or self.unsubscribe_url(to), quote=True)
         own_prefix = f"{self.base}/t/"
 
         def wrap(match: re.Match[str]) -> str:
