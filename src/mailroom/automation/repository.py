@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, delete, func, insert, select, update
 
 from mailroom.db import backend
-from mailroom.db.tables import automation_events, sends, triggers
+from mailroom.db.tables import automation_events, contacts, sends, triggers
 
 SEND_COLUMNS = (
     "account_id",
@@ -125,3 +125,11 @@ def claimed_count(conn: Connection, mailing_ids: list[int]) -> int:
 def event_by_id(conn: Connection, event_id: int) -> Any:
     query = select(automation_events).where(automation_events.c.id == event_id)
     return conn.execute(query).first()
+
+
+def ensure_date_index(conn: Connection, field: str, annual: bool) -> None:
+    """The index a date-field event's runs read (PostgreSQL; one per field and kind)."""
+    from mailroom.automation.due import date_key
+
+    name = f"ix_contacts_{'md' if annual else 'day'}_{field}"[:63]
+    backend.field_index(conn, contacts, name, contacts.c.list_id, date_key(field, annual))
