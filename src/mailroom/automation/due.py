@@ -120,17 +120,23 @@ def date_clause(event: Any, trigger: Any, day: date) -> Any:
     return month_day == target.strftime("%m-%d")
 
 
-def engagement(email_operator: str | None) -> Any:
-    """`email_operator` on the joined contact x mailing totals (people's opens and clicks)."""
-    opens = func.coalesce(cmt.c.opens, 0)
-    clicks = func.coalesce(cmt.c.clicks, 0)
+def engagement(email_operator: str | None, outer: bool = False) -> Any:
+    """`email_operator` on the joined contact x mailing totals (people's opens and clicks).
+
+    The columns are compared as they are (not through coalesce) so the planner can use their
+    statistics; with an outer join a missing row counts as no open and no click."""
+    opened, clicked = cmt.c.opens > 0, cmt.c.clicks > 0
+    unopened, unclicked = cmt.c.opens == 0, cmt.c.clicks == 0
+    if outer:
+        missing = cmt.c.contact_id.is_(None)
+        unopened, unclicked = or_(missing, unopened), or_(missing, unclicked)
     return {
         "sent": true(),
-        "opened": opens > 0,
-        "not_opened": opens == 0,
-        "clicked": clicks > 0,
-        "not_clicked": clicks == 0,
-        "open_not_clicked": and_(opens > 0, clicks == 0),
+        "opened": opened,
+        "not_opened": unopened,
+        "clicked": clicked,
+        "not_clicked": unclicked,
+        "open_not_clicked": and_(opened, unclicked),
     }.get(email_operator or "sent", false())
 
 
@@ -206,7 +212,7 @@ def due_select(
             sends.c.status.in_(("sent", "delivered")),
             sends.c.sent_ms >= low,
             sends.c.sent_ms < high,
-            or_(engagement(trigger.email_operator)),
+            engagement(trigger.email_operator, outer=True),
             audience_where,
         )
     )
