@@ -7,11 +7,14 @@ COPY in `pgbulk`, SQLite's chunked VALUES in `sqlitebulk`) and SQLite's writers'
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, text, true
+from sqlalchemy import Connection, Select, String, Table, text, true
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
 
 from mailroom.db.bulk import bulk_load as bulk_load
 from mailroom.db.bulk import fetch_in as fetch_in
@@ -218,3 +221,42 @@ def relaxed_commits(conn: Connection, relaxed: bool = True) -> None:
     NORMAL) already commits without a flush."""
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"SET synchronous_commit = {'off' if relaxed else 'on'}"))
+
+
+class JsonField(ColumnElement[str]):
+    """A JSON object column's value at `key`, as text, the key written into the SQL (not a
+    parameter), so that PostgreSQL can match an expression index on it (`field_index`)."""
+
+    inherit_cache = True
+    type = String()
+
+    def __init__(self, column: Any, key: str) -> None:
+        if not _FIELD_KEY.match(key):
+            raise ValueError(f"not a field name: {key!r}")
+        self.column = column
+        self.key = key
+
+
+_FIELD_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@compiles(JsonField, "postgresql")
+def _json_field_pg(element: JsonField, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.column, **kw)} ->> '{element.key}')"
+
+
+@compiles(JsonField)
+def _json_field_sqlite(element: JsonField, compiler: Any, **kw: Any) -> str:
+    return f"json_extract({compiler.process(element.column, **kw)}, '$.\"{element.key}\"')"
+
+
+def field_index(conn: Connection, table: Table, name: str, *expressions: Any) -> None:
+    """An expression index on PostgreSQL (created once, if missing), so that selections on a
+    JSON field's value read the index instead of every row's JSON. SQLite: nothing (it scans)."""
+    if conn.dialect.name != "postgresql":
+        return
+    parts = ", ".join(
+        f"({e.compile(dialect=conn.dialect, compile_kwargs={'literal_binds': True})})"
+        for e in expressions
+    )
+    conn.execute(text(f'CREATE INDEX IF NOT EXISTS "{name}" ON {table.name} ({parts})'))

@@ -582,7 +582,7 @@ sends = Table(
     metadata,
     _id(),
     Column("account_id", BigInteger, nullable=False),
-    Column("key", String(96), nullable=False),
+    Column("key", _opaque(96), nullable=False),  # compared as bytes on PostgreSQL
     Column("mailing_id", BigInteger, nullable=False),
     Column("trigger_id", BigInteger, nullable=True),
     Column("contact_id", BigInteger, nullable=False),

@@ -13,6 +13,7 @@ hard bounce, recorded as `em_bounces` (the contact becomes Bounced).
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
@@ -135,14 +136,25 @@ def _account(conn: Connection, ctx: Context, account_id: int, rows: list[Any]) -
     )
 
 
-def deliver(ctx: Context, worker: str, *, limit: int = BATCH, pool: Pool | None = None) -> int:
-    """Send every due send (batch after batch) until none is left; how many were handled."""
+def deliver(
+    ctx: Context,
+    worker: str,
+    *,
+    limit: int = BATCH,
+    pool: Pool | None = None,
+    budget_s: float | None = None,
+) -> int:
+    """Send due sends batch after batch until none is left (or `budget_s` of wall time has
+    passed: a job hands the rest to the next job); how many were handled."""
     own = pool is None
     pool = pool or Pool(lanes=ctx.settings.send_lanes)
     total = 0
+    deadline = None if budget_s is None else time.monotonic() + budget_s
     try:
         while (handled := deliver_batch(ctx, worker, pool, limit)) > 0:
             total += handled
+            if deadline is not None and time.monotonic() > deadline:
+                break
     finally:
         if own:
             pool.close()

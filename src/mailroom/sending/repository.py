@@ -221,3 +221,12 @@ def statuses(conn: Connection, mailing_id: int) -> dict[str, int]:
 
 def sends_of(mailing_id: int) -> Any:
     return sends.c.mailing_id == mailing_id
+
+
+def anything_due(conn: Connection, now_ms: int) -> bool:
+    """Whether a delivery run has work: due sends, or sends of a dead worker to settle."""
+    ready = or_(
+        and_(sends.c.status == QUEUED, sends.c.due_ms <= now_ms),
+        and_(sends.c.status.in_((CLAIMED, SENDING, DELIVERED)), sends.c.lease_until_ms < now_ms),
+    )
+    return conn.execute(select(sends.c.id).where(ready).limit(1)).first() is not None
