@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, delete, func, insert, literal_column, select, update
 
 from mailroom.db import backend
-from mailroom.db.tables import automation_events, sends, triggers
+from mailroom.db.tables import automation_events, automation_previews, sends, triggers
 
 SEND_COLUMNS = (
     "account_id",
@@ -139,3 +139,16 @@ def sends_per_day(conn: Connection, trigger_ids: list[int], since_ms: int) -> li
         .group_by(sends.c.trigger_id, literal_column("day"))
     )
     return list(conn.execute(query))
+
+
+def stored_preview(conn: Connection, account_id: int, event_id: int) -> Any:
+    p = automation_previews
+    query = select(p).where(p.c.event_id == event_id, p.c.account_id == account_id)
+    return conn.execute(query).first()
+
+
+def store_preview(conn: Connection, values: dict[str, Any]) -> None:
+    """Replace the event's stored preview."""
+    p = automation_previews
+    conn.execute(delete(p).where(p.c.event_id == values["event_id"]))
+    conn.execute(insert(p).values(**values))
