@@ -213,7 +213,10 @@ def test_console_end_to_end(
     assert "Birthday greetings" in d.page_source
     shoot(d, "10-automation")
     follow(d, "LINK_TEXT", "Birthday greetings")
-    assert "Preview, next 7 days" in d.page_source
+    assert "being computed in the background" in d.page_source
+    assert run_jobs(ctx) >= 1
+    d.refresh()
+    assert "Preview, next 7 days" in d.page_source and "Computed" in d.page_source
     shoot(d, "11-automation-event")
     follow(d, "PARTIAL_LINK_TEXT", "Switch off")
     assert heading(d).startswith("Switch off")

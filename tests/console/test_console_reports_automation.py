@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from console.conftest import csrf_of, sign_in
+from console.conftest import DEMO_HEADERS, csrf_of, sign_in
 from mailroom.background import load_jobs
 from mailroom.context import Context
 from mailroom.db.tables import automation_events, contacts, sends, triggers
@@ -172,3 +172,30 @@ def test_segments_are_counted_in_the_background(
     )
     assert row is not None and int(row.group(1).replace(",", "")) == expected
     assert "(counting now)" not in page  # counted within the hour: not queued again
+
+
+def test_the_preview_is_computed_in_the_background_and_kept(
+    client: Any, ctx: Context, demo_account: DemoResult, demo_automation: dict[str, Any]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    sign_in(client)
+    event_id = demo_automation["event_id"]
+    first = client.get(f"/console/automation/{event_id}").text
+    assert "being computed in the background" in first
+    _run_jobs(ctx)
+    page = client.get(f"/console/automation/{event_id}").text
+    today = datetime.fromtimestamp(ctx.clock.now_ms() // 1000, UTC).date()
+    last = today + timedelta(days=6)
+    api = client.get(
+        f"/api/events/{event_id}/preview?from={today.isoformat()}&to={last.isoformat()}",
+        headers=DEMO_HEADERS,
+    )
+    assert api.status_code == 200, api.text
+    expected = api.json()["payload"]
+    assert expected, "the demo has birthdays in the coming week"
+    shown = re.findall(r'href="/console/contacts/[0-9a-f]+">([^<]+)</a>', page)
+    assert shown == [item["email"] for item in expected][:50]
+    assert "(a new one is being computed)" not in page
+    ctx.clock.advance(seconds=901)  # type: ignore[attr-defined]
+    assert "(a new one is being computed)" in client.get(f"/console/automation/{event_id}").text

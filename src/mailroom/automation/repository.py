@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, delete, func, insert, literal_column, select, update
 
 from mailroom.db import backend
-from mailroom.db.tables import automation_events, contacts, sends, triggers
+from mailroom.db.tables import automation_events, automation_previews, contacts, sends, triggers
 
 SEND_COLUMNS = (
     "account_id",
@@ -147,3 +147,16 @@ def ensure_date_index(conn: Connection, field: str, annual: bool) -> None:
 
     name = f"ix_contacts_{'md' if annual else 'day'}_{field}"[:63]
     backend.field_index(conn, contacts, name, contacts.c.list_id, date_key(field, annual))
+
+
+def stored_preview(conn: Connection, account_id: int, event_id: int) -> Any:
+    p = automation_previews
+    query = select(p).where(p.c.event_id == event_id, p.c.account_id == account_id)
+    return conn.execute(query).first()
+
+
+def store_preview(conn: Connection, values: dict[str, Any]) -> None:
+    """Replace the event's stored preview."""
+    p = automation_previews
+    conn.execute(delete(p).where(p.c.event_id == values["event_id"]))
+    conn.execute(insert(p).values(**values))

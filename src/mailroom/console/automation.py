@@ -1,16 +1,16 @@
 """Automation: events with their triggers and sends of the last 7 days, an event's preview of
-the next 7 days, and switching an event on or off after a confirmation page."""
+the next 7 days (kept by the automation.preview job), and switching an event on or off after a
+confirmation page."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from mailroom.automation import preview as automation_preview
+from mailroom.automation import preview_store
 from mailroom.automation import service as automation_service
 from mailroom.console import session
 from mailroom.console.params import path_id
@@ -21,7 +21,6 @@ router = APIRouter(include_in_schema=False)
 
 EVENTS_PER_PAGE = 50
 DAYS = 7
-PREVIEW_SHOWN = 50
 
 
 def _days(today_s: int, forward: bool) -> list[int]:
@@ -71,20 +70,14 @@ def events(request: Request) -> Response:
 def event(request: Request, event_id: str) -> Response:
     user = session.current_user(request)
     ctx = session.context(request)
-    today = datetime.fromtimestamp(ctx.clock.now_ms() // 1000, UTC).date()
-    last = today + timedelta(days=DAYS - 1)
     with ctx.db.read() as conn:
         row, triggers = automation_service.get_event(conn, user.account_id, path_id(event_id))
-        items = automation_preview.preview(
-            conn, ctx.clock, user.account_id, row.id, today.isoformat(), last.isoformat()
-        )
+        kept = preview_store.stored(conn, ctx.clock, user.account_id, row.id)
         sent = automation_service.sends_per_day(conn, ctx.clock, triggers, DAYS)
         list_row = lists_service.get_list(conn, user.account_id, row.list_id)
-    by_day: dict[str, int] = {}
-    for item in items:
-        key = datetime.fromtimestamp(item.at_s, UTC).strftime("%Y-%m-%d")
-        by_day[key] = by_day.get(key, 0) + 1
-    days_ahead = [(today + timedelta(days=i)).isoformat() for i in range(DAYS)]
+    if kept is None or not kept.fresh:
+        with ctx.db.write() as conn:
+            preview_store.request(conn, ctx.clock, user.account_id, row.id)
     today_s = ctx.clock.now_ms() // 86_400_000 * 86_400
     return page(
         request,
@@ -97,10 +90,7 @@ def event(request: Request, event_id: str) -> Response:
         list=list_row,
         past_days=_days(today_s, forward=False),
         sent=sent,
-        days_ahead=days_ahead,
-        by_day=by_day,
-        items=items[:PREVIEW_SHOWN],
-        total=len(items),
+        preview=kept,
     )
 
 

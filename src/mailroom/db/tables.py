@@ -603,6 +603,21 @@ Index("ix_sends_status_due_ms", sends.c.status, sends.c.due_ms)
 Index("ix_sends_mailing_id_status", sends.c.mailing_id, sends.c.status)
 Index("ix_sends_trigger_id_sent_ms", sends.c.trigger_id, sends.c.sent_ms)
 
+# The console's copy of each event's preview of the next days (migration 0017c): computing it
+# selects the contacts due on each day, too slow to do on every page view of a large list.
+automation_previews = Table(
+    "automation_previews",
+    metadata,
+    Column("event_id", ForeignKey("automation_events.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", BigInteger, nullable=False),
+    Column("first_day", String(10), nullable=False),  # YYYY-MM-DD (UTC), the window's first day
+    Column("days", Integer, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("per_day", JSON, nullable=False),  # {"YYYY-MM-DD": messages}
+    Column("items", JSON, nullable=False),  # the first messages due, as the preview API shows them
+    Column("computed_ms", BigInteger, nullable=False),
+)
+
 # --- rollups the console reads (`charts`), refreshed by the charts.refresh job --------------------
 # Each is a snapshot: counting a million contacts or summing a mailing's 750,000 totals rows on
 # every page view is what these tables spare. `replica_state` rows `charts.*:<account id>` hold
