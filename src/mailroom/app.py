@@ -42,8 +42,12 @@ def routers() -> list[APIRouter]:
     from mailroom.dialects.native import tracking as native_tracking
     from mailroom.dialects.native import webhooks as native_webhooks
     from mailroom.dialects.ongage import contacts_routes as ongage_contacts
+    from mailroom.dialects.ongage import emails_routes as ongage_emails
+    from mailroom.dialects.ongage import esp_routes as ongage_esp
+    from mailroom.dialects.ongage import events_routes as ongage_events
     from mailroom.dialects.ongage import fields_routes as ongage_fields
     from mailroom.dialects.ongage import lists_routes as ongage_lists
+    from mailroom.dialects.ongage import mailings_routes as ongage_mailings
     from mailroom.dialects.ongage import reports_routes as ongage_reports
     from mailroom.dialects.ongage import search_routes as ongage_search
     from mailroom.dialects.ongage import segments_routes as ongage_segments
@@ -63,6 +67,10 @@ def routers() -> list[APIRouter]:
         ongage_segments.router,
         ongage_search.router,
         native_webhooks.router,
+        ongage_emails.router,
+        ongage_esp.router,
+        ongage_mailings.router,
+        ongage_events.router,
         tellody.router,
         native_links.router,
     ]
@@ -90,14 +98,21 @@ def api_docs() -> apidocs.ApiDocs:
     from mailroom.dialects.constantcontact import apidocs as cc_docs
     from mailroom.dialects.native import apidocs as native_docs
     from mailroom.dialects.ongage import apidocs as ongage_docs
+    from mailroom.dialects.tellody import apidocs as tellody_docs
 
+    tellody = "/CampaignCloud/"
     return apidocs.ApiDocs(
-        docs={**ongage_docs.DOCS, **cc_docs.DOCS, **native_docs.DOCS},
+        docs={**ongage_docs.DOCS, **cc_docs.DOCS, **native_docs.DOCS, **tellody_docs.DOCS},
         rules=[
+            apidocs.PathRule(tellody + "login", None, tellody_docs.ERROR),
+            apidocs.PathRule(tellody + "RememberMeController/", None, tellody_docs.ERROR),
+            apidocs.PathRule(tellody + "UserInfo", apidocs.SESSION, tellody_docs.ERROR),
+            apidocs.PathRule(tellody, apidocs.SESSION_AND_XSRF, tellody_docs.ERROR),
             apidocs.PathRule("/api/", apidocs.ONGAGE_LOGIN, ongage_docs.ERROR),
             apidocs.PathRule("/v3/", apidocs.BEARER_LOGIN, cc_docs.ERROR),
             apidocs.PathRule("/mailroom/v1/", apidocs.BEARER_LOGIN, native_docs.ERROR),
             apidocs.PathRule("/mailroom/", None, native_docs.ERROR),
+            apidocs.PathRule("/CampaignCloud/", None, tellody_docs.ERROR),
         ],
         # Lists are account-wide in Ongage's clients; everything else under /api is list-scoped.
         list_prefixed=lambda path: (
@@ -130,6 +145,9 @@ def create_app(ctx: Context | None = None) -> FastAPI:
     for router in routers():
         app.include_router(router)
     apidocs.install(app, api_docs())
+    from mailroom.console import routes as console
+
+    console.install(app)
     # Outermost last: the edge checks, then conflict retries around everything that touches the
     # database; the list prefix and trailing slash are normalised before the hot reads.
     app.add_middleware(HotContactReads)

@@ -31,6 +31,13 @@ class Settings:
     analytics: str = "replica"
     # The DuckDB file; empty = beside a SQLite database, else ./mailroom-replica.duckdb.
     replica_path: str = ""
+    # Sending: how long a worker's claim on a send lasts, what happens to a send whose sender
+    # died while handing it over ("skip": at most once; "retry": at least once), and how far
+    # back the automation scheduler catches up after downtime.
+    send_lease_s: int = 300
+    send_unknown: str = "skip"
+    send_lanes: int = 4  # SMTP sessions per connection handing messages over in parallel
+    automation_grace_s: int = 86_400
     inprocess_worker: bool = True  # `mailroom serve` runs jobs itself unless turned off
     session_idle_s: int = 1800  # a web session ends after this long without a call
     session_remember_s: int = 1_209_600  # ... or this long when signed in with remember-me
@@ -53,6 +60,8 @@ class Settings:
             values["old_secret_keys"] = tuple(
                 k.strip() for k in env["MAILROOM_OLD_SECRET_KEYS"].split(",") if k.strip()
             )
+        if "MAILROOM_SEND_UNKNOWN" in env:
+            values["send_unknown"] = env["MAILROOM_SEND_UNKNOWN"]
         if "MAILROOM_PUBLIC_URL" in env:
             values["public_url"] = env["MAILROOM_PUBLIC_URL"]
         if "MAILROOM_INPROCESS_WORKER" in env:
@@ -65,6 +74,9 @@ class Settings:
             "max_body_bytes",
             "retention_days",
             "auth_cache_s",
+            "send_lease_s",
+            "send_lanes",
+            "automation_grace_s",
             "session_idle_s",
             "session_remember_s",
             "login_failures_allowed",

@@ -216,3 +216,16 @@ def test_an_empty_file_imports_nothing(run: Any, account: NewAccount, tmp_path: 
         "import", "contacts", str(path), "--list", str(account.default_list_id), "--no-progress"
     )
     assert result.exit_code == 4 and "0 rows" in result.output
+
+
+def test_a_column_that_cannot_be_a_field_is_named_by_its_header(
+    run: Any, ctx: Context, account: NewAccount, tmp_path: Path
+) -> None:
+    path = tmp_path / "p.csv"
+    path.write_text("email,First Name,ok_col\na@example.com,A,b\n", encoding="utf-8")
+    list_id = str(account.default_list_id)
+    result = run("import", "contacts", str(path), "--list", list_id, "--create-fields")
+    assert result.exit_code == 1
+    assert "column 'First Name'" in result.output and "rename them in the header" in result.output
+    assert "item 0" not in result.output
+    assert "ok_col" not in fields_of(ctx, account.default_list_id)  # all or nothing

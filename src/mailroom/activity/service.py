@@ -30,6 +30,7 @@ from mailroom.activity.schemas import IngestResult, Rejected
 from mailroom.activity.types import EventType, Source
 from mailroom.contacts import effects, lookup
 from mailroom.kit.clock import Clock
+from mailroom.lists import service as lists_service
 from mailroom.mailings import service as mailings_service
 
 __all__ = [
@@ -46,7 +47,6 @@ __all__ = [
 UNKNOWN_CONTACT = "unknown contact"
 UNKNOWN_MAILING = "unknown mailing"
 UNKNOWN_LINK = "unknown link"
-DUPLICATE_IN_BATCH = "duplicate idempotency_key in this batch"
 
 _EFFECTS = {
     EventType.EM_COMPLAINTS: "complaint",
@@ -88,10 +88,21 @@ class Batch:
     new_urls: set[str] = field(default_factory=set)
     sent: dict[tuple[int, int], int] = field(default_factory=dict)
     prepared: Prepared | None = None
+    create_mailings: bool = False  # register unknown mailings instead of rejecting their items
 
 
-def validate(clock: Clock, items: Sequence[Any], default_list_id: int | None = None) -> Batch:
-    """Check every item's shape (no database work, so callers may run it outside a transaction)."""
+def validate(
+    clock: Clock,
+    items: Sequence[Any],
+    default_list_id: int | None = None,
+    *,
+    create_mailings: bool = False,
+) -> Batch:
+    """Check every item's shape (no database work, so callers may run it outside a transaction).
+
+    With `create_mailings`, `resolve` registers the unknown mailings items name (so it writes:
+    run it inside the write transaction, as `store` does when nothing resolved the batch).
+    """
     now_ms = clock.now_ms()
     drafts: list[Draft] = []
     rejected: list[Rejected] = []
@@ -100,7 +111,7 @@ def validate(clock: Clock, items: Sequence[Any], default_list_id: int | None = N
             drafts.append(parse_item(index, raw, now_ms, default_list_id))
         except Invalid as exc:
             rejected.append(Rejected(index, str(exc)))
-    return Batch(drafts, rejected, now_ms)
+    return Batch(drafts, rejected, now_ms, create_mailings=create_mailings)
 
 
 def ingest(
@@ -111,6 +122,7 @@ def ingest(
     *,
     source: Source,
     default_list_id: int | None = None,
+    create_mailings: bool = False,
 ) -> IngestResult:
     """Validate, resolve, dedupe and store a batch of raw items; report every rejection by index.
 
@@ -118,7 +130,8 @@ def ingest(
     (earlier in the batch, or already stored) is a duplicate: not stored, not counted, no effect.
     `event_ids` lists the ids of the stored events in item order.
     """
-    return store(conn, account_id, validate(clock, items, default_list_id), source=source)
+    batch = validate(clock, items, default_list_id, create_mailings=create_mailings)
+    return store(conn, account_id, batch, source=source)
 
 
 def resolve(conn: Connection, account_id: int, batch: Batch) -> None:
@@ -129,7 +142,7 @@ def resolve(conn: Connection, account_id: int, batch: Batch) -> None:
     """
     rejected = batch.rejected
     drafts = _resolve_contacts(conn, account_id, batch.drafts, rejected)
-    drafts = _resolve_mailings(conn, account_id, drafts, rejected)
+    drafts = _resolve_mailings(conn, account_id, drafts, rejected, batch)
     drafts = _resolve_links(conn, account_id, drafts, rejected, batch.new_urls)
     _flag_clients(drafts)
     pairs = {
@@ -183,11 +196,15 @@ def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) ->
     # Every batch takes them in this table order and in key order, so none deadlocks.
     per_contact, per_mailing, hourly = totals
     repository.add_mailing_totals(conn, per_mailing)
-    _apply_effects(conn, account_id, kept, batch.now_ms)
+    opted_out = _apply_effects(conn, kept, batch.now_ms)
     served_rows = served.counts(conn, account_id, kept)  # before contact_totals moves on
     repository.add_contact_totals(conn, per_contact)
     repository.add_hourly(conn, hourly)
     repository.add_served(conn, served_rows)
+    if opted_out:  # the account's hour rows: shared by every writer of the account, so last
+        lists_service.count_hourly(
+            conn, account_id, [(s, "contacts_blocked", 1) for s in opted_out]
+        )
     result.rejected.sort(key=lambda r: r.index)
     return result
 
@@ -272,13 +289,27 @@ def _read_states(conn: Connection, drafts: list[Draft]) -> None:
 
 
 def _resolve_mailings(
-    conn: Connection, account_id: int, drafts: list[Draft], rejected: list[Rejected]
+    conn: Connection,
+    account_id: int,
+    drafts: list[Draft],
+    rejected: list[Rejected],
+    batch: Batch,
 ) -> list[Draft]:
     ids = {v for d in drafts if (v := d.mailing_id) is not None}
     uuids = {u for d in drafts if (u := d.campaign_activity_id) is not None}
     if not ids and not uuids:
         return drafts
     known, by_activity = mailings_service.resolve(conn, account_id, ids, uuids)
+    if batch.create_mailings and (len(known) < len(ids) or len(by_activity) < len(uuids)):
+        made, made_by_activity = mailings_service.create_registered(
+            conn,
+            _FixedClock(batch.now_ms),
+            account_id,
+            ids - known,
+            uuids - by_activity.keys(),
+        )
+        known |= made
+        by_activity.update(made_by_activity)
     kept: list[Draft] = []
     for d in drafts:
         if d.campaign_activity_id is not None:
@@ -291,6 +322,16 @@ def _resolve_mailings(
             continue
         kept.append(d)
     return kept
+
+
+class _FixedClock:
+    """The batch's own time, for what resolving creates."""
+
+    def __init__(self, now_ms: int) -> None:
+        self._now = now_ms
+
+    def now_ms(self) -> int:
+        return self._now
 
 
 def _resolve_links(
@@ -366,15 +407,16 @@ def _change_of(d: Draft) -> str | None:
     return _EFFECTS.get(d.type)
 
 
-def _apply_effects(conn: Connection, account_id: int, kept: list[Draft], now_ms: int) -> None:
+def _apply_effects(conn: Connection, kept: list[Draft], now_ms: int) -> list[int]:
+    """Apply the batch's status changes; the times (Unix s) of those that opted a contact out."""
     changes: list[effects.Change] = []
     for d in kept:
         if d.type in _CHANGING and (change := _change_of(d)) is not None:
             state = d.contact
             changes.append(
-                effects.Change(
-                    state.id, state.status, state.status_changed_ms, change, d.at_ms, d.list_id
-                )
+                effects.Change(state.id, state.status, state.status_changed_ms, change, d.at_ms)
             )
+    opted_out: list[int] = []
     if changes:
-        effects.apply(conn, changes, now_ms // 1000, account_id)
+        effects.apply(conn, changes, now_ms // 1000, opted_out)
+    return opted_out

@@ -52,3 +52,4 @@ class Source(IntEnum):
     IMPORT = 8
     DEMO = 9
     TRIGGER = 10
+    MAILING = 11  # mailroom's own sends of a mailing

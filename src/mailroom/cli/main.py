@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from mailroom.cli import accounts as accounts_cli
+from mailroom.cli import automation as automation_cli
 from mailroom.cli import fields as fields_cli
 from mailroom.cli import links as links_cli
 from mailroom.cli import lists as lists_cli
@@ -271,6 +272,11 @@ def webhooks_create(
 @click.option("--format", "fmt", type=click.Choice(["csv", "ndjson"]), default=None)
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--batch", "batch_size", type=int, default=5000, show_default=True)
+@click.option(
+    "--create-mailings",
+    is_flag=True,
+    help="Register mailings the file names but mailroom does not know (sent elsewhere).",
+)
 def import_events(
     path: Path,
     account_code: str,
@@ -278,6 +284,7 @@ def import_events(
     fmt: str | None,
     errors_path: Path | None,
     batch_size: int,
+    create_mailings: bool,
 ) -> None:
     """Import engagement history (CSV with a header row, or NDJSON) through the ingest path."""
     from tqdm import tqdm
@@ -306,6 +313,7 @@ def import_events(
             fmt=kind,
             batch_size=batch_size,
             on_progress=progress,
+            create_mailings=create_mailings,
         )
     if errors_path is not None:
         with errors_path.open("w") as out:
@@ -458,3 +466,5 @@ cli.add_command(lists_cli.lists)
 cli.add_command(fields_cli.fields)
 cli.add_command(mailings_cli.mailings)
 cli.add_command(links_cli.links)
+cli.add_command(automation_cli.events)
+accounts.add_command(automation_cli.time_zone)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -60,6 +61,7 @@ accounts = Table(
     Column("rate_limit_per_minute", Integer, nullable=True),
     Column("rate_limit_in_flight", Integer, nullable=True),
     Column("created", BigInteger, nullable=False),
+    Column("time_zone", String(64), nullable=False, server_default="UTC"),  # IANA name
 )
 
 users = Table(
@@ -175,6 +177,18 @@ contacts = Table(
     postgresql_with={"fillfactor": 90},
 )
 Index("ix_contacts_account_email", contacts.c.account_id, contacts.c.email)
+# A list's contacts in table order (SQLite's rowid follows list_id here): criteria scan lists.
+Index("ix_contacts_list_id", contacts.c.list_id)
+# The few contacts not active, by list and status in email order: the console's status filter
+# pages through them without walking a million active ones (migration 0017b).
+Index(
+    "ix_contacts_inactive",
+    contacts.c.list_id,
+    contacts.c.status,
+    contacts.c.email,
+    sqlite_where=contacts.c.status != "active",
+    postgresql_where=contacts.c.status != "active",
+)
 
 # --- sending: messages, mailings, connections, links ---------------------------------------------
 
@@ -192,6 +206,7 @@ email_messages = Table(
     Column("text", Text, nullable=False, server_default=""),
     Column("created", BigInteger, nullable=False),
     Column("modified", BigInteger, nullable=False),
+    Column("reply_address", String(320), nullable=False, server_default=""),
 )
 
 mailings = Table(
@@ -210,6 +225,17 @@ mailings = Table(
     Column("trigger_id", BigInteger, nullable=True),  # mailings made by automation triggers
     Column("created", BigInteger, nullable=False),
     Column("sent", BigInteger, nullable=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("email_messages", JSON, nullable=False, server_default="[]"),
+    Column("segments", JSON, nullable=False, server_default="[]"),
+    Column("segments_excluded", JSON, nullable=False, server_default="[]"),
+    Column("distribution", JSON, nullable=False, server_default="[]"),
+    Column("schedule_date", BigInteger, nullable=True),
+    Column("register_only", Boolean, nullable=False, server_default=text("false")),
+    Column("recipients", BigInteger, nullable=False, server_default="0"),
+    Column("sent_count", BigInteger, nullable=False, server_default="0"),
+    Column("failed_count", BigInteger, nullable=False, server_default="0"),
+    Column("modified", BigInteger, nullable=True),
 )
 
 sending_connections = Table(
@@ -228,6 +254,13 @@ sending_connections = Table(
     Column("active", Boolean, nullable=False, server_default=text("true")),
     Column("support_transactional", Boolean, nullable=False, server_default=text("true")),
     Column("created", BigInteger, nullable=False),
+    Column("encryption", String(8), nullable=False, server_default="none"),  # none|starttls|tls
+    Column("from_name", String(255), nullable=False, server_default=""),
+    Column("reply_address", String(320), nullable=False, server_default=""),
+    Column("rate_per_second", Float, nullable=True),
+    Column("daily_quota", Integer, nullable=True),
+    Column("folder", Text, nullable=True),  # outbox connections: where .eml files go
+    Column("modified", BigInteger, nullable=True),
 )
 
 links = Table(
@@ -371,20 +404,22 @@ activity_hourly = Table(
 )
 
 # The contacts chart's counters (Tellody's ContactChart), kept in the transactions that create
-# contacts and lists or opt contacts out: per list and UTC hour. Rows outlive their list and
-# contacts: they are the account's history (a list's `lists_added` row is keyed by the list).
-LIST_HOURLY_COUNTERS = ("contacts_added", "contacts_blocked", "lists_added")
+# contacts and lists or opt contacts out: per account and UTC hour, so a year is at most 8,784
+# rows of one key range however many lists the account has. Rows outlive the contacts and lists
+# they count: they are the account's history.
+ACCOUNT_HOURLY_COUNTERS = ("contacts_added", "contacts_blocked", "lists_added")
 
-list_hourly = Table(
-    "list_hourly",
+account_hourly = Table(
+    "account_hourly",
     metadata,
-    Column("list_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
     Column("hour", BigInteger, primary_key=True, autoincrement=False),  # Unix seconds, hour start
-    Column("account_id", BigInteger, nullable=False),
-    *(Column(name, Integer, nullable=False, server_default="0") for name in LIST_HOURLY_COUNTERS),
+    *(
+        Column(name, Integer, nullable=False, server_default="0")
+        for name in ACCOUNT_HOURLY_COUNTERS
+    ),
     sqlite_with_rowid=False,
 )
-Index("ix_list_hourly_account_hour", list_hourly.c.account_id, list_hourly.c.hour)
 
 # Distinct contacts sent to, exactly, for any bucket starting on a UTC hour: each send counts
 # under (its hour, the hour of the same contact's previous send, -1 for none). The contacts sent
@@ -511,6 +546,8 @@ automation_events = Table(
     Column("emails_limit", BigInteger, nullable=True),
     Column("created", BigInteger, nullable=False),
     Column("modified", BigInteger, nullable=False),
+    Column("activated", BigInteger, nullable=True),  # last switched on; nothing due before
+    Column("checked_until_ms", BigInteger, nullable=True),  # the scheduler looked up to here
 )
 
 triggers = Table(
@@ -534,23 +571,108 @@ triggers = Table(
     Column("schedule_hour", SmallInteger, nullable=False, server_default="0"),
     Column("schedule_minute", SmallInteger, nullable=False, server_default="0"),
     Column("recurrence", JSON, nullable=True),
+    Column("mailing_id", BigInteger, nullable=True),  # the mailing its sends are recorded under
 )
 
-trigger_sends = Table(
-    "trigger_sends",
+# One row per message that is due: claimed under its unique key before it is sent, its outcome
+# written after (mailroom.sending.claims). key: "m:<mailing>:<contact>" for a mailing,
+# "t:<trigger>:<contact>:<occurrence>" for a trigger.
+sends = Table(
+    "sends",
     metadata,
     _id(),
-    Column("trigger_id", ForeignKey("triggers.id", ondelete="CASCADE"), nullable=False),
+    Column("account_id", BigInteger, nullable=False),
+    Column("key", _opaque(96), nullable=False),  # compared as bytes on PostgreSQL
+    Column("mailing_id", BigInteger, nullable=False),
+    Column("trigger_id", BigInteger, nullable=True),
     Column("contact_id", BigInteger, nullable=False),
-    Column("occurrence", String(32), nullable=False),  # the day (or run) this send belongs to
-    Column("email_message_id", BigInteger, nullable=True),
+    Column("email_message_id", BigInteger, nullable=False),
     Column("connection_id", BigInteger, nullable=True),
-    Column("mailing_id", BigInteger, nullable=True),
-    Column("status", String(16), nullable=False, server_default="queued"),
+    Column("due_ms", BigInteger, nullable=False),
+    # queued | claimed | sending | sent | failed | bounced | unknown | skipped
+    Column("status", String(12), nullable=False, server_default="queued"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(64), nullable=True),
+    Column("lease_until_ms", BigInteger, nullable=True),
+    Column("sent_ms", BigInteger, nullable=True),
     Column("error", Text, nullable=True),
-    Column("created", BigInteger, nullable=False),
-    Column("sent", BigInteger, nullable=True),
-    UniqueConstraint("trigger_id", "contact_id", "occurrence"),
+    Column("created_ms", BigInteger, nullable=False),
+    UniqueConstraint("key"),
+)
+Index("ix_sends_status_due_ms", sends.c.status, sends.c.due_ms)
+Index("ix_sends_mailing_id_status", sends.c.mailing_id, sends.c.status)
+Index("ix_sends_trigger_id_sent_ms", sends.c.trigger_id, sends.c.sent_ms)
+
+# The console's copy of each event's preview of the next days (migration 0017c): computing it
+# selects the contacts due on each day, too slow to do on every page view of a large list.
+automation_previews = Table(
+    "automation_previews",
+    metadata,
+    Column("event_id", ForeignKey("automation_events.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", BigInteger, nullable=False),
+    Column("first_day", String(10), nullable=False),  # YYYY-MM-DD (UTC), the window's first day
+    Column("days", Integer, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("per_day", JSON, nullable=False),  # {"YYYY-MM-DD": messages}
+    Column("items", JSON, nullable=False),  # the first messages due, as the preview API shows them
+    Column("computed_ms", BigInteger, nullable=False),
+)
+
+# --- rollups the console reads (`charts`), refreshed by the charts.refresh job --------------------
+# Each is a snapshot: counting a million contacts or summing a mailing's 750,000 totals rows on
+# every page view is what these tables spare. `replica_state` rows `charts.*:<account id>` hold
+# the event cursor and the time of the last refresh.
+
+mailing_stats = Table(
+    "mailing_stats",
+    metadata,
+    Column("mailing_id", ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    # Contacts, each counted once per mailing (from contact_mailing_totals).
+    Column("sent", BigInteger, nullable=False, server_default="0"),
+    Column("delivered", BigInteger, nullable=False, server_default="0"),
+    Column("opened", BigInteger, nullable=False, server_default="0"),  # people's opens
+    Column("opened_any", BigInteger, nullable=False, server_default="0"),  # machines' too
+    Column("clicked", BigInteger, nullable=False, server_default="0"),
+    Column("clicked_any", BigInteger, nullable=False, server_default="0"),
+    Column("bounced", BigInteger, nullable=False, server_default="0"),
+    Column("complained", BigInteger, nullable=False, server_default="0"),
+    Column("opted_out", BigInteger, nullable=False, server_default="0"),
+    Column("computed_ms", BigInteger, nullable=False),
+)
+
+mailing_hourly = Table(
+    "mailing_hourly",
+    metadata,
+    Column("mailing_id", ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True),
+    Column("hour", SmallInteger, primary_key=True, autoincrement=False),  # hours after sending
+    Column("account_id", BigInteger, nullable=False),
+    Column("opens", Integer, nullable=False, server_default="0"),
+    Column("machine_opens", Integer, nullable=False, server_default="0"),
+    Column("clicks", Integer, nullable=False, server_default="0"),
+    Column("machine_clicks", Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
+)
+
+mailing_links = Table(
+    "mailing_links",
+    metadata,
+    Column("mailing_id", ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True),
+    Column("link_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, nullable=False),
+    Column("clicks", Integer, nullable=False, server_default="0"),
+    Column("machine_clicks", Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
+)
+
+list_status_counts = Table(
+    "list_status_counts",
+    metadata,
+    Column("list_id", ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("contacts", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 # --- durable background work ---------------------------------------------------------------------

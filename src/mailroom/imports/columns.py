@@ -102,5 +102,18 @@ def create_column_fields(
             for name in wanted
         ]
         if items:
-            fields_service.create_fields(conn, ctx.clock, account_id, items)
+            try:
+                fields_service.create_fields(conn, ctx.clock, account_id, items)
+            except ValidationFailed as exc:
+                raise _by_column(exc, wanted) from None
     return wanted
+
+
+def _by_column(exc: ValidationFailed, names: Sequence[str]) -> ValidationFailed:
+    """The fields service's per-item errors, told by the file's column names."""
+    errors = [{**e, "column": names[e["index"]]} for e in exc.errors if "index" in e]
+    told = "; ".join(f"column {e['column']!r}: {e['message']}" for e in errors)
+    return ValidationFailed(
+        f"Columns that cannot become fields (rename them in the header row): {told}",
+        errors=errors,
+    )

@@ -105,6 +105,7 @@ def import_events(
     fmt: str | None = None,
     batch_size: int = BATCH,
     on_progress: Callable[[int], None] | None = None,
+    create_mailings: bool = False,
 ) -> ImportSummary:
     """Ingest every item of the file; `on_progress` gets the bytes read after each batch."""
     kind = format_of(path, fmt)
@@ -119,13 +120,13 @@ def import_events(
         for numbered in items:
             batch.append(numbered)
             if len(batch) >= batch_size:
-                _flush(ctx, account_id, list_id, batch, start, summary)
+                _flush(ctx, account_id, list_id, batch, start, summary, create_mailings)
                 start += len(batch)
                 batch = []
                 if on_progress:
                     on_progress(lines.bytes)
         if batch:
-            _flush(ctx, account_id, list_id, batch, start, summary)
+            _flush(ctx, account_id, list_id, batch, start, summary, create_mailings)
         if on_progress:
             on_progress(lines.bytes)
     return summary
@@ -138,6 +139,7 @@ def _flush(
     batch: list[tuple[int, Any]],
     start: int,
     summary: ImportSummary,
+    create_mailings: bool = False,
 ) -> None:
     def store() -> IngestResult:
         with ctx.db.write() as conn:
@@ -148,6 +150,7 @@ def _flush(
                 [item for _, item in batch],
                 source=Source.IMPORT,
                 default_list_id=list_id,
+                create_mailings=create_mailings,
             )
 
     with gcpause.paused():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, func, insert, select, update
 
 from mailroom.db import backend
 from mailroom.db.tables import mailings
@@ -30,6 +30,14 @@ def find_ids(
     ]
 
 
+def taken_ids(conn: Connection, ids: Iterable[int]) -> set[int]:
+    """The ids among `ids` used by any account's mailing."""
+    wanted = list(set(ids))
+    if not wanted:
+        return set()
+    return set(conn.execute(select(mailings.c.id).where(mailings.c.id.in_(wanted))).scalars())
+
+
 def insert_mailing(conn: Connection, values: dict[str, Any]) -> int:
     result = conn.execute(insert(mailings).values(**values))
     return int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -41,8 +49,53 @@ def mailings_of_account(conn: Connection, account_id: int) -> list[Any]:
     return list(conn.execute(stmt).all())
 
 
-def mailing_of_account(conn: Connection, account_id: int, mailing_id: int) -> Any:
-    stmt = select(mailings.c.id, mailings.c.name).where(
-        mailings.c.account_id == account_id, mailings.c.id == mailing_id
+def insert_with_ids(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Mailings with ids chosen by the caller; the id sequence moves past them."""
+    if rows:
+        conn.execute(insert(mailings), rows)
+        backend.advance_id_sequence(conn, mailings)
+
+
+def get_mailing(conn: Connection, account_id: int, mailing_id: int) -> Any:
+    query = select(mailings).where(mailings.c.account_id == account_id, mailings.c.id == mailing_id)
+    return conn.execute(query).first()
+
+
+def page_mailings(
+    conn: Connection, account_id: int, offset: int, limit: int | None, descending: bool
+) -> tuple[list[Any], int]:
+    mine = (mailings.c.account_id == account_id) & mailings.c.trigger_id.is_(None)
+    order = mailings.c.id.desc() if descending else mailings.c.id
+    rows = conn.execute(select(mailings).where(mine).order_by(order).offset(offset).limit(limit))
+    total = conn.execute(select(func.count()).select_from(mailings).where(mine)).scalar()
+    return list(rows), int(total or 0)
+
+
+def update_mailing(conn: Connection, mailing_id: int, values: dict[str, Any]) -> None:
+    conn.execute(update(mailings).where(mailings.c.id == mailing_id).values(**values))
+
+
+def set_status_where(
+    conn: Connection, mailing_id: int, status: int, current: Iterable[int], now: int
+) -> bool:
+    """Move the mailing to `status` if it is in one of `current` (True if it moved)."""
+    result = conn.execute(
+        update(mailings)
+        .where(mailings.c.id == mailing_id, mailings.c.status.in_(list(current)))
+        .values(status=status, modified=now)
     )
-    return conn.execute(stmt).first()
+    return bool(result.rowcount)
+
+
+def add_counts(conn: Connection, mailing_id: int, sent: int, failed: int) -> None:
+    conn.execute(
+        update(mailings)
+        .where(mailings.c.id == mailing_id)
+        .values(
+            sent_count=mailings.c.sent_count + sent, failed_count=mailings.c.failed_count + failed
+        )
+    )
+
+
+def get_by_id(conn: Connection, mailing_id: int) -> Any:
+    return conn.execute(select(mailings).where(mailings.c.id == mailing_id)).first()

@@ -1,4 +1,4 @@
-"""Use cases of the mailings domain needed so far: resolve ids, create and list mailings."""
+"""Use cases of the mailings domain: resolve ids, create, read, move status, count sends."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import Connection
 
 from mailroom.errors import NotFound
 from mailroom.kit.clock import Clock, now_s
-from mailroom.mailings import repository
+from mailroom.mailings import repository, schemas
 
 
 def resolve(
@@ -54,9 +54,81 @@ def account_mailings(conn: Connection, account_id: int) -> list[Any]:
     return repository.mailings_of_account(conn, account_id)
 
 
+def create_registered(
+    conn: Connection,
+    clock: Clock,
+    account_id: int,
+    ids: Iterable[int],
+    activity_ids: Iterable[str],
+) -> tuple[set[int], dict[str, int]]:
+    """Register campaigns sent elsewhere that events name but mailroom does not know yet.
+
+    A numeric id becomes the new mailing's id (unless another account uses it: those stay
+    unknown); a campaign_activity_id gets a mailing with a fresh id. Returns what `resolve`
+    does for the new ones.
+    """
+    now = now_s(clock)
+    wanted = set(ids)
+    free = sorted(wanted - repository.taken_ids(conn, wanted))
+    base = {
+        "account_id": account_id,
+        "type": "campaign",
+        "status": schemas.COMPLETED,
+        "register_only": True,
+        "created": now,
+        "modified": now,
+    }
+    repository.insert_with_ids(
+        conn,
+        [
+            {**base, "id": i, "name": f"Mailing {i}", "campaign_activity_id": str(uuid.uuid4())}
+            for i in free
+        ],
+    )
+    by_activity: dict[str, int] = {}
+    for activity_id in sorted(set(activity_ids)):
+        by_activity[activity_id] = repository.insert_mailing(
+            conn, {**base, "name": f"Campaign {activity_id}", "campaign_activity_id": activity_id}
+        )
+    return set(free), by_activity
+
+
+def insert_mailing(conn: Connection, values: dict[str, Any]) -> int:
+    return repository.insert_mailing(conn, values)
+
+
 def get_mailing(conn: Connection, account_id: int, mailing_id: int) -> Any:
-    """The account's mailing (id, name), or NotFound."""
-    row = repository.mailing_of_account(conn, account_id, mailing_id)
+    row = repository.get_mailing(conn, account_id, mailing_id)
     if row is None:
         raise NotFound(f"Mailing {mailing_id} not found", code="mailing_not_found")
     return row
+
+
+def find_mailing(conn: Connection, account_id: int, mailing_id: int) -> Any:
+    """The mailing or None."""
+    return repository.get_mailing(conn, account_id, mailing_id)
+
+
+def page_mailings(
+    conn: Connection, account_id: int, offset: int, limit: int | None, descending: bool
+) -> tuple[list[Any], int]:
+    return repository.page_mailings(conn, account_id, offset, limit, descending)
+
+
+def update_mailing(conn: Connection, mailing_id: int, values: dict[str, Any]) -> None:
+    repository.update_mailing(conn, mailing_id, values)
+
+
+def move_status(
+    conn: Connection, clock: Clock, mailing_id: int, status: int, current: Iterable[int]
+) -> bool:
+    return repository.set_status_where(conn, mailing_id, status, current, now_s(clock))
+
+
+def add_counts(conn: Connection, mailing_id: int, sent: int, failed: int) -> None:
+    repository.add_counts(conn, mailing_id, sent, failed)
+
+
+def find_mailing_any(conn: Connection, mailing_id: int) -> Any:
+    """The mailing whatever its account (for work already scoped by its sends)."""
+    return repository.get_by_id(conn, mailing_id)

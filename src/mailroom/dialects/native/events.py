@@ -10,12 +10,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from mailroom.accounts.schemas import Principal
-from mailroom.activity import service
+from mailroom.activity import intake
 from mailroom.activity.parse import Invalid
 from mailroom.activity.schemas import EventItem, IngestResponse
 from mailroom.activity.types import Source
 from mailroom.context import Context
-from mailroom.db import backend, retry
 from mailroom.errors import BadRequest, PayloadTooLarge
 from mailroom.kit import gcpause
 from mailroom.kit.jsonx import JSONResponse
@@ -41,6 +40,10 @@ or appears earlier in the same body, is a duplicate: it is not stored again and 
 `{"accepted": n, "duplicates": n, "rejected": n, "errors": [{"index": i, "reason": "..."}]}`.
 Accepted events are committed before the response is sent. A body that is not JSON is `400`,
 more items than the limit `413`, a missing or invalid token `401`.
+
+With `?create_mailings=true`, an item naming a mailing mailroom does not know (by `mailing_id`
+or `campaign_activity_id`) registers that campaign (sent elsewhere) instead of being rejected:
+a numeric id becomes the mailing's id, a uuid its `campaign_activity_id`.
 
 Hard bounces, complaints and opt-outs change the contact's status as `change_status` does;
 older or repeated events change nothing. Opens and clicks from privacy proxies and link scanners
@@ -89,7 +92,11 @@ def _check_size(count: int, max_items: int) -> None:
 
 
 def ingest_body(
-    ctx: Context, principal: Principal, raw: bytes, content_type: str
+    ctx: Context,
+    principal: Principal,
+    raw: bytes,
+    content_type: str,
+    create_mailings: bool = False,
 ) -> dict[str, Any]:
     """Read, validate and store a request body; only the storing holds a write transaction.
 
@@ -97,19 +104,15 @@ def ingest_body(
     would make its first collection walk every one of them (about 10% of the request's CPU).
     """
     with gcpause.paused():
-        return retry.on_deadlock(lambda: _ingest(ctx, principal, raw, content_type))
-
-
-def _ingest(ctx: Context, principal: Principal, raw: bytes, content_type: str) -> dict[str, Any]:
-    items = read_items(raw, content_type, ctx.settings.bulk_max_items)
-    batch = service.validate(ctx.clock, items, principal.default_list_id)
-    del items
-    if ctx.db.is_sqlite:  # one writer at a time: look up beside the writer, not inside it
-        with ctx.db.read() as conn:
-            service.resolve(conn, principal.account_id, batch)
-    with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
-        result = service.store(conn, principal.account_id, batch, source=Source.API)
-    return result.as_json()
+        result = intake.ingest_request(
+            ctx,
+            principal.account_id,
+            lambda: read_items(raw, content_type, ctx.settings.bulk_max_items),
+            default_list_id=principal.default_list_id,
+            source=Source.API,
+            create_mailings=create_mailings,
+        )
+        return result.as_json()
 
 
 _BODY_DOC = {
@@ -141,4 +144,7 @@ async def post_events(
 ) -> JSONResponse:
     raw = await request.body()
     content_type = request.headers.get("content-type", "")
-    return JSONResponse(await run_in_threadpool(ingest_body, ctx, principal, raw, content_type))
+    create = request.query_params.get("create_mailings", "").lower() in ("1", "true", "yes")
+    return JSONResponse(
+        await run_in_threadpool(ingest_body, ctx, principal, raw, content_type, create)
+    )

@@ -1,0 +1,1 @@
+"""Ongage events and triggers: who is due for which message when, computed set-wise."""

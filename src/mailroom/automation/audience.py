@@ -1,0 +1,52 @@
+"""An audience: active contacts in any included segment and in no excluded one, as one query."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, exists, false, func, not_, or_, select
+
+from mailroom.db.tables import contacts
+from mailroom.errors import NotFound
+from mailroom.segments import service as segments_service
+
+
+def missing_segments(conn: Connection, account_id: int, ids: Iterable[int]) -> list[int]:
+    """The ids among `ids` that are not segments of the account."""
+    missing: list[int] = []
+    for segment_id in sorted(set(ids)):
+        try:
+            segments_service.get_segment(conn, account_id, segment_id)
+        except NotFound:
+            missing.append(segment_id)
+    return missing
+
+
+def where(
+    conn: Connection, account_id: int, included: Sequence[int], excluded: Sequence[int]
+) -> Any:
+    """A where-clause over `contacts`: active, in an included segment, in no excluded one."""
+    inside = [
+        segments_service.contact_selection(conn, account_id, s, user_type="active").where
+        for s in included
+    ]
+    clause = or_(*inside) if inside else false()
+    for segment_id in excluded:
+        out = segments_service.contact_selection(conn, account_id, segment_id).where
+        clause = and_(clause, not_(func.coalesce(out, false())))  # NULL: not in it
+    return and_(contacts.c.account_id == account_id, contacts.c.status == "active", clause)
+
+
+def selection(
+    conn: Connection, account_id: int, included: Sequence[int], excluded: Sequence[int]
+) -> Select[Any]:
+    """``select(contacts.c.id, contacts.c.email)`` of the audience."""
+    return select(contacts.c.id, contacts.c.email).where(
+        where(conn, account_id, included, excluded)
+    )
+
+
+def contains(clause: Any, contact_id: Any) -> Any:
+    """`clause` evaluated for one contact id expression (for joins from other tables)."""
+    return exists(select(contacts.c.id).where(contacts.c.id == contact_id, clause))

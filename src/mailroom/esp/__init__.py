@@ -1,0 +1,1 @@
+"""Sending connections ("ESP connections"): where mail leaves, and how a distribution picks one."""

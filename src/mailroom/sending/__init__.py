@@ -1,0 +1,1 @@
+"""Sending: connections (SMTP, outbox), claimed sends, rendering and delivery, exactly once."""

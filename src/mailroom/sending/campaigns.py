@@ -1,0 +1,236 @@
+"""Mailings through the API: validate, register or schedule, start (claim every recipient at
+once, set-wise), cancel, pause and resume."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, String, cast, literal, select
+
+from mailroom.automation import audience
+from mailroom.automation.due import message_choice
+from mailroom.context import Context
+from mailroom.db.tables import contacts
+from mailroom.errors import Conflict, ValidationFailed
+from mailroom.esp import distribution as dist
+from mailroom.esp import service as esp_service
+from mailroom.jobs import queue
+from mailroom.kit.clock import Clock, now_s
+from mailroom.mailings import schemas as st
+from mailroom.mailings import service as mailings_service
+from mailroom.messages import service as messages_service
+from mailroom.sending import repository as repo
+
+START_JOB = "sending.start_mailing"
+DELIVER_JOB = "sending.deliver"
+
+
+def _ids(value: Any, key: str, errors: list[dict[str, str]], *, required: bool) -> list[int]:
+    if value is None or value == []:
+        if required:
+            errors.append({"field": key, "message": f"{key} is required (an array of ids)"})
+        return []
+    items = value if isinstance(value, list) else [value]
+    out: list[int] = []
+    for item in items:
+        if isinstance(item, bool):
+            item = None
+        try:
+            out.append(int(item))
+        except (TypeError, ValueError):
+            errors.append({"field": key, "message": f"{key} must be an array of whole numbers"})
+            return []
+    return out
+
+
+def _flag(value: Any) -> bool:
+    return value in (True, 1, "1", "true")
+
+
+def create_mailing(conn: Connection, clock: Clock, account_id: int, list_id: int, data: Any) -> Any:
+    """A mailing: registered (sent elsewhere), scheduled, or sent now (a job starts it)."""
+    if not isinstance(data, dict):
+        raise ValidationFailed(
+            "The request body must be a JSON object",
+            errors=[{"field": "", "message": "expected a JSON object"}],
+        )
+    errors: list[dict[str, str]] = []
+    register_only = _flag(data.get("register_only", False))
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        errors.append({"field": "name", "message": "name is required"})
+    messages = _ids(data.get("email_message"), "email_message", errors, required=not register_only)
+    included = _ids(data.get("segments"), "segments", errors, required=not register_only)
+    excluded = _ids(data.get("segments_excluded"), "segments_excluded", errors, required=False)
+    if missing := messages_service.missing_messages(conn, account_id, messages):
+        errors.append({"field": "email_message", "message": f"email messages not found: {missing}"})
+    for key, ids in (("segments", included), ("segments_excluded", excluded)):
+        if missing := audience.missing_segments(conn, account_id, ids):
+            errors.append({"field": key, "message": f"segments not found: {missing}"})
+    schedule = data.get("schedule_date")
+    schedule_s: int | None = None
+    if schedule not in (None, "", 0):
+        try:
+            schedule_s = int(schedule)
+        except (TypeError, ValueError):
+            errors.append(
+                {"field": "schedule_date", "message": "schedule_date must be Unix seconds"}
+            )
+    raw_distribution = data.get("distribution") or []
+    if raw_distribution or not register_only:
+        known = esp_service.connections_by_id(conn, account_id)
+        if raw_distribution:
+            _, problems = dist.parse(raw_distribution, known)
+            errors.extend(problems)
+        elif not any(r.active for r in known.values()):
+            errors.append(
+                {"field": "distribution", "message": "no distribution and no active ESP connection"}
+            )
+    if errors:
+        raise ValidationFailed(
+            "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors
+        )
+    now = now_s(clock)
+    status = st.COMPLETED if register_only else (st.SCHEDULED if schedule_s else st.NEW)
+    mailing_id = mailings_service.insert_mailing(
+        conn,
+        {
+            "account_id": account_id,
+            "list_id": list_id,
+            "name": name,
+            "description": str(data.get("description") or ""),
+            "campaign_activity_id": str(data.get("campaign_activity_id") or uuid.uuid4()),
+            "type": "campaign",
+            "status": status,
+            "email_message_id": messages[0] if messages else None,
+            "email_messages": messages,
+            "segments": included,
+            "segments_excluded": excluded,
+            "distribution": raw_distribution,
+            "schedule_date": schedule_s,
+            "register_only": register_only,
+            "created": now,
+            "modified": now,
+            "sent": (schedule_s or now) if register_only else None,
+        },
+    )
+    if not register_only:
+        run_at = max(schedule_s or 0, now) * 1000
+        queue.enqueue(
+            conn,
+            clock,
+            START_JOB,
+            {"mailing_id": mailing_id},
+            run_at_ms=run_at,
+            dedupe_key=f"{START_JOB}:{mailing_id}",
+        )
+    return mailings_service.get_mailing(conn, account_id, mailing_id)
+
+
+def due_rows(
+    conn: Connection,
+    account_id: int,
+    *,
+    key_prefix: str,
+    mailing_id: int,
+    trigger_id: int | None,
+    message_ids: Sequence[int],
+    due_ms: Any,
+    now_ms: int,
+    where: Any,
+    key_suffix: str = "",
+) -> Select[Any]:
+    """The INSERT ... SELECT source of new sends (columns as `repo.INSERT_COLUMNS`)."""
+    key = literal(key_prefix) + cast(contacts.c.id, String)
+    if key_suffix:
+        key = key + literal(key_suffix)
+    return select(
+        literal(account_id),
+        key,
+        literal(mailing_id),
+        literal(trigger_id),
+        contacts.c.id,
+        message_choice(message_ids),
+        due_ms,
+        literal(repo.QUEUED),
+        literal(now_ms),
+    ).where(where)
+
+
+def start_mailing(conn: Connection, clock: Clock, mailing_id: int) -> int:
+    """Claim a send for every recipient (one INSERT ... SELECT); 0 if it was not New/Scheduled."""
+    row = mailings_service.find_mailing_any(conn, mailing_id)
+    if row is None or row.status not in (st.NEW, st.SCHEDULED):
+        return 0
+    now_ms = clock.now_ms()
+    clause = audience.where(conn, row.account_id, row.segments, row.segments_excluded)
+    query = due_rows(
+        conn,
+        row.account_id,
+        key_prefix=f"m:{mailing_id}:",
+        mailing_id=mailing_id,
+        trigger_id=None,
+        message_ids=row.email_messages or [row.email_message_id],
+        due_ms=literal(now_ms),
+        now_ms=now_ms,
+        where=clause,
+    )
+    repo.insert_due(conn, query)
+    recipients = repo.count_for(conn, repo.sends_of(mailing_id))
+    status = st.IN_PROGRESS if recipients else st.COMPLETED
+    mailings_service.update_mailing(
+        conn,
+        mailing_id,
+        {
+            "status": status,
+            "recipients": recipients,
+            "sent": now_ms // 1000,
+            "modified": now_ms // 1000,
+        },
+    )
+    return recipients
+
+
+def enqueue_delivery(
+    conn: Connection, clock: Clock, workers: int = 1, follow_up: int | None = None
+) -> None:
+    """Delivery jobs (one per worker wanted); one per minute and slot, so repeats are no-ops.
+    A job that ran out of its time budget enqueues its follow-up under its own id."""
+    minute = clock.now_ms() // 60_000
+    for slot in range(workers):
+        key = f"{DELIVER_JOB}:after:{follow_up}" if follow_up else f"{DELIVER_JOB}:{minute}:{slot}"
+        queue.enqueue(conn, clock, DELIVER_JOB, {}, dedupe_key=key)
+
+
+def cancel(conn: Connection, clock: Clock, account_id: int, mailing_id: int) -> Any:
+    row = mailings_service.get_mailing(conn, account_id, mailing_id)
+    movable = (st.NEW, st.SCHEDULED, st.IN_PROGRESS, st.ON_HOLD)
+    if not mailings_service.move_status(conn, clock, mailing_id, st.CANCELLED, movable):
+        raise Conflict(f"A mailing in status {st.STATUS_DESC.get(row.status)} cannot be cancelled")
+    repo.skip_open(conn, mailing_id)
+    return mailings_service.get_mailing(conn, account_id, mailing_id)
+
+
+def pause(conn: Connection, clock: Clock, account_id: int, mailing_id: int) -> Any:
+    row = mailings_service.get_mailing(conn, account_id, mailing_id)
+    if not mailings_service.move_status(conn, clock, mailing_id, st.ON_HOLD, (st.IN_PROGRESS,)):
+        raise Conflict(f"A mailing in status {st.STATUS_DESC.get(row.status)} cannot be paused")
+    return mailings_service.get_mailing(conn, account_id, mailing_id)
+
+
+def resume(conn: Connection, clock: Clock, account_id: int, mailing_id: int) -> Any:
+    row = mailings_service.get_mailing(conn, account_id, mailing_id)
+    if not mailings_service.move_status(conn, clock, mailing_id, st.IN_PROGRESS, (st.ON_HOLD,)):
+        raise Conflict(f"A mailing in status {st.STATUS_DESC.get(row.status)} cannot be resumed")
+    enqueue_delivery(conn, clock)
+    return mailings_service.get_mailing(conn, account_id, mailing_id)
+
+
+def run_start(ctx: Context, mailing_id: int) -> int:
+    with ctx.db.write() as conn:
+        recipients = start_mailing(conn, ctx.clock, mailing_id)
+        if recipients:
+            enqueue_delivery(conn, ctx.clock)
+    return recipients

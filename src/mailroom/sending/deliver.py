@@ -1,0 +1,393 @@
+"""Deliver due sends, exactly once: claim a batch, hand each message over, record outcomes.
+
+Per send: claimed (a lease) -> "sending" written and committed just before the SMTP server can
+accept the message (before the final ``.`` of DATA) -> "delivered" once the server said 250 ->
+"sent" when its `em_sends` event is stored (once per batch, through the one ingest path).
+A worker killed at any point leaves: a claimed send (certainly not accepted: taken again when
+the lease runs out), a "sending" one (maybe accepted: `unknown`, not resent unless
+``send_unknown = retry``), or a "delivered" one (recorded by the next worker's sweep).
+4xx and lost connections before the hand-over are retried with back-off; a 5xx refusal is a
+hard bounce, recorded as `em_bounces` (the contact becomes Bounced).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from mailroom.accounts import service as accounts_service
+from mailroom.activity import service as activity
+from mailroom.activity.types import Source
+from mailroom.context import Context
+from mailroom.db import backend
+from mailroom.esp import distribution as dist
+from mailroom.esp import service as esp_service
+from mailroom.mailings import schemas as mailing_status
+from mailroom.mailings import service as mailings_service
+from mailroom.messages import service as messages_service
+from mailroom.messages.schemas import Compiled
+from mailroom.sending import repository as repo
+from mailroom.sending.compose import Sender, compose, values_for
+from mailroom.sending.transport import (
+    BOUNCE,
+    RETRY,
+    SENT,
+    Outcome,
+    Pacer,
+    Transport,
+    open_transport,
+)
+from mailroom.tracking.links import Recipient, TrackingLinks, send_idempotency_key
+
+BACKOFF_S = (60, 300, 900, 3600, 14_400)  # after the 1st, 2nd ... temporary failure
+MAX_ATTEMPTS = len(BACKOFF_S) + 1
+BATCH = 100
+
+
+@dataclass
+class Pool:
+    """Open transports (one SMTP session per lane and connection) and one pacer per
+    connection, kept across batches. Lanes hand messages over in parallel threads: an SMTP
+    exchange is mostly waiting for the server's replies."""
+
+    lanes: int = 4
+    transports: dict[tuple[int, int], Transport] = field(default_factory=dict)
+    pacers: dict[int, Pacer] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    executor: ThreadPoolExecutor | None = None
+    markers: dict[int, Connection] = field(default_factory=dict)
+    stack: ExitStack = field(default_factory=ExitStack)
+
+    def marker(self, ctx: Context, lane: int) -> Connection:
+        """The lane's connection for "being sent" marks: each statement commits alone, and
+        without waiting for the disk (a mark per message must cost one round trip)."""
+        with self.lock:
+            if lane not in self.markers:
+                conn = self.stack.enter_context(ctx.db.single())
+                backend.relaxed_commits(conn)
+                self.markers[lane] = conn
+            return self.markers[lane]
+
+    def get(self, row: Any, lane: int) -> tuple[Transport, Pacer]:
+        with self.lock:
+            if (lane, row.id) not in self.transports:
+                self.transports[(lane, row.id)] = open_transport(row)
+            if row.id not in self.pacers:
+                self.pacers[row.id] = Pacer(row.rate_per_second)
+            return self.transports[(lane, row.id)], self.pacers[row.id]
+
+    def run(self, work: list[Callable[[], list[Any]]]) -> list[Any]:
+        """Each lane's work in its own thread; their results in lane order."""
+        if len(work) == 1:
+            return work[0]()
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(self.lanes, thread_name_prefix="mailroom-send")
+        futures = [self.executor.submit(fn) for fn in work]
+        return [item for future in futures for item in future.result()]
+
+    def close(self) -> None:
+        for transport in self.transports.values():
+            transport.close()
+        self.transports.clear()
+        for conn in self.markers.values():
+            backend.relaxed_commits(conn, False)
+        self.markers.clear()
+        self.stack.close()
+        if self.executor is not None:
+            self.executor.shutdown()
+            self.executor = None
+
+
+@dataclass
+class _Account:
+    messages: dict[int, Compiled]
+    connections: dict[int, Any]
+    mailings: dict[int, Any]
+    day_start_ms: int
+    next_day_ms: int
+    used_today: dict[int, int]  # sends per connection today (lanes may pass a quota by a few)
+
+
+def _account(conn: Connection, ctx: Context, account_id: int, rows: list[Any]) -> _Account:
+    zone = accounts_service.time_zone(conn, account_id)
+    now = datetime.fromtimestamp(ctx.clock.now_ms() / 1000, zone)
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    day_start_ms = int(start.timestamp() * 1000)
+    mine = [r for r in rows if r.account_id == account_id]
+    connections = esp_service.connections_by_id(conn, account_id)
+    return _Account(
+        messages_service.compiled(conn, account_id, {r.email_message_id for r in mine}),
+        connections,
+        {
+            m: mailings_service.find_mailing(conn, account_id, m)
+            for m in {r.mailing_id for r in mine}
+        },
+        day_start_ms,
+        day_start_ms + 86_400_000,
+        repo.sent_since(conn, connections, day_start_ms),
+    )
+
+
+def deliver(
+    ctx: Context,
+    worker: str,
+    *,
+    limit: int = BATCH,
+    pool: Pool | None = None,
+    budget_s: float | None = None,
+) -> int:
+    """Send due sends batch after batch until none is left (or `budget_s` of wall time has
+    passed: a job hands the rest to the next job); how many were handled."""
+    own = pool is None
+    pool = pool or Pool(lanes=ctx.settings.send_lanes)
+    total = 0
+    deadline = None if budget_s is None else time.monotonic() + budget_s
+    try:
+        while (handled := deliver_batch(ctx, worker, pool, limit)) > 0:
+            total += handled
+            if deadline is not None and time.monotonic() > deadline:
+                break
+    finally:
+        if own:
+            pool.close()
+    return total
+
+
+def sweep(ctx: Context) -> None:
+    """Settle the sends of dead workers: delivered ones recorded, unknown ones marked."""
+    now = ctx.clock.now_ms()
+    to_status = repo.QUEUED if ctx.settings.send_unknown == "retry" else repo.UNKNOWN
+    with ctx.db.write() as conn:
+        moved = repo.expire_sending(conn, now, to_status)
+        delivered = repo.stale_delivered(conn, now)
+        if delivered:
+            _record(conn, ctx, [(r, r.uid, Outcome(SENT, 250), r.connection_id) for r in delivered])
+        _finish_mailings(conn, ctx, {m for m, _ in moved} | {r.mailing_id for r in delivered})
+
+
+def deliver_batch(ctx: Context, worker: str, pool: Pool, limit: int = BATCH) -> int:
+    sweep(ctx)
+    lease_ms = ctx.settings.send_lease_s * 1000
+    with ctx.db.write() as conn:
+        rows = repo.claim(conn, ctx.clock.now_ms(), worker, limit, lease_ms)
+        accounts = {a: _account(conn, ctx, a, rows) for a in {r.account_id for r in rows}}
+    if not rows:
+        return 0
+    links = TrackingLinks.for_context(ctx)
+    lanes = max(1, min(pool.lanes, len(rows)))
+    delivered: list[list[tuple[int, int]]] = [[] for _ in range(lanes)]  # accepted, unmarked
+
+    def lane(number: int) -> Callable[[], list[Any]]:
+        def work() -> list[Any]:
+            done: list[Any] = []
+            for row in rows[number::lanes]:
+                account = accounts[row.account_id]
+                outcome, connection_id = _send_one(
+                    ctx, row, account, links, pool, number, lease_ms, delivered[number]
+                )
+                done.append((row, row.uid, outcome, connection_id))
+                if outcome.kind == SENT:
+                    delivered[number].append((row.id, ctx.clock.now_ms()))
+            return done
+
+        return work
+
+    results = pool.run([lane(n) for n in range(lanes)])
+    with ctx.db.write() as conn:
+        repo.mark_delivered(conn, [d for marks in delivered for d in marks])
+        _record(conn, ctx, results)
+        _finish_mailings(conn, ctx, {r.mailing_id for r in rows})
+    return len(rows)
+
+
+def _send_one(
+    ctx: Context,
+    row: Any,
+    account: _Account,
+    links: TrackingLinks,
+    pool: Pool,
+    lane: int,
+    lease_ms: int,
+    delivered: list[tuple[int, int]],
+) -> tuple[Outcome, int | None]:
+    if row.uid is None or row.contact_status != "active":
+        return Outcome("skip", 0, "contact is not active"), None
+    message = account.messages.get(row.email_message_id)
+    mailing = account.mailings.get(row.mailing_id)
+    if message is None or mailing is None:
+        return Outcome("fail", 0, "email message or mailing no longer exists"), None
+    rules = dist.from_stored(mailing.distribution or [])
+    active = {c: r for c, r in account.connections.items() if r.active}
+    candidates = dist.candidates(rules, row.email, row.key) if rules.default else sorted(active)
+    chosen = None
+    for conn_id in candidates:
+        conn_row = active.get(conn_id)
+        if conn_row is None:
+            continue
+        quota = conn_row.daily_quota
+        if quota is not None and account.used_today.get(conn_id, 0) >= quota:
+            continue
+        chosen = conn_row
+        break
+    if chosen is None:
+        if any(c in active for c in candidates) or (not rules.default and active):
+            return Outcome("defer", 0, "daily quota reached"), None
+        return Outcome("fail", 0, "no active ESP connection for this send"), None
+    sender = Sender(
+        message.from_name or chosen.from_name,
+        message.from_address or chosen.from_address,
+        message.reply_address or chosen.reply_address,
+    )
+    to = Recipient(row.account_id, row.uid, row.mailing_id)
+    system = {
+        "email": row.email,
+        "ocx_contact_id": row.uid,
+        "ocx_created_date": row.contact_created,
+        "ocx_list_id": row.list_id,
+        "ocx_import_id": row.import_id,
+        "ocx_mailing_id": row.mailing_id,
+        "ocx_child_id": row.mailing_id,
+        "ocx_campaign_name": mailing.name,
+        "ocx_message_id": message.id,
+        "ocx_connection_id": chosen.id,
+        "ocx_esp_id": chosen.esp_id,
+        "ocx_from_address": sender.from_address,
+        "ocx_from_address_domain": sender.from_address.rpartition("@")[2],
+        "ocx_from_name": sender.from_name,
+        "ocx_reply_address": sender.reply_address,
+    }
+    envelope = compose(
+        message,
+        sender,
+        email=row.email,
+        values=values_for(row.fields, system),
+        to=to,
+        links=links,
+        send_key=row.key,
+        now_s=ctx.clock.now_ms() / 1000,
+    )
+    transport, pacer = pool.get(chosen, lane)
+    pacer.wait()
+
+    def before_commit() -> None:
+        now = ctx.clock.now_ms()
+        marker = pool.marker(ctx, lane)
+        accepted = delivered.pop()[0] if delivered else None
+        if delivered:  # more than one accepted since the last mark (not the usual case)
+            repo.mark_delivered(marker, list(delivered))
+            delivered.clear()
+        repo.mark_sending(marker, row.id, chosen.id, now + lease_ms, accepted, now)
+
+    outcome = transport.send(envelope.sender, envelope.recipient, envelope.data, before_commit)
+    if outcome.kind == SENT:
+        with pool.lock:
+            account.used_today[chosen.id] = account.used_today.get(chosen.id, 0) + 1
+    return outcome, chosen.id
+
+
+def _record(
+    conn: Connection, ctx: Context, results: list[tuple[Any, str | None, Outcome, int | None]]
+) -> None:
+    """Outcomes to `sends`, sends and hard bounces to activity, counts to mailings."""
+    now = ctx.clock.now_ms()
+    updates: list[dict[str, Any]] = []
+    items: dict[tuple[int, int], list[dict[str, Any]]] = {}
+    counts: dict[int, list[int]] = {}
+    for row, uid, outcome, connection_id in results:
+        status, due, error, sent_ms = repo.FAILED, row.due_ms, outcome.detail or None, None
+        attempts = row.attempts + (0 if outcome.kind == SENT else 1)
+        source = Source.TRIGGER if row.trigger_id is not None else Source.MAILING
+        group = items.setdefault((row.account_id, int(source)), [])
+        if outcome.kind == SENT:
+            status, sent_ms, error = repo.SENT, row.sent_ms or now, None
+            key = (
+                send_idempotency_key(uid, row.mailing_id)
+                if row.trigger_id is None and uid
+                else f"send:{row.key}"
+            )
+            group.append(
+                {
+                    "type": "em_sends",
+                    "contact_id": uid,
+                    "mailing_id": row.mailing_id,
+                    "at": sent_ms,
+                    "idempotency_key": key,
+                }
+            )
+        elif outcome.kind == RETRY and attempts < MAX_ATTEMPTS:
+            status, due = repo.QUEUED, now + BACKOFF_S[attempts - 1] * 1000
+        elif outcome.kind == BOUNCE:
+            status = repo.BOUNCED
+            if uid:
+                group.append(
+                    {
+                        "type": "em_bounces",
+                        "contact_id": uid,
+                        "mailing_id": row.mailing_id,
+                        "at": now,
+                        "bounce_type": "hard",
+                        "smtp_status": str(outcome.code),
+                        "diagnostic": outcome.detail[:500],
+                        "idempotency_key": f"bounce:{row.key}",
+                    }
+                )
+        elif outcome.kind == "unknown":
+            status = repo.QUEUED if ctx.settings.send_unknown == "retry" else repo.UNKNOWN
+        elif outcome.kind == "skip":
+            status = repo.SKIPPED
+        elif outcome.kind == "defer":
+            status, attempts = repo.QUEUED, row.attempts
+            due = max(row.due_ms, _next_day(conn, ctx, row.account_id))
+        tally = counts.setdefault(row.mailing_id, [0, 0])
+        if status == repo.SENT:
+            tally[0] += 1
+        elif status in (repo.FAILED, repo.BOUNCED, repo.UNKNOWN, repo.SKIPPED):
+            tally[1] += 1
+        updates.append(
+            {
+                "send_id": row.id,
+                "status": status,
+                "attempts": attempts,
+                "due_ms": due,
+                "connection_id": connection_id,
+                "sent_ms": sent_ms,
+                "error": error,
+            }
+        )
+    repo.record(conn, updates)
+    for (account_id, code), group in items.items():
+        if group:
+            activity.ingest(conn, ctx.clock, account_id, group, source=Source(code))
+    for mailing_id, (sent, failed) in counts.items():
+        mailings_service.add_counts(conn, mailing_id, sent, failed)
+
+
+def _next_day(conn: Connection, ctx: Context, account_id: int) -> int:
+    zone = accounts_service.time_zone(conn, account_id)
+    now = datetime.fromtimestamp(ctx.clock.now_ms() / 1000, zone)
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return int(start.timestamp() * 1000) + 86_400_000
+
+
+def _finish_mailings(conn: Connection, ctx: Context, mailing_ids: set[int]) -> None:
+    """A mailing (not a trigger's) with no open sends left is Completed (With Errors)."""
+    for mailing_id, still_open in repo.open_counts(conn, mailing_ids).items():
+        if still_open:
+            continue
+        row = mailings_service.find_mailing_any(conn, mailing_id)
+        if row is None or row.trigger_id is not None:
+            continue
+        status = (
+            mailing_status.COMPLETED_WITH_ERRORS if row.failed_count else mailing_status.COMPLETED
+        )
+        mailings_service.move_status(
+            conn, ctx.clock, mailing_id, status, [mailing_status.IN_PROGRESS]
+        )

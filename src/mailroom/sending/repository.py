@@ -1,0 +1,232 @@
+"""All SQL of the sending domain: the `sends` table (claims, markers, outcomes, progress)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, bindparam, case, func, or_, select, update
+
+from mailroom.db import backend
+from mailroom.db.tables import contacts, mailings, sends
+from mailroom.mailings.schemas import NOT_SENDING
+
+QUEUED = "queued"
+CLAIMED = "claimed"
+SENDING = "sending"
+DELIVERED = "delivered"  # accepted by the server, not yet recorded as activity
+SENT = "sent"
+FAILED = "failed"
+BOUNCED = "bounced"
+UNKNOWN = "unknown"
+SKIPPED = "skipped"
+OPEN = (QUEUED, CLAIMED, SENDING, DELIVERED)  # not finished yet
+
+INSERT_COLUMNS = (
+    "account_id",
+    "key",
+    "mailing_id",
+    "trigger_id",
+    "contact_id",
+    "email_message_id",
+    "due_ms",
+    "status",
+    "created_ms",
+)
+
+
+def insert_due(conn: Connection, query: Select[Any]) -> int:
+    """Claim keys for the rows `query` yields (columns in `INSERT_COLUMNS` order); rows whose
+    key exists already are skipped. The number of new sends."""
+    return backend.insert_select_ignore(conn, sends, INSERT_COLUMNS, query, index_elements=["key"])
+
+
+def claim(conn: Connection, now_ms: int, worker: str, limit: int, lease_ms: int) -> list[Any]:
+    """Take up to `limit` sends that are due (queued, or claimed by a worker whose lease ran
+    out before it marked them as being sent), with the recipient's details."""
+    ready = or_(
+        and_(sends.c.status == QUEUED, sends.c.due_ms <= now_ms),
+        and_(sends.c.status == CLAIMED, sends.c.lease_until_ms < now_ms),
+    )
+    query = (
+        select(sends.c.id)
+        .join(mailings, mailings.c.id == sends.c.mailing_id)
+        .where(ready, mailings.c.status.notin_(NOT_SENDING))
+        .order_by(sends.c.due_ms, sends.c.id)
+        .limit(limit)
+    )
+    ids = list(conn.execute(backend.for_update_of_skip_locked(conn, query, sends)).scalars())
+    if not ids:
+        return []
+    conn.execute(
+        update(sends)
+        .where(sends.c.id.in_(ids))
+        .values(status=CLAIMED, claimed_by=worker, lease_until_ms=now_ms + lease_ms)
+    )
+    return list(
+        conn.execute(
+            select(
+                sends,
+                contacts.c.uid,
+                contacts.c.email,
+                contacts.c.fields,
+                contacts.c.list_id,
+                contacts.c.created.label("contact_created"),
+                contacts.c.import_id,
+                contacts.c.status.label("contact_status"),
+            )
+            .join(contacts, contacts.c.id == sends.c.contact_id, isouter=True)
+            .where(sends.c.id.in_(ids))
+            .order_by(sends.c.id)
+        )
+    )
+
+
+def mark_sending(
+    conn: Connection,
+    send_id: int,
+    connection_id: int,
+    lease_until_ms: int,
+    accepted_id: int | None = None,
+    now_ms: int = 0,
+) -> None:
+    """One statement: this send is being handed over, and `accepted_id` (the lane's previous
+    send, if the server accepted it) was. Run on a connection where each statement commits
+    alone. Two scalar ids, not a list: the statement compiles once."""
+    this = sends.c.id == send_id
+    other = accepted_id if accepted_id is not None else send_id
+    conn.execute(
+        update(sends)
+        .where(or_(this, sends.c.id == other))
+        .values(
+            status=case((this, SENDING), else_=DELIVERED),
+            connection_id=case((this, connection_id), else_=sends.c.connection_id),
+            lease_until_ms=case((this, lease_until_ms), else_=sends.c.lease_until_ms),
+            sent_ms=case((this, sends.c.sent_ms), else_=now_ms),
+        )
+    )
+
+
+def mark_delivered(conn: Connection, delivered: Sequence[tuple[int, int]]) -> None:
+    if delivered:
+        conn.execute(
+            update(sends)
+            .where(sends.c.id == bindparam("send_id"))
+            .values(status=DELIVERED, sent_ms=bindparam("at_ms")),
+            [{"send_id": i, "at_ms": at} for i, at in delivered],
+        )
+
+
+def stale_delivered(conn: Connection, now_ms: int) -> list[Any]:
+    """Sends accepted by the server whose sender died before recording them."""
+    return list(
+        conn.execute(
+            select(sends, contacts.c.uid)
+            .join(contacts, contacts.c.id == sends.c.contact_id, isouter=True)
+            .where(sends.c.status == DELIVERED, sends.c.lease_until_ms < now_ms)
+        )
+    )
+
+
+def expire_sending(conn: Connection, now_ms: int, to_status: str) -> list[Any]:
+    """Sends whose sender died while handing them over: `to_status` (unknown, or queued when
+    the unknown are to be retried). (mailing_id, count) of those moved."""
+    stale = and_(sends.c.status == SENDING, sends.c.lease_until_ms < now_ms)
+    rows = list(
+        conn.execute(
+            select(sends.c.mailing_id, func.count()).where(stale).group_by(sends.c.mailing_id)
+        )
+    )
+    if rows:
+        conn.execute(update(sends).where(stale).values(status=to_status, lease_until_ms=None))
+    return rows
+
+
+def record(conn: Connection, outcomes: Sequence[dict[str, Any]]) -> None:
+    """Write each send's outcome: status, attempts, due time, connection, sent time, error."""
+    if not outcomes:
+        return
+    stmt = (
+        update(sends)
+        .where(sends.c.id == bindparam("send_id"))
+        .values(
+            status=bindparam("new_status"),
+            attempts=bindparam("new_attempts"),
+            due_ms=bindparam("new_due_ms"),
+            connection_id=bindparam("new_connection_id"),
+            sent_ms=bindparam("new_sent_ms"),
+            error=bindparam("new_error"),
+            lease_until_ms=None,
+            claimed_by=None,
+        )
+    )
+    conn.execute(
+        stmt, [{f"new_{k}" if k != "send_id" else k: v for k, v in o.items()} for o in outcomes]
+    )
+
+
+def open_counts(conn: Connection, mailing_ids: Iterable[int]) -> dict[int, int]:
+    """Unfinished sends per mailing, for the given mailings."""
+    wanted = list(set(mailing_ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(sends.c.mailing_id, func.count())
+        .where(sends.c.mailing_id.in_(wanted), sends.c.status.in_(OPEN))
+        .group_by(sends.c.mailing_id)
+    )
+    found = {int(m): int(c) for m, c in rows}
+    return {m: found.get(m, 0) for m in wanted}
+
+
+def sent_since(conn: Connection, connection_ids: Iterable[int], since_ms: int) -> dict[int, int]:
+    """Messages each connection sent since `since_ms` (daily quotas)."""
+    wanted = list(set(connection_ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(sends.c.connection_id, func.count())
+        .where(
+            sends.c.connection_id.in_(wanted),
+            sends.c.status == SENT,
+            sends.c.sent_ms >= since_ms,
+        )
+        .group_by(sends.c.connection_id)
+    )
+    return {int(c): int(n) for c, n in rows}
+
+
+def skip_open(conn: Connection, mailing_id: int) -> int:
+    """A cancelled mailing: its queued sends are dropped."""
+    result = conn.execute(
+        update(sends)
+        .where(sends.c.mailing_id == mailing_id, sends.c.status == QUEUED)
+        .values(status=SKIPPED)
+    )
+    return int(result.rowcount or 0)
+
+
+def count_for(conn: Connection, where: Any) -> int:
+    return int(conn.execute(select(func.count()).select_from(sends).where(where)).scalar() or 0)
+
+
+def statuses(conn: Connection, mailing_id: int) -> dict[str, int]:
+    rows = conn.execute(
+        select(sends.c.status, func.count())
+        .where(sends.c.mailing_id == mailing_id)
+        .group_by(sends.c.status)
+    )
+    return {str(s): int(n) for s, n in rows}
+
+
+def sends_of(mailing_id: int) -> Any:
+    return sends.c.mailing_id == mailing_id
+
+
+def anything_due(conn: Connection, now_ms: int) -> bool:
+    """Whether a delivery run has work: due sends, or sends of a dead worker to settle."""
+    ready = or_(
+        and_(sends.c.status == QUEUED, sends.c.due_ms <= now_ms),
+        and_(sends.c.status.in_((CLAIMED, SENDING, DELIVERED)), sends.c.lease_until_ms < now_ms),
+    )
+    return conn.execute(select(sends.c.id).where(ready).limit(1)).first() is not None
