@@ -270,8 +270,19 @@ def test_windowed_report_with_criteria(
     rule: dict[str, Any],
     expected: list[str],
     caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Email and status rules run inside DuckDB, others pick ids in the main database."""
+    from mailroom.reports import columnar
+
+    paths: list[str] = []
+    compute = columnar.compute
+
+    def spy(*args: Any, **kwargs: Any) -> int:
+        paths.append("duckdb" if kwargs.get("where") else "ids")
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(columnar, "compute", spy)
     body = {
         "title": "Criteria",
         "selected_fields": ["email", "sent"],
@@ -286,3 +297,5 @@ def test_windowed_report_with_criteria(
     sent = {"c0@gmail.com": 0, "c1@example.org": 1, "c2@gmail.com": 1, "c3@example.org": 0}
     assert all(r["sent"] == sent.get(r["email"], 0) for r in rows)
     assert "not runnable in DuckDB" not in caplog.text  # DuckDB took the conditions it was given
+    in_duckdb = rule["type"] == "email" or rule["field_name"] == "ocx_status"
+    assert paths == ([] if mode == "main" else ["duckdb" if in_duckdb else "ids"])

@@ -16,8 +16,10 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+from sqlalchemy import Column
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import util as sql_util
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 
 from mailroom.activity.types import EventType
@@ -76,7 +78,10 @@ IN_REPLICA_KINDS = frozenset({"email", "status"})
 def condition(where: ColumnElement[bool]) -> tuple[str, dict[str, Any]] | None:
     """The criteria's condition over ``contacts`` as DuckDB SQL with its bound values, or None
     when it reads anything but the contacts table itself (segments, events, other tables)."""
-    if {t.name for t in sql_util.find_tables(where, include_crud=True)} != {"contacts"}:
+    if sql_util.find_tables(where, include_selects=True):  # a subquery reads other rows
+        return None
+    columns = [e for e in visitors.iterate(where) if isinstance(e, Column)]
+    if {getattr(c.table, "name", None) for c in columns} != {"contacts"}:
         return None
     compiled = where.compile(
         dialect=postgresql.dialect(paramstyle="numeric_dollar"),  # type: ignore[no-untyped-call]
