@@ -36,12 +36,12 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from sqlalchemy import select, text  # noqa: E402
 
-from mailroom.charts import service as charts  # noqa: E402
+from mailroom.charts import rollups as charts  # noqa: E402
 from mailroom.config import Settings  # noqa: E402
 from mailroom.context import Context  # noqa: E402
 from mailroom.db.database import Database  # noqa: E402
 from mailroom.db.migrate import upgrade  # noqa: E402
-from mailroom.db.tables import contacts, mailings  # noqa: E402
+from mailroom.db.tables import automation_events, contacts, mailings  # noqa: E402
 from mailroom.demo import service as demo  # noqa: E402
 from mailroom.demo.service import DemoSpec, load_demo  # noqa: E402
 
@@ -59,7 +59,9 @@ def _database(args: argparse.Namespace) -> str:
 
 def _prepare(url: str, args: argparse.Namespace) -> Context:
     upgrade(url)
-    ctx = Context(settings=Settings(database_url=url), db=Database(url))
+    # No worker inside the timed app: its periodic jobs (the replica feed, the automation minute)
+    # would share the process with the pages being timed.
+    ctx = Context(settings=Settings(database_url=url, inprocess_worker=False), db=Database(url))
     spec = DemoSpec(contacts=args.contacts, events=args.events, reset=args.reload)
     started = time.monotonic()
     result = load_demo(ctx, spec)
@@ -72,10 +74,100 @@ def _prepare(url: str, args: argparse.Namespace) -> Context:
         with ctx.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
     started = time.monotonic()
+    if args.skip_jobs:  # a re-run on the same data: the rollups and previews are there
+        return ctx
     with ctx.db.write() as conn:
         charts.refresh(conn, ctx.clock, result.account_id, settle_ms=0)
     print(f"charts.refresh (the background job, all rollups): {time.monotonic() - started:.1f} s")
+    _automation(ctx)
+    _background_jobs(ctx)
     return ctx
+
+
+def _background_jobs(ctx: Context) -> None:
+    """What the pages leave to the worker, timed: the segment counts and the event's preview."""
+    from mailroom.automation import preview_store
+    from mailroom.segments import service as segments_service
+    from mailroom.segments.schemas import SegmentQuery
+
+    with ctx.db.write() as conn:
+        account_id = conn.execute(text("SELECT id FROM accounts WHERE code = 'demo'")).scalar_one()
+        found, _ = segments_service.find_segments(conn, account_id, SegmentQuery())
+        for segment in found:
+            started = time.monotonic()
+            segments_service.count_segment(conn, ctx.clock, account_id, int(segment.id))
+            print(f"segments.count {segment.name!r}: {time.monotonic() - started:.2f} s")
+        event_id = conn.execute(
+            select(automation_events.c.id).where(automation_events.c.name == EVENT_NAME)
+        ).scalar_one()
+        started = time.monotonic()
+        preview_store.compute(conn, ctx.clock, account_id, int(event_id))
+        print(f"automation.preview (7 days): {time.monotonic() - started:.2f} s")
+
+
+EVENT_NAME = "Benchmark birthday greetings"
+
+
+def _automation(ctx: Context) -> None:
+    """A segment, a report and a birthday event on the demo's newsletter, made once."""
+    from mailroom.automation import service as automation_service
+    from mailroom.esp import service as esp_service
+    from mailroom.messages import service as messages_service
+    from mailroom.reports import service as reports_service
+    from mailroom.segments import service as segments_service
+
+    with ctx.db.write() as conn:
+        account_id, list_id = conn.execute(
+            text("SELECT id, default_list_id FROM accounts WHERE code = 'demo'")
+        ).one()
+        if conn.execute(
+            select(automation_events.c.id).where(automation_events.c.name == EVENT_NAME)
+        ).first():
+            return
+        rule = {"field_name": "country", "type": "string", "operator": "=",
+                "operand": ["United Kingdom"], "case_sensitive": 0, "condition": "and"}  # fmt: skip
+        segment = segments_service.create_segment(
+            conn, ctx.clock, account_id, list_id, {"name": "UK readers", "criteria": [rule]}
+        )
+        reports_service.create_report(
+            conn,
+            ctx.clock,
+            account_id,
+            list_id,
+            {"title": "Everyone", "selected_fields": ["email", "ocx_status", "sent", "opens"]},
+        )
+        message = messages_service.create_message(
+            conn, ctx.clock, account_id, list_id,
+            {"name": "Birthday", "subject": "Happy birthday", "from_address": "n@example.com",
+             "content_html": "<p>Happy birthday</p>"},
+        )  # fmt: skip
+        outbox = esp_service.create_connection(
+            conn, ctx.clock, account_id,
+            {"esp_id": 0, "name": "Outbox", "folder": "/tmp/mailroom-bench-outbox"},
+        )  # fmt: skip
+        automation_service.create_event(
+            conn,
+            ctx.clock,
+            account_id,
+            list_id,
+            {
+                "name": EVENT_NAME,
+                "based_on": "date_field",
+                "date_field_name": "birthday",
+                "annually_event": True,
+                "ongoing_event": True,
+                "status": True,
+                "segments": [int(segment.id)],
+                "distribution": [
+                    {"esp_connection_id": int(outbox.id), "domain": "default", "percent": 100}
+                ],
+                "triggers": [
+                    {"based_on": "list_field", "email_messages": [int(message.id)],
+                     "days_diff": 0, "operator": "after", "schedule_hour": 9,
+                     "schedule_minute": 0}
+                ],
+            },
+        )  # fmt: skip
 
 
 def _sign_in(client: Any) -> None:
@@ -107,6 +199,9 @@ def _pages(ctx: Context, rng: random.Random) -> dict[str, Callable[[], str]]:
             .order_by(contacts.c.email)
             .limit(20_000)
         ).all()
+        event_id = conn.execute(
+            select(automation_events.c.id).where(automation_events.c.name == EVENT_NAME)
+        ).scalar_one()
     uids = [r.uid for r in sample]
     deep = sample[-1].email
     return {
@@ -126,6 +221,10 @@ def _pages(ctx: Context, rng: random.Random) -> dict[str, Callable[[], str]]:
         "mailings": lambda: "/console/mailings",
         "mailings page 3": lambda: "/console/mailings?page=3",
         "mailing": lambda: f"/console/mailings/{rng.choice(mailing_ids)}",
+        "segments and reports": lambda: "/console/reports",
+        "automation": lambda: "/console/automation",
+        "automation event+preview": lambda: f"/console/automation/{event_id}",
+        "automation toggle confirm": lambda: f"/console/automation/{event_id}/toggle",
     }
 
 
@@ -165,6 +264,9 @@ def main() -> None:
     parser.add_argument("--sqlite-path", default=None)
     parser.add_argument("--pg-url", default=DEFAULT_PG)
     parser.add_argument("--reload", action="store_true")
+    parser.add_argument(
+        "--skip-jobs", action="store_true", help="re-run: time the pages only, on data prepared"
+    )
     args = parser.parse_args()
     if args.events is None:
         args.events = 30 * args.contacts

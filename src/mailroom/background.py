@@ -18,10 +18,12 @@ log = logging.getLogger("mailroom.jobs")
 def load_jobs() -> None:
     """Import each domain's jobs module, which registers its handlers and periodic tasks."""
     import mailroom.activity.jobs
+    import mailroom.automation.jobs
     import mailroom.charts.jobs
     import mailroom.replica.jobs
     import mailroom.reports.jobs
     import mailroom.search.jobs
+    import mailroom.segments.jobs
     import mailroom.sending.jobs  # noqa: F401
 
 

@@ -14,8 +14,11 @@ from typing import Any
 
 import pytest
 
+from mailroom.background import load_jobs
+from mailroom.context import Context
 from mailroom.demo import service as demo
 from mailroom.demo.service import DemoResult
+from mailroom.jobs import worker
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -97,8 +100,22 @@ def browser_errors(driver: Any) -> list[str]:
     return [e["message"] for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
 
 
+def run_jobs(ctx: Context) -> int:
+    """Run every ready job, as the server's worker would (test apps run none of their own)."""
+    load_jobs()
+    ran = 0
+    while worker.run_one(ctx, "browser-test") and ran < 100:
+        ran += 1
+    return ran
+
+
 def test_console_end_to_end(
-    browser: Any, live_url: str, demo_account: DemoResult, stranger: dict[str, Any]
+    browser: Any,
+    live_url: str,
+    ctx: Context,
+    demo_account: DemoResult,
+    demo_automation: dict[str, Any],
+    stranger: dict[str, Any],
 ) -> None:
     d = browser
     d.get(f"{live_url}/")
@@ -158,15 +175,66 @@ def test_console_end_to_end(
     # Mailings: the list and one mailing with its funnel, curve and links.
     follow(d, "LINK_TEXT", "Mailings")
     shoot(d, "07-mailings")
-    follow(d, "CSS_SELECTOR", "tbody th a")
+    follow(d, "PARTIAL_LINK_TEXT", "Newsletter #")
     assert d.find_elements(by("CSS_SELECTOR"), "table.funnel meter")
     assert d.find_elements(by("CSS_SELECTOR"), "#hours canvas")
     shoot(d, "08-mailing")
+
+    # Segments and reports: a report of the segment over December, completed, its CSV.
+    follow(d, "LINK_TEXT", "Segments & reports")
+    assert "Readers in the United Kingdom" in d.page_source
+    d.find_element(by("ID"), "title").send_keys("UK readers in December")
+    segment = d.find_element(by("ID"), "segment")
+    option = f"option[value='{demo_automation['segment_id']}']"
+    segment.find_element(by("CSS_SELECTOR"), option).click()
+    for name, value in (("from", "2025-12-01"), ("to", "2025-12-31")):
+        d.execute_script("arguments[0].value = arguments[1]", d.find_element(by("ID"), name), value)
+    follow(d, "CSS_SELECTOR", "form.grid-form button[type=submit]")
+    shoot(d, "09-reports-created")
+    row = d.find_element(by("XPATH"), "//tr[th[text()='UK readers in December']]")
+    assert "Pending" in row.text
+    assert run_jobs(ctx) >= 1
+    d.refresh()
+    row = d.find_element(by("XPATH"), "//tr[th[text()='UK readers in December']]")
+    assert "Completed" in row.text
+    shoot(d, "09-reports")
+    href = row.find_element(by("PARTIAL_LINK_TEXT"), "CSV").get_attribute("href")
+    csv_text = d.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(arguments[0]).then(r => r.text()).then(done)",
+        href,
+    )
+    lines = csv_text.strip().splitlines()
+    assert lines[0].startswith("email,ocx_status,sent,opens")
+    assert len(lines) > 1 and all("@" in line.split(",")[0] for line in lines[1:])
+
+    # Automation: the event, its preview, switched off after the confirmation.
+    follow(d, "LINK_TEXT", "Automation")
+    assert "Birthday greetings" in d.page_source
+    shoot(d, "10-automation")
+    follow(d, "LINK_TEXT", "Birthday greetings")
+    assert "being computed in the background" in d.page_source
+    assert run_jobs(ctx) >= 1
+    d.refresh()
+    assert "Preview, next 7 days" in d.page_source and "Computed" in d.page_source
+    shoot(d, "11-automation-event")
+    follow(d, "PARTIAL_LINK_TEXT", "Switch off")
+    assert heading(d).startswith("Switch off")
+    shoot(d, "12-automation-confirm")
+    follow(d, "CSS_SELECTOR", "main form button[type=submit]")
+    shoot(d, "13-automation-switched-off")
+    section = d.find_element(by("XPATH"), "//section[h2/a[text()='Birthday greetings']]")
+    assert "Off" in section.text and "Switch on" in section.text
     errors = browser_errors(d)
     assert errors == [], errors
 
-    # Another account's contact and list do not open by URL.
-    for path in (f"/console/contacts/{stranger['uid']}", f"/console/lists/{stranger['list_id']}"):
+    # Another account's contact, list and report do not open by URL.
+    for path in (
+        f"/console/contacts/{stranger['uid']}",
+        f"/console/lists/{stranger['list_id']}",
+        f"/console/reports/{stranger['report_id']}.csv",
+        f"/console/automation/{stranger['event_id']}",
+    ):
         d.get(live_url + path)
         assert heading(d) == "Not found", path
         assert "secret@stranger.example" not in d.page_source

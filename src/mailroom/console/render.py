@@ -31,7 +31,7 @@ def _percent(value: Any) -> str:
     return f"{float(value or 0) * 100:.1f}%"
 
 
-def _day(seconds: Any) -> str:
+def day_label(seconds: Any) -> str:
     return time.strftime("%Y-%m-%d", time.gmtime(int(seconds))) if seconds else "—"
 
 
@@ -55,7 +55,7 @@ def _environment() -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        number=_number, percent=_percent, day=_day, moment=_moment, moment_ms=_moment_ms,
+        number=_number, percent=_percent, day=day_label, moment=_moment, moment_ms=_moment_ms,
         iso_ms=_iso_ms,
     )  # fmt: skip
     return env

@@ -7,14 +7,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 
-from mailroom.console import audience, auth, mailings, overview, session
+from mailroom.console import audience, auth, automation, mailings, overview, reports, session
 from mailroom.console.render import error_page
 from mailroom.web import errors
 
 
 def install(app: FastAPI) -> None:
     errors.register_renderer(session.HOME, error_page)
-    for module in (auth, overview, audience, mailings):
+    for module in (auth, overview, audience, mailings, reports, automation):
         app.include_router(module.router)
     app.mount(
         f"{session.HOME}/static",

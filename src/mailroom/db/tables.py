@@ -177,6 +177,8 @@ contacts = Table(
     postgresql_with={"fillfactor": 90},
 )
 Index("ix_contacts_account_email", contacts.c.account_id, contacts.c.email)
+# A list's contacts in table order (SQLite's rowid follows list_id here): criteria scan lists.
+Index("ix_contacts_list_id", contacts.c.list_id)
 # The few contacts not active, by list and status in email order: the console's status filter
 # pages through them without walking a million active ones (migration 0017b).
 Index(
@@ -580,7 +582,7 @@ sends = Table(
     metadata,
     _id(),
     Column("account_id", BigInteger, nullable=False),
-    Column("key", String(96), nullable=False),
+    Column("key", _opaque(96), nullable=False),  # compared as bytes on PostgreSQL
     Column("mailing_id", BigInteger, nullable=False),
     Column("trigger_id", BigInteger, nullable=True),
     Column("contact_id", BigInteger, nullable=False),
@@ -600,6 +602,21 @@ sends = Table(
 Index("ix_sends_status_due_ms", sends.c.status, sends.c.due_ms)
 Index("ix_sends_mailing_id_status", sends.c.mailing_id, sends.c.status)
 Index("ix_sends_trigger_id_sent_ms", sends.c.trigger_id, sends.c.sent_ms)
+
+# The console's copy of each event's preview of the next days (migration 0017c): computing it
+# selects the contacts due on each day, too slow to do on every page view of a large list.
+automation_previews = Table(
+    "automation_previews",
+    metadata,
+    Column("event_id", ForeignKey("automation_events.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", BigInteger, nullable=False),
+    Column("first_day", String(10), nullable=False),  # YYYY-MM-DD (UTC), the window's first day
+    Column("days", Integer, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("per_day", JSON, nullable=False),  # {"YYYY-MM-DD": messages}
+    Column("items", JSON, nullable=False),  # the first messages due, as the preview API shows them
+    Column("computed_ms", BigInteger, nullable=False),
+)
 
 # --- rollups the console reads (`charts`), refreshed by the charts.refresh job --------------------
 # Each is a snapshot: counting a million contacts or summing a mailing's 750,000 totals rows on
