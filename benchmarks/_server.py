@@ -75,6 +75,7 @@ class Server:
             **self.env,
         }
         cmd = [sys.executable, "-m", "mailroom", "serve", "--port", str(self.port)]
+        cmd += ["--no-access-log"]  # a log line per request would be measured too
         cmd += ["--workers", str(self.workers)]
         self.proc = subprocess.Popen(
             cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -330,3 +331,31 @@ def run_load(
 
     asyncio.run(main())
     return result
+
+
+def ensure_database(url: str) -> None:
+    """Create the PostgreSQL database `url` names when it does not exist (SQLite needs nothing).
+
+    Benchmarks reset their database before they run; a first run on a new machine then finds
+    none, so it is created here, through the server's `postgres` maintenance database.
+    """
+    if not url.startswith("postgres"):
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from mailroom.db.engine import normalise_url
+
+    target = make_url(normalise_url(url))
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            found = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": target.database}
+            ).first()
+            if found is None:
+                quoted = str(target.database).replace('"', '""')
+                conn.execute(text(f'CREATE DATABASE "{quoted}"'))
+                print(f"created database {target.database}", file=sys.stderr)
+    finally:
+        engine.dispose()

@@ -51,6 +51,7 @@ from sqlalchemy import func, select, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from _server import ensure_database  # noqa: E402
 from mailroom.accounts import passwords  # noqa: E402
 from mailroom.accounts import repository as accounts_repository  # noqa: E402
 from mailroom.accounts import service as accounts_service  # noqa: E402
@@ -286,6 +287,7 @@ def _analyse(db: Database) -> None:
 
 def prepare(url: str, n_events: int, n_contacts: int, reload: bool) -> tuple[str, list[str]]:
     """The database at `url` holding the bench account: (a fresh token, sample contact uids)."""
+    ensure_database(url)
     upgrade(url)
     db = Database(url)
     try:

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from _server import ensure_database
 from mailroom.accounts import service as accounts_service
 from mailroom.config import Settings
 from mailroom.context import Context
@@ -65,7 +66,8 @@ def write_csv(path: Path, rows: int, seed: int = 7) -> None:
 
 
 def fresh_database(url: str) -> str:
-    """Reset the database at `url` to an empty migrated schema."""
+    """Reset the database at `url` to an empty migrated schema (creating it when missing)."""
+    ensure_database(url)
     if url.startswith("postgres"):
         engine = make_engine(url)
         with engine.begin() as conn:

@@ -43,6 +43,7 @@ from sqlalchemy import func, insert, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from _server import ensure_database  # noqa: E402
 from mailroom.accounts import service as accounts_service  # noqa: E402
 from mailroom.activity.types import EventType  # noqa: E402
 from mailroom.db.database import Database  # noqa: E402
@@ -61,6 +62,7 @@ USER_AGENT = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Thunderbird/128.0"
 
 def prepare(url: str, n_contacts: int, n_tokens: int) -> tuple[int, list[str]]:
     """A fresh account with contacts and a mailing; open-pixel paths for random contacts."""
+    ensure_database(url)
     upgrade(url)
     db = Database(url)
     clock = SystemClock()

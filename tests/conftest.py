@@ -75,12 +75,13 @@ def clock() -> FrozenClock:
 
 
 @pytest.fixture
-def settings(db_url: str) -> Settings:
+def settings(db_url: str, tmp_path: Path) -> Settings:
     # Tests drive jobs with `run_one`; an app started by a test runs no worker of its own.
     return Settings(
         database_url=db_url,
-        secret_key="test-secret",
+        secret_key="test-secret-of-the-suite",
         public_url="http://testserver",
+        replica_path=str(tmp_path / "replica.duckdb"),  # per test, on either backend
         inprocess_worker=False,
     )
 

@@ -18,7 +18,12 @@ log = logging.getLogger("mailroom.jobs")
 def load_jobs() -> None:
     """Import each domain's jobs module, which registers its handlers and periodic tasks."""
     import mailroom.activity.jobs
+    import mailroom.automation.jobs
+    import mailroom.charts.jobs
+    import mailroom.replica.jobs
+    import mailroom.reports.jobs
     import mailroom.search.jobs
+    import mailroom.segments.jobs
     import mailroom.sending.jobs  # noqa: F401
 
 
@@ -45,6 +50,7 @@ class InProcessWorker:
     def stop(self, timeout_s: float = 30.0) -> None:
         """Let the running job finish, then end the loop (daemon: exit never waits forever)."""
         self._stop.set()
+        worker.nudge()
         if self._thread is not None:
             self._thread.join(timeout_s)
             if self._thread.is_alive():

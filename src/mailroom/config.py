@@ -16,14 +16,21 @@ def _default_database_url() -> str:
 @dataclass(frozen=True)
 class Settings:
     database_url: str = field(default_factory=_default_database_url)
-    secret_key: str = "change-me-in-production"
+    secret_key: str = ""  # empty: generated on first start and kept in the database
+    old_secret_keys: tuple[str, ...] = ()  # still verify tracking links during a rotation
+    secret_grace_days: int = 30  # how long a key retired by `mailroom secret rotate` verifies
     public_url: str = "http://127.0.0.1:8000"
     rate_limit_per_minute: int = 300
     rate_limit_in_flight: int = 10
     change_email_window_s: int = 887
     bulk_max_items: int = 10_000
+    max_body_bytes: int = 64 * 1024 * 1024
     retention_days: int = 0  # 0 keeps raw events forever
     auth_cache_s: int = 60
+    # Where windowed reports run: "replica" (the DuckDB copy of the events) or "main".
+    analytics: str = "replica"
+    # The DuckDB file; empty = beside a SQLite database, else ./mailroom-replica.duckdb.
+    replica_path: str = ""
     # Sending: how long a worker's claim on a send lasts, what happens to a send whose sender
     # died while handing it over ("skip": at most once; "retry": at least once), and how far
     # back the automation scheduler catches up after downtime.
@@ -45,6 +52,14 @@ class Settings:
             values["database_url"] = env["MAILROOM_DATABASE_URL"]
         if "MAILROOM_SECRET_KEY" in env:
             values["secret_key"] = env["MAILROOM_SECRET_KEY"]
+        if "MAILROOM_ANALYTICS" in env:
+            values["analytics"] = env["MAILROOM_ANALYTICS"]
+        if "MAILROOM_REPLICA_PATH" in env:
+            values["replica_path"] = env["MAILROOM_REPLICA_PATH"]
+        if "MAILROOM_OLD_SECRET_KEYS" in env:
+            values["old_secret_keys"] = tuple(
+                k.strip() for k in env["MAILROOM_OLD_SECRET_KEYS"].split(",") if k.strip()
+            )
         if "MAILROOM_SEND_UNKNOWN" in env:
             values["send_unknown"] = env["MAILROOM_SEND_UNKNOWN"]
         if "MAILROOM_PUBLIC_URL" in env:
@@ -56,6 +71,7 @@ class Settings:
             "rate_limit_in_flight",
             "change_email_window_s",
             "bulk_max_items",
+            "max_body_bytes",
             "retention_days",
             "auth_cache_s",
             "send_lease_s",
@@ -65,6 +81,7 @@ class Settings:
             "session_remember_s",
             "login_failures_allowed",
             "login_failure_window_s",
+            "secret_grace_days",
         ):
             key = "MAILROOM_" + name.upper()
             if key in env:

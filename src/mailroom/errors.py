@@ -8,7 +8,8 @@ MailroomError
 ├── Conflict            409  the change clashes with current state
 ├── ValidationFailed    412  readable request, invalid values (Ongage uses 412 for these)
 ├── PayloadTooLarge     413  more items than one request may carry
-└── RateLimited         429  too many calls per minute or in flight
+├── RateLimited         429  too many calls per minute or in flight
+└── Unavailable         503  a conflict with other writes persisted; retry after a moment
 
 `errors` holds per-field or per-item details; `message` is for people.
 """
@@ -76,3 +77,8 @@ class PayloadTooLarge(MailroomError):
 class RateLimited(MailroomError):
     status = 429
     code = "rate_limited"
+
+
+class Unavailable(MailroomError):
+    status = 503
+    code = "unavailable"

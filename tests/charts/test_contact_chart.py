@@ -298,3 +298,23 @@ def test_other_accounts_history_is_not_counted(
     assert theirs.contacts_served == [0] * 12
     # their default list was made when the clock stood at 1 June 2026 (after the seeding)
     assert theirs.groups_added == spread(12, {5: 1})
+
+
+def test_the_hour_a_dst_change_adds_to_a_week_lands_in_its_last_day(
+    client: Any, ctx: Context, clock: FrozenClock, account: NewAccount
+) -> None:
+    athens = ZoneInfo("Europe/Athens")  # back to winter time on 25 October 2026
+    ongage = {
+        "X_USERNAME": account.username,
+        "X_PASSWORD": account.password,
+        "X_ACCOUNT_CODE": account.account_code,
+    }
+    clock.set(at(10, 31, 21, 30))  # Saturday 31 October, 23:30 in Athens (EET)
+    response = client.post("/api/v2/contacts", json=[{"email": "late@dst.test"}], headers=ongage)
+    assert response.status_code == 200
+    clock.set(at(11, 2, 0, 0))
+    w = Window(local_ms(2026, 10, 25, athens), local_ms(2026, 11, 1, athens) - 1, "day", "week", 0)
+    with ctx.db.read() as conn:
+        result = service.contact_chart(conn, ctx.clock, account.account_id, w)
+    # Days keep the +03:00 of `from`: the last one runs 21:00 UTC Friday to 22:00 UTC Saturday.
+    assert result.contacts_added == [0, 0, 0, 0, 0, 0, 1]

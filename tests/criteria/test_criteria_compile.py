@@ -47,6 +47,7 @@ CASES: list[tuple[str, list[dict[str, Any]], set[str]]] = [
     ("string begins with, wrong case", [rule("country", "LIKE_", "c", **CS)], set()),
     ("string ends with", [rule("country", "_LIKE", "a")], {"carl", "fred"}),
     ("string does not contain", [rule("country", "NOT LIKE", "u")], {"carl", "dora", "fred"}),
+    ("a value under another key is no match", [rule("country", "=", "off")], set()),
     ("LIKE % is literal", [rule("note", "LIKE", "50%")], {"fred"}),
     ("LIKE _ is literal", [rule("note", "LIKE", "b_c")], {"eve"}),
     ("LIKE _ literal, exact case", [rule("note", "LIKE", "b_c", **CS)], {"eve"}),
@@ -275,3 +276,60 @@ def test_written_form_is_normalised(data: Dataset) -> None:
             "right_parenthesis": 0,
         }
     ]
+
+
+def test_values_json_may_escape(data: Dataset) -> None:
+    """Non-ASCII and quoted values are found however the JSON text spells them."""
+    from sqlalchemy import update
+
+    from mailroom.db.tables import contacts
+
+    with data.ctx.db.write() as conn:
+        conn.execute(
+            update(contacts)
+            .where(contacts.c.id == data.ids["dora"])
+            .values(fields={"country": 'Ünïcode "q"/x', "age": 22.5})
+        )
+    assert data.select([rule("country", "=", 'Ünïcode "q"/x')]) == {"dora"}
+    assert data.select([rule("country", "LIKE", "nïc")]) == {"dora"}
+    assert data.select([rule("country", "_LIKE", '"q"/x', **CS)]) == {"dora"}
+
+
+def test_values_are_bound_never_spliced(data: Dataset) -> None:
+    from mailroom.criteria import service
+
+    evil = "x'); DROP TABLE contacts; --"
+    rules = [
+        rule("country", "=", evil, condition="or"),
+        rule("note", "LIKE", evil, condition="or"),
+        rule("email", "_LIKE", evil, condition="or", **CS),
+        rule("birthday", ">=", "2000-01-01", condition="or"),
+        {"field_name": "opened", "operator": "=", "operand": {"days": 3}},
+    ]
+    with data.ctx.db.read() as conn:
+        compiled = service.compile_criteria(
+            conn, data.account.account_id, data.list_id, rules, clock=data.ctx.clock
+        )
+        sql = str(service.matching_ids(compiled).compile(conn))
+    for value in ("DROP", "2000-01-01", "country", "note", "$."):
+        assert value not in sql, (value, sql)
+    assert data.select(rules) == {"dora"}  # born 2000-01-01; nobody opened in the last 3 days
+
+
+def test_a_numeric_field_holding_text_matches_no_comparison(data: Dataset) -> None:
+    """A value written around the field's type (a raw import) is no number, never an error."""
+    from sqlalchemy import update
+
+    from mailroom.db.tables import contacts
+
+    with data.ctx.db.write() as conn:
+        conn.execute(
+            update(contacts)
+            .where(contacts.c.id == data.ids["dora"])
+            .values(fields={"age": "old", "birthday": "2000-01-01"})
+        )
+    assert data.select([rule("age", ">", 1)]) == {"ann", "bob", "eve", "fred"}
+    assert data.select([rule("age", ">=", 1)]) == {"ann", "bob", "eve", "fred"}
+    assert data.select([rule("age", "<", 100)]) == {"ann", "bob", "eve", "fred"}
+    assert data.select([rule("age", "><", 0, 100)]) == {"ann", "bob", "eve", "fred"}
+    assert data.select([rule("age", ">", 30)]) == {"bob", "fred"}

@@ -140,7 +140,7 @@ def test_cli_prints_a_summary_and_writes_the_errors_file(
             str(errors),
         ],
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 3, result.output  # some rows failed
     assert "4 rows" in result.output
     assert "3 created, 0 updated, 1 failed" in result.output
     with errors.open(newline="") as fh:
@@ -152,7 +152,7 @@ def test_cli_prints_a_summary_and_writes_the_errors_file(
     again = CliRunner().invoke(
         cli, ["import", "contacts", str(path), "--list", str(acc.default_list_id), "--overwrite"]
     )
-    assert again.exit_code == 0, again.output
+    assert again.exit_code == 3, again.output
     assert "0 created, 3 updated, 1 failed" in again.output
 
 
@@ -162,8 +162,9 @@ def test_cli_rejects_an_unknown_list(
     monkeypatch.setenv("MAILROOM_DATABASE_URL", ctx.settings.database_url)
     path = write(tmp_path / "c.csv", GOOD)
     result = CliRunner().invoke(cli, ["import", "contacts", str(path), "--list", "999999"])
-    assert result.exit_code != 0
-    assert "List not found" in result.output
+    assert result.exit_code == 1
+    assert "List 999999 not found" in result.output
+    assert "mailroom lists create NAME" in result.output
 
 
 def test_failure_sink_writes_csv(tmp_path: Path) -> None:

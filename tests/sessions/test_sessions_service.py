@@ -151,3 +151,27 @@ def test_a_session_opened_through_one_engine_is_accepted_through_another(
         other.dispose()
     with pytest.raises(Unauthorized):
         _check(ctx, signed.session_id, issued.xsrf)
+
+
+def test_a_read_only_check_says_when_the_deadline_is_due_and_touch_moves_it(
+    ctx: Context, clock: FrozenClock, account: NewAccount
+) -> None:
+    issued = _ping(ctx)
+    signed = _sign_in(ctx, account, issued)
+    clock.advance(seconds=30)
+    with ctx.db.read() as conn:
+        fresh = service.check(conn, clock, POLICY, signed.session_id, issued.xsrf, touch=False)
+    assert fresh.stale is False
+    clock.advance(seconds=500)
+    with ctx.db.read() as conn:
+        due = service.check(conn, clock, POLICY, signed.session_id, issued.xsrf, touch=False)
+    assert due.stale is True
+    clock.advance(seconds=80)  # 610 s after sign-in: alive only if touched at 530 s
+    with pytest.raises(Unauthorized):
+        _check(ctx, signed.session_id, issued.xsrf)
+    again = _sign_in(ctx, account, _ping(ctx))
+    clock.advance(seconds=530)
+    with ctx.db.write() as conn:
+        service.touch(conn, clock, POLICY, again.session_id)
+    clock.advance(seconds=80)
+    assert _check(ctx, again.session_id, None, need_xsrf=False)

@@ -181,7 +181,8 @@ def test_altered_click_token_is_404_and_never_redirects(
     response = client.get(path(url), follow_redirects=False)
     assert response.status_code == 404
     assert "location" not in response.headers
-    assert response.json()["error"]["code"] == "invalid_link"
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<h1" in response.text and "This link is not valid." in response.text
     assert stored(ctx) == []
 
 
@@ -268,7 +269,8 @@ def test_altered_unsubscribe_token_is_404_for_get_and_post(
     assert client.get(url).status_code == 404
     response = client.post(url, content="List-Unsubscribe=One-Click")
     assert response.status_code == 404
-    assert response.json()["error"]["message"] == "This link is not valid."
+    assert response.headers["content-type"].startswith("text/html")
+    assert "This link is not valid." in response.text
     assert status_of(ctx, alice.id) == "active"
     assert stored(ctx) == []
 
@@ -283,3 +285,12 @@ def test_unsubscribe_without_mailing_and_for_unknown_contact(
     assert client.post(path(tracking.unsubscribe_url(plain))).status_code == 200
     assert status_of(ctx, alice.id) == "unsubscribed"
     assert stored(ctx)[0].mailing_id is None
+
+
+def test_a_bad_link_in_a_browser_gets_a_small_page_with_the_path_escaped(client: Any) -> None:
+    for url in ("/t/c/<script>alert(1)</script>", "/t/u/%3Cb%3Ex", "/t/nothing-here"):
+        response = client.get(url, follow_redirects=False)
+        assert response.status_code == 404, url
+        assert response.headers["content-type"].startswith("text/html"), url
+        assert "<script>" not in response.text and "<b>" not in response.text
+        assert "<title>Link not valid</title>" in response.text

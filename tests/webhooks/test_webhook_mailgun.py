@@ -175,3 +175,44 @@ def test_unknown_recipient_is_reported(ctx: Context, client: Any, url: str) -> N
     answer = client.post(url, content=envelope(event("opened", "ghost@example.com"))).json()
     assert answer["rejected"] == [{"index": 0, "reason": "unknown contact"}]
     assert stored(ctx) == []
+
+
+def test_replay_protection_survives_a_restart_and_spans_processes(
+    ctx: Context, client: Any, account: NewAccount, url: str
+) -> None:
+    """A second app over the same database (a restart, or another worker) knows the token."""
+    from fastapi.testclient import TestClient
+
+    from mailroom.app import create_app
+    from mailroom.context import Context as Ctx
+    from mailroom.db.database import Database
+
+    alice = add_contact(ctx, account, "alice@example.com")
+    assert client.post(url, content=envelope(event("opened"), token="t-r")).status_code == 200
+    other = Ctx(settings=ctx.settings, db=Database(ctx.settings.database_url), clock=ctx.clock)
+    with TestClient(create_app(other)) as restarted:
+        forged = envelope(event("complained"), token="t-r")
+        assert restarted.post(url, content=forged).status_code == 401
+        retry = restarted.post(url, content=envelope(event("opened"), token="t-r"))
+        assert retry.status_code == 200 and retry.json()["duplicates"] == 1
+    other.db.dispose()
+    assert status_of(ctx, alice.id) == "active"
+    assert [EventType(r.type) for r in stored(ctx)] == [EventType.EM_OPENS]
+
+
+def test_old_tokens_are_forgotten(
+    ctx: Context, client: Any, account: NewAccount, url: str, clock: FrozenClock
+) -> None:
+    from sqlalchemy import func, select
+
+    from mailroom.db.tables import webhook_replays
+
+    add_contact(ctx, account, "alice@example.com")
+    assert client.post(url, content=envelope(event("opened"), token="old")).status_code == 200
+    clock.advance(seconds=700)
+    later = envelope(event("clicked", url="https://x.example"), token="new", ts=NOW_S + 700)
+    assert client.post(url, content=later).status_code == 200
+    with ctx.db.read() as conn:
+        tokens = conn.execute(select(webhook_replays.c.token)).scalars().all()
+        assert list(tokens) == ["new"]
+        assert conn.execute(select(func.count()).select_from(webhook_replays)).scalar() == 1

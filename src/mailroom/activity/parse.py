@@ -12,13 +12,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mailroom.activity.types import BY_NAME, EventType
+from mailroom.kit import ids
+from mailroom.kit.emails import InvalidEmail, check_email
 
 MAX_FUTURE_MS = 86_400_000  # events dated more than a day ahead are mistakes, not schedules
 MAX_KEY_LEN = 128
 MAX_TEXT_LEN = 1000
 MAX_URL_LEN = 4000
 MAX_EMAIL_LEN = 320
-_MAX_ID = 2**63  # ids are BIGINT
+_MAX_ID = ids.MAX_ID
 # Unix seconds below this are seconds; at or above, milliseconds (1e11 s is the year 5138).
 _MS_THRESHOLD = 100_000_000_000
 
@@ -151,19 +153,7 @@ def _check_time(ms: int, now_ms: int) -> int:
 
 def positive_int(value: Any, name: str) -> int:
     """A positive BIGINT id, as a number or an ASCII digit string; `Invalid` naming `name` else."""
-    if isinstance(value, bool):
-        raise Invalid(f"{name} must be an integer")
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and (text := value.strip()).isascii() and text.isdigit():
-        number = int(text)
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    else:
-        raise Invalid(f"{name} must be an integer")
-    if number <= 0 or number >= _MAX_ID:
-        raise Invalid(f"{name} must be a positive integer")
-    return number
+    return ids.positive_int(value, name, Invalid)
 
 
 def _text(value: Any, name: str, limit: int = MAX_TEXT_LEN) -> str:
@@ -173,6 +163,8 @@ def _text(value: Any, name: str, limit: int = MAX_TEXT_LEN) -> str:
         raise Invalid(f"{name} must be a string")
     if len(value) > limit:
         raise Invalid(f"{name} is longer than {limit} characters")
+    if "\x00" in value:
+        raise Invalid(f"{name} contains a NUL character")
     return value
 
 
@@ -210,7 +202,7 @@ def parse_item(index: int, raw: Any, now_ms: int, default_list_id: int | None) -
 
     uid = get("contact_id")
     if uid is not None and uid != "":
-        if not isinstance(uid, str) or len(uid) > 64:
+        if not isinstance(uid, str) or len(uid) > 64 or "\x00" in uid:
             raise Invalid("contact_id must be a contact's id string")
         # an id as issued (24 lower-case hex digits) needs no cleaning
         draft.uid = uid if len(uid) == 24 and uid.islower() else uid.strip().lower()
@@ -220,8 +212,10 @@ def parse_item(index: int, raw: Any, now_ms: int, default_list_id: int | None) -
         if email is None or email == "":
             raise Invalid("a contact is required: contact_id, or email (with list_id)")
         email = _text(email, "email", MAX_EMAIL_LEN).strip()
-        if "@" not in email:
-            raise Invalid("email is not an email address")
+        try:
+            email = check_email(email)
+        except InvalidEmail as exc:
+            raise Invalid(str(exc)) from None
         list_id = get("list_id")
         draft.list_id = (
             positive_int(list_id, "list_id") if list_id not in (None, "") else default_list_id
@@ -246,7 +240,7 @@ def parse_item(index: int, raw: Any, now_ms: int, default_list_id: int | None) -
         if key != "":
             draft.idem_key = (
                 key
-                if type(key) is str and len(key) <= MAX_KEY_LEN
+                if type(key) is str and len(key) <= MAX_KEY_LEN and "\x00" not in key
                 else _text(key, "idempotency_key", MAX_KEY_LEN)
             )
     # most items carry none of the rarer keys (a count tells), few others: look at those present
@@ -291,7 +285,7 @@ def _parse_rare(draft: Draft, raw: dict[str, Any], present: set[str]) -> None:
                     details = {}
                 details[key] = (
                     value
-                    if type(value) is str and len(value) <= MAX_TEXT_LEN
+                    if type(value) is str and len(value) <= MAX_TEXT_LEN and "\x00" not in value
                     else _text(value, raw_key)
                 )
     if draft.type is EventType.EM_BOUNCES:
@@ -314,9 +308,3 @@ def _bounce_details(kind: Any, code: Any, details: dict[str, Any]) -> dict[str, 
         kind = BOUNCE_CODES.get(details.get("bounce_code", ""), "hard")
     details["bounce_type"] = kind
     return details
-
-
-def is_soft_bounce(type_: int, details: dict[str, Any] | None) -> bool:
-    return (
-        type_ == EventType.EM_BOUNCES and details is not None and details["bounce_type"] == "soft"
-    )

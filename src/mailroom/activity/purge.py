@@ -23,7 +23,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, delete, select
 
-from mailroom.activity import lock
+from mailroom.activity import deletions, lock
 from mailroom.db import backend
 from mailroom.db.tables import (
     activity_hourly,
@@ -57,7 +57,7 @@ def purge_list(conn: Connection, account_id: int, list_id: int) -> Purged:
     lock.for_deleting(conn, account_id)
     # By list only, so the (list_id, email) index serves it; every DELETE checks the account.
     members = select(contacts.c.id).where(contacts.c.list_id == list_id)
-    return Purged(
+    purged = Purged(
         events=_delete(conn, events, account_id, events.c.contact_id.in_(members)),
         contact_totals=_delete(
             conn, contact_totals, account_id, contact_totals.c.contact_id.in_(members)
@@ -72,6 +72,8 @@ def purge_list(conn: Connection, account_id: int, list_id: int) -> Purged:
             conn, activity_hourly, account_id, activity_hourly.c.list_id == list_id
         ),
     )
+    deletions.record(conn, account_id, deletions.LIST, list_id=list_id)
+    return purged
 
 
 def purge_contacts(conn: Connection, account_id: int, contact_ids: Sequence[int]) -> Purged:
@@ -87,8 +89,10 @@ def purge_contacts(conn: Connection, account_id: int, contact_ids: Sequence[int]
     def of(table: Table) -> int:
         return _delete(conn, table, account_id, backend.in_values(conn, table.c.contact_id, ids))
 
-    return Purged(
+    purged = Purged(
         events=of(events),
         contact_totals=of(contact_totals),
         contact_mailing_totals=of(contact_mailing_totals),
     )
+    deletions.record(conn, account_id, deletions.CONTACTS, contact_ids=ids)
+    return purged

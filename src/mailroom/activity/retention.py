@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, delete, func, select
 
+from mailroom.activity import deletions
 from mailroom.db import backend
 from mailroom.db.tables import events, replica_state
 from mailroom.kit.clock import Clock
@@ -44,6 +45,14 @@ def prune_chunk(
             [{"name": MARKER, "last_event_id": max(ids), "updated_ms": now_ms}],
             keys=("name",),
             greatest=("last_event_id", "updated_ms"),
+        )
+        deletions.record(
+            conn,
+            0,
+            deletions.RANGE,
+            id_low=after_id + 1,
+            id_high=after_id + chunk,
+            before_ms=cutoff,
         )
     return len(ids)
 

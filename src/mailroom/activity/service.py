@@ -30,6 +30,7 @@ from mailroom.activity.schemas import IngestResult, Rejected
 from mailroom.activity.types import EventType, Source
 from mailroom.contacts import effects, lookup
 from mailroom.kit.clock import Clock
+from mailroom.lists import service as lists_service
 from mailroom.mailings import service as mailings_service
 
 __all__ = [
@@ -46,7 +47,6 @@ __all__ = [
 UNKNOWN_CONTACT = "unknown contact"
 UNKNOWN_MAILING = "unknown mailing"
 UNKNOWN_LINK = "unknown link"
-DUPLICATE_IN_BATCH = "duplicate idempotency_key in this batch"
 
 _EFFECTS = {
     EventType.EM_COMPLAINTS: "complaint",
@@ -196,11 +196,15 @@ def store(conn: Connection, account_id: int, batch: Batch, *, source: Source) ->
     # Every batch takes them in this table order and in key order, so none deadlocks.
     per_contact, per_mailing, hourly = totals
     repository.add_mailing_totals(conn, per_mailing)
-    _apply_effects(conn, account_id, kept, batch.now_ms)
+    opted_out = _apply_effects(conn, kept, batch.now_ms)
     served_rows = served.counts(conn, account_id, kept)  # before contact_totals moves on
     repository.add_contact_totals(conn, per_contact)
     repository.add_hourly(conn, hourly)
     repository.add_served(conn, served_rows)
+    if opted_out:  # the account's hour rows: shared by every writer of the account, so last
+        lists_service.count_hourly(
+            conn, account_id, [(s, "contacts_blocked", 1) for s in opted_out]
+        )
     result.rejected.sort(key=lambda r: r.index)
     return result
 
@@ -403,15 +407,16 @@ def _change_of(d: Draft) -> str | None:
     return _EFFECTS.get(d.type)
 
 
-def _apply_effects(conn: Connection, account_id: int, kept: list[Draft], now_ms: int) -> None:
+def _apply_effects(conn: Connection, kept: list[Draft], now_ms: int) -> list[int]:
+    """Apply the batch's status changes; the times (Unix s) of those that opted a contact out."""
     changes: list[effects.Change] = []
     for d in kept:
         if d.type in _CHANGING and (change := _change_of(d)) is not None:
             state = d.contact
             changes.append(
-                effects.Change(
-                    state.id, state.status, state.status_changed_ms, change, d.at_ms, d.list_id
-                )
+                effects.Change(state.id, state.status, state.status_changed_ms, change, d.at_ms)
             )
+    opted_out: list[int] = []
     if changes:
-        effects.apply(conn, changes, now_ms // 1000, account_id)
+        effects.apply(conn, changes, now_ms // 1000, opted_out)
+    return opted_out

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, Select, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, delete, func, insert, literal_column, select, update
 
 from mailroom.db import backend
-from mailroom.db.tables import automation_events, contacts, sends, triggers
+from mailroom.db.tables import automation_events, automation_previews, contacts, sends, triggers
 
 SEND_COLUMNS = (
     "account_id",
@@ -127,9 +127,36 @@ def event_by_id(conn: Connection, event_id: int) -> Any:
     return conn.execute(query).first()
 
 
+def sends_per_day(conn: Connection, trigger_ids: list[int], since_ms: int) -> list[Any]:
+    """(trigger_id, day, sends): messages the triggers sent since `since_ms`, per UTC day (Unix
+    seconds of its start), read on the (trigger_id, sent_ms) index."""
+    if not trigger_ids:
+        return []
+    day = (sends.c.sent_ms // literal_column("86400000")) * literal_column("86400")
+    query = (
+        select(sends.c.trigger_id, day.label("day"), func.count().label("sends"))
+        .where(sends.c.trigger_id.in_(trigger_ids), sends.c.sent_ms >= since_ms)
+        .group_by(sends.c.trigger_id, literal_column("day"))
+    )
+    return list(conn.execute(query))
+
+
 def ensure_date_index(conn: Connection, field: str, annual: bool) -> None:
     """The index a date-field event's runs read (PostgreSQL; one per field and kind)."""
     from mailroom.automation.due import date_key
 
     name = f"ix_contacts_{'md' if annual else 'day'}_{field}"[:63]
     backend.field_index(conn, contacts, name, contacts.c.list_id, date_key(field, annual))
+
+
+def stored_preview(conn: Connection, account_id: int, event_id: int) -> Any:
+    p = automation_previews
+    query = select(p).where(p.c.event_id == event_id, p.c.account_id == account_id)
+    return conn.execute(query).first()
+
+
+def store_preview(conn: Connection, values: dict[str, Any]) -> None:
+    """Replace the event's stored preview."""
+    p = automation_previews
+    conn.execute(delete(p).where(p.c.event_id == values["event_id"]))
+    conn.execute(insert(p).values(**values))

@@ -243,3 +243,15 @@ def delete_event(conn: Connection, clock: Clock, account_id: int, event_id: int)
         )
     repository.delete_event(conn, event_id)
     return row, triggers
+
+
+def sends_per_day(
+    conn: Connection, clock: Clock, triggers: list[Any], days: int = 7
+) -> dict[int, dict[int, int]]:
+    """trigger id -> {UTC day start (Unix s): messages sent} over the last `days` days."""
+    today_s = clock.now_ms() // 86_400_000 * 86_400
+    since_ms = (today_s - (days - 1) * 86_400) * 1000
+    found: dict[int, dict[int, int]] = {int(t.id): {} for t in triggers}
+    for trigger_id, day, count in repository.sends_per_day(conn, list(found), since_ms):
+        found[int(trigger_id)][int(day)] = int(count)
+    return found

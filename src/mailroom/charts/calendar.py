@@ -107,7 +107,7 @@ def boundaries(w: Window) -> list[int]:
         while True:
             moment = _next_start(moment, w.unit, w.dow)
             at = _ms(moment)
-            if at >= w.end_ms:
+            if at + HOUR_MS >= w.end_ms:  # within the hour a DST change adds: the last absorbs it
                 break
             starts.append(at)
     if len(starts) > MAX_BUCKETS:

@@ -1,14 +1,15 @@
 """The contacts chart: contacts and lists added, opt-outs and contacts sent to, per bucket.
 
-Counts come from the counters kept on write (``list_hourly``, ``served_hourly``), summed per
-bucket in the database. A window that ended before the current UTC hour is closed: its answer
-is kept per process and reused until the events' watermark (the highest event id) moves, since
-only a late event can change a closed period (contacts and lists are counted when created).
+Counts come from the counters kept on write (``account_hourly``, ``served_hourly``). A window
+that ended before the current UTC hour is closed: its answer is kept per process and reused
+until the events' watermark (the highest event id) moves, since only a late event can change a
+closed period (contacts and lists are counted when created).
 """
 
 from __future__ import annotations
 
 import threading
+from bisect import bisect_right
 from collections import OrderedDict
 
 from sqlalchemy import Connection
@@ -19,7 +20,7 @@ from mailroom.charts.schemas import ContactChart
 from mailroom.errors import BadRequest
 from mailroom.kit.clock import Clock
 
-__all__ = ["ChartCache", "contact_chart"]
+__all__ = ["ChartCache", "contact_chart", "served_counts"]
 
 
 class ChartCache:
@@ -69,15 +70,39 @@ def contact_chart(
             return found
     hours = calendar.utc_hours(starts)
     buckets = len(starts) - 1
-    listed = repository.list_counts(conn, account_id, hours)
-    served = repository.served_counts(conn, account_id, hours)
-    zero = (0, 0, 0)
+    added, groups, blocked = ([0] * buckets for _ in range(3))
+    if buckets <= repository.FEW_BUCKETS:
+        for k, n_added, n_blocked, n_lists in repository.account_buckets(conn, account_id, hours):
+            added[k], blocked[k], groups[k] = n_added, n_blocked, n_lists
+    else:
+        for hour, n_added, n_blocked, n_lists in repository.account_hours(
+            conn, account_id, hours[0], hours[-1]
+        ):
+            k = bisect_right(hours, hour) - 1
+            added[k] += n_added
+            blocked[k] += n_blocked
+            groups[k] += n_lists
+    served = served_counts(conn, account_id, hours)
     chart = ContactChart(
-        contacts_added=[listed.get(k, zero)[0] for k in range(buckets)],
-        groups_added=[listed.get(k, zero)[2] for k in range(buckets)],
-        contacts_blocked=[listed.get(k, zero)[1] for k in range(buckets)],
-        contacts_served=[served.get(k, 0) for k in range(buckets)],
+        contacts_added=added,
+        groups_added=groups,
+        contacts_blocked=blocked,
+        contacts_served=served,
     )
     if cache is not None and closed:
         cache.put(key, watermark, chart)
     return chart
+
+
+def served_counts(conn: Connection, account_id: int, hours: list[int]) -> list[int]:
+    """Distinct contacts sent to in each bucket [hours[k], hours[k + 1]) (UTC hour starts, s).
+
+    A send counts its contact in its bucket when the contact's previous send is older than the
+    bucket (see `activity.served`).
+    """
+    served = [0] * (len(hours) - 1)
+    for hour, prev_hour, sends in repository.served_pairs(conn, account_id, hours[0], hours[-1]):
+        k = bisect_right(hours, hour) - 1
+        if prev_hour < hours[k]:
+            served[k] += sends
+    return served

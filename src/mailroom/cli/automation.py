@@ -23,7 +23,7 @@ def events_preview(event_id: int, account_code: str, date_from: str, date_to: st
     """Who would get which message when over the days given (nothing claimed or sent)."""
     from mailroom.accounts import service as accounts_service
     from mailroom.automation import preview
-    from mailroom.cli.main import open_context
+    from mailroom.cli.context import open_context
 
     ctx = open_context()
     try:
@@ -43,7 +43,7 @@ def events_preview(event_id: int, account_code: str, date_from: str, date_to: st
 def time_zone(account_code: str, zone: str | None) -> None:
     """Show, or set to ZONE (an IANA name such as Europe/Paris), an account's time zone."""
     from mailroom.accounts import service as accounts_service
-    from mailroom.cli.main import open_context
+    from mailroom.cli.context import open_context
 
     ctx = open_context()
     try:

@@ -9,17 +9,15 @@ from pathlib import Path
 
 import click
 
+from mailroom.cli import accounts as accounts_cli
 from mailroom.cli import automation as automation_cli
+from mailroom.cli import fields as fields_cli
+from mailroom.cli import links as links_cli
+from mailroom.cli import lists as lists_cli
+from mailroom.cli import mailings as mailings_cli
+from mailroom.cli.context import open_context
 from mailroom.config import Settings
-from mailroom.context import Context
-from mailroom.db.database import Database
 from mailroom.db.migrate import upgrade
-
-
-def open_context() -> Context:
-    settings = Settings.from_env()
-    upgrade(settings.database_url)
-    return Context(settings=settings, db=Database(settings.database_url))
 
 
 @click.group()
@@ -37,7 +35,13 @@ def cli() -> None:
     is_flag=True,
     help="Run no job worker inside the server (when `mailroom worker` processes run apart).",
 )
-def serve(host: str, port: int, workers: int, no_worker: bool) -> None:
+@click.option(
+    "--access-log/--no-access-log",
+    default=True,
+    show_default=True,
+    help="One line per request on stderr (benchmarks turn it off).",
+)
+def serve(host: str, port: int, workers: int, no_worker: bool, access_log: bool) -> None:
     """Migrate the database if needed and serve the HTTP APIs (and jobs, unless --no-worker)."""
     import os
 
@@ -45,17 +49,55 @@ def serve(host: str, port: int, workers: int, no_worker: bool) -> None:
 
     if no_worker:  # read by each server process's Settings.from_env
         os.environ["MAILROOM_INPROCESS_WORKER"] = "0"
-    settings = Settings.from_env()
-    upgrade(settings.database_url)
-    click.echo(f"mailroom on http://{host}:{port} (database {settings.database_url})", err=True)
+    from mailroom.keys import service as keys
+
+    ctx = open_context()
+    try:
+        ring = keys.key_ring(ctx)  # generated here on the first start, before any worker runs
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        ctx.db.dispose()
+    click.echo(keys.announce(ring), err=True)
+    url = ctx.db.engine.url.render_as_string(hide_password=True)
+    click.echo(f"mailroom on http://{host}:{port} (database {url})", err=True)
     uvicorn.run(
         "mailroom.app:app_from_env",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level="warning",
-        access_log=False,
+        # uvicorn writes its access lines at INFO; without them only warnings are worth a line.
+        log_level="info" if access_log else "warning",
+        access_log=access_log,
+    )
+
+
+@cli.group()
+def secret() -> None:
+    """The secret key that signs tracking links (kept in the database unless configured)."""
+
+
+@secret.command("rotate")
+def secret_rotate() -> None:
+    """Sign new links with a new key; the old one verifies for MAILROOM_SECRET_GRACE_DAYS.
+
+    Restart the servers afterwards: each process reads the keys when it starts.
+    """
+    from mailroom.keys import service as keys
+
+    ctx = open_context()
+    if ctx.settings.secret_key:
+        raise click.ClickException(
+            "MAILROOM_SECRET_KEY is set: rotate by setting a new one and moving the old one to "
+            "MAILROOM_OLD_SECRET_KEYS"
+        )
+    with ctx.db.write() as conn:
+        key_id = keys.rotate(conn, ctx.clock)
+    click.echo(
+        f"key {key_id} now signs; older keys verify for {ctx.settings.secret_grace_days} days."
+        " Restart the servers.",
+        err=True,
     )
 
 
@@ -116,6 +158,9 @@ def accounts_create(name: str, username: str | None, password: str | None) -> No
     )
 
 
+accounts.add_command(accounts_cli.list_accounts)
+
+
 @cli.group("import")
 def import_() -> None:
     """Bulk loads from files (contacts, events)."""
@@ -123,8 +168,26 @@ def import_() -> None:
 
 @import_.command("contacts")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--list", "list_id", type=int, required=True, help="The list to import into.")
+@click.option(
+    "--list",
+    "list_id",
+    type=int,
+    required=True,
+    help="The list to import into (mailroom lists list).",
+)
 @click.option("--overwrite", is_flag=True, help="Update contacts that already exist.")
+@click.option(
+    "--create-fields",
+    is_flag=True,
+    help="Create columns that are not list fields as string fields.",
+)
+@click.option(
+    "--field-type",
+    "field_type_specs",
+    multiple=True,
+    metavar="NAME=TYPE[:FORMAT]",
+    help="Create column NAME as a string, numeric or date field, e.g. birthday=date:%Y-%m-%d.",
+)
 @click.option(
     "--errors",
     "errors_path",
@@ -140,13 +203,28 @@ def import_contacts(
     errors_path: Path | None,
     batch_size: int,
     progress: bool,
+    create_fields: bool,
+    field_type_specs: tuple[str, ...],
 ) -> None:
-    """Import contacts from a CSV (header: email and list-field names) into one list."""
-    from mailroom.imports import contacts as contacts_import
+    """Import contacts from a CSV (header: email and list-field names) into one list.
 
-    contacts_import.run_cli(
-        open_context(), path, list_id, overwrite, errors_path, batch_size, progress
+    Exits 3 when some rows failed and 4 when nothing was imported.
+    """
+    from mailroom.cli import contacts_import
+
+    types = contacts_import.field_types_of(field_type_specs)
+    report = contacts_import.run(
+        open_context(),
+        path,
+        list_id,
+        overwrite=overwrite,
+        errors_path=errors_path,
+        batch_size=batch_size,
+        progress=progress,
+        create_fields=create_fields,
+        field_types=types,
     )
+    sys.exit(contacts_import.exit_status(report))
 
 
 @cli.group()
@@ -321,5 +399,72 @@ def activity_rebuild(account_code: str, allow_pruned: bool) -> None:
     click.echo(json.dumps({"rebuilt": account_code}))
 
 
+@cli.group()
+def replica() -> None:
+    """The columnar copy of the events that windowed reports read (MAILROOM_REPLICA_PATH)."""
+
+
+@replica.command("rebuild")
+@click.option("--progress/--no-progress", default=True, show_default=True)
+def replica_rebuild(progress: bool) -> None:
+    """Build the replica again from the main database, then replace the old one."""
+    import time
+
+    from tqdm import tqdm
+
+    from mailroom.replica import service, store
+
+    ctx = open_context()
+    started = time.monotonic()
+    total = service.events_in_main(ctx)
+    with tqdm(
+        total=total, unit=" events", unit_scale=True, file=sys.stderr, disable=not progress
+    ) as bar:
+        caught = service.rebuild(ctx, progress=bar.update)
+    click.echo(
+        json.dumps(
+            {
+                "replica": str(store.path_of(ctx.settings)),
+                "events": caught.events,
+                "through_event_id": caught.through,
+                "seconds": round(time.monotonic() - started, 1),
+            }
+        )
+    )
+
+
+@replica.command("feed")
+@click.option("--follow", is_flag=True, help="Keep feeding every --every seconds.")
+@click.option("--every", type=float, default=1.0, show_default=True)
+def replica_feed(follow: bool, every: float) -> None:
+    """Bring the replica up to date with the main database (once, or continuously)."""
+    import time
+
+    from mailroom.replica import service
+
+    ctx = open_context()
+    with contextlib.suppress(KeyboardInterrupt):
+        while True:
+            caught = service.catch_up(ctx)
+            if not follow:
+                click.echo(
+                    json.dumps({"events": caught.events, "through_event_id": caught.through})
+                )
+                return
+            time.sleep(every)
+
+
+@replica.command("status")
+def replica_status() -> None:
+    """The replica's watermarks beside the main database's newest ids."""
+    from mailroom.replica import service
+
+    click.echo(json.dumps(service.status(open_context())))
+
+
+cli.add_command(lists_cli.lists)
+cli.add_command(fields_cli.fields)
+cli.add_command(mailings_cli.mailings)
+cli.add_command(links_cli.links)
 cli.add_command(automation_cli.events)
 accounts.add_command(automation_cli.time_zone)

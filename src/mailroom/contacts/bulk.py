@@ -107,7 +107,7 @@ def write_contacts(
         for c in repository.by_emails(conn, list_id, emails)
     }
     by_uid: dict[str, Contact] = {}
-    uids = [p.uid for p in prepared if p.uid]
+    uids = [p.uid for p in prepared if p.uid and ids.is_object_id(p.uid)]
     if mode == "update" and uids:
         by_uid = {c.uid: c for c in repository.by_uids(conn, list_id, uids)}
 
@@ -120,17 +120,18 @@ def write_contacts(
 
     now = now_ms // 1000
     new = [t for t in targets.values() if t.id is None]
+    added = len(new)
     if new:
         rows = [(t.uid, account_id, list_id, t.email, t.fields, now, now, import_id) for t in new]
         inserted = repository.insert_new(conn, rows)
-        added = len(new)
         if inserted is not None:
             lost = [t for t in new if t.email not in inserted]
             added -= len(lost)
             _settle_lost_races(conn, list_id, lost, targets, result)
-        lists_service.count_hourly(conn, account_id, [(list_id, now, "contacts_added", added)])
     changed = [(t.id, t.fields) for t in targets.values() if t.dirty and t.id is not None]
     repository.update_fields(conn, changed, now, import_id)
+    if added:  # last: the account's hour row, which concurrent writers of the account share
+        lists_service.count_hourly(conn, account_id, [(now, "contacts_added", added)])
     return result
 
 

@@ -14,28 +14,19 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from mailroom.contacts import repository
 from mailroom.contacts.status import opts_out, transition
-from mailroom.db import backend
-from mailroom.db.tables import contacts
-from mailroom.lists import service as lists_service
 
 
 class Change:
     """A status change an event asks for: which contact, what change, when."""
 
-    __slots__ = ("at_ms", "change", "contact_id", "list_id", "status", "status_changed_ms")
+    __slots__ = ("at_ms", "change", "contact_id", "status", "status_changed_ms")
 
     def __init__(
-        self,
-        contact_id: int,
-        status: str,
-        status_changed_ms: int,
-        change: str,
-        at_ms: int,
-        list_id: int | None = None,
+        self, contact_id: int, status: str, status_changed_ms: int, change: str, at_ms: int
     ) -> None:
         self.contact_id = contact_id
-        self.list_id = list_id
         self.status = status  # the contact's state as read before the batch
         self.status_changed_ms = status_changed_ms
         self.change = change
@@ -71,27 +62,22 @@ def fold(
 
 
 def apply(
-    conn: Connection, changes: Iterable[Change], now_s: int, account_id: int | None = None
+    conn: Connection, changes: Iterable[Change], now_s: int, opted_out: list[int] | None = None
 ) -> int:
     """Write the folded changes, one row per contact; return how many contacts it asked to change.
 
     The write skips a contact whose status changed later than the change (a concurrent newer
-    change wins), so the count is an upper bound. With `account_id`, the opt-outs among the
-    changes are added to the contacts chart's counters (by list and hour of the event).
+    change wins), so the count is an upper bound. The times (Unix seconds) of the changes that
+    opt a contact out (`status.opts_out`) are appended to `opted_out`, for the charts' counters.
     """
-    opted_out: list[Change] = []
-    updates = fold(changes, opted_out)
+    out: list[Change] = []
+    updates = fold(changes, out)
     by_shape: dict[tuple[str, ...], list[tuple[Any, ...]]] = defaultdict(list)
     for contact_id, columns in sorted(updates.items()):  # one lock order for every batch
         shape = ("modified", *sorted(columns))
         by_shape[shape].append((contact_id, now_s, *(columns[name] for name in shape[1:])))
     for shape, rows in by_shape.items():
-        backend.update_many(conn, contacts, "id", shape, rows, unless_newer="status_changed_ms")
-    if account_id is not None and opted_out:
-        counts = [
-            (c.list_id, c.at_ms // 1000, "contacts_blocked", 1)
-            for c in opted_out
-            if c.list_id is not None
-        ]
-        lists_service.count_hourly(conn, account_id, counts)
+        repository.update_statuses(conn, shape, rows)
+    if opted_out is not None:
+        opted_out.extend(c.at_ms // 1000 for c in out)
     return len(updates)

@@ -16,6 +16,7 @@ from mailroom.contacts.schemas import Contact
 from mailroom.context import Context
 from mailroom.fields.cache import SchemaCache, schema_cache
 from mailroom.fields.service import FieldSchema
+from mailroom.kit.emails import is_email
 from mailroom.kit.ids import is_object_id
 from mailroom.kit.rounds import Rounds
 
@@ -29,14 +30,14 @@ class ContactReader:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.schemas: SchemaCache = schema_cache(ctx)
-        self.coalesce = not ctx.db.is_sqlite
+        self.coalesce = not ctx.db.reads_in_process
         # Looked up per round, like the direct read on SQLite: one `_read` serves both paths.
         self._rounds: Rounds[Wanted, Found | None] = Rounds(lambda w: self._read(w), MAX_ROUND)
 
     async def get(self, by: By, account_id: int, list_id: int, key: str) -> Found | None:
         """The contact of the account's list by email (any case) or 24-hex id, or None."""
         key = key.strip().lower()
-        if by == "uid" and not is_object_id(key):
+        if not (is_object_id(key) if by == "uid" else is_email(key)):
             return None
         if not self.coalesce:
             return self._read([(by, account_id, list_id, key)])[0]

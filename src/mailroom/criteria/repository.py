@@ -14,13 +14,16 @@ from typing import Any
 from sqlalchemy import (
     Connection,
     Select,
+    String,
     and_,
     exists,
     false,
     func,
+    literal,
     not_,
     or_,
     select,
+    true,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -50,6 +53,7 @@ from mailroom.criteria.schemas import (
     SENT,
     STARTS,
     STATUS,
+    STRING,
     Behavior,
     Rule,
 )
@@ -119,7 +123,28 @@ def rule_clause(conn: Connection, rule: Rule, nested: Mapping[int, Clause]) -> C
     matches = or_(*(_one(conn, rule, expr, v) for v in _listed(rule)))
     if rule.operator in NEGATED:
         return or_(expr.is_(None), not_(matches))  # an empty value is "not equal" too
-    return matches
+    return and_(_prefilter(conn, rule), matches)
+
+
+_TEXT_SEARCH = frozenset({EQ, CONTAINS, STARTS, ENDS})
+
+
+def _prefilter(conn: Connection, rule: Rule) -> Clause:
+    """A test of the stored JSON text that a matching contact must pass, cheaper than parsing
+    the JSON: rows without the value anywhere in their fields skip the exact test."""
+    if (
+        rule.kind != STRING
+        or rule.operator not in _TEXT_SEARCH
+        or not all(exprs.verbatim(v) for v in rule.values)
+    ):
+        return true()
+    tests = [
+        exprs.raw_contains(conn, contacts.c.fields, v, case_sensitive=rule.case_sensitive)
+        for v in rule.values
+    ]
+    if any(t is None for t in tests):
+        return true()
+    return or_(*(t for t in tests if t is not None))
 
 
 def _value(conn: Connection, rule: Rule) -> Any:
@@ -156,14 +181,22 @@ def _one(conn: Connection, rule: Rule, expr: Any, value: Any) -> Clause:
     if op in (CONTAINS, NOT_CONTAINS, STARTS, ENDS):
         where = {CONTAINS: "in", NOT_CONTAINS: "in", STARTS: "start", ENDS: "end"}[op]
         return exprs.text_match(conn, expr, value, where, case_sensitive=rule.case_sensitive)
-    if rule.kind != NUMERIC and not rule.case_sensitive:
+    if rule.kind == EMAIL and not rule.case_sensitive:
+        # Emails are stored lower-case (by Python): comparing the column itself keeps its
+        # index usable.
         value = tuple(v.lower() for v in value) if isinstance(value, tuple) else value.lower()
-        # Emails are stored lower-case: comparing the column itself keeps its index usable.
-        if rule.kind != EMAIL:
-            expr = func.lower(expr)
+    elif rule.kind != NUMERIC and not rule.case_sensitive:
+        # The database folds both sides, so both fold alike (SQLite's lower() is ASCII only).
+        expr = func.lower(expr)
+        if isinstance(value, tuple):
+            value = tuple(func.lower(literal(v, String)) for v in value)
+        else:
+            value = func.lower(literal(value, String))
     if isinstance(value, tuple):
         low, high = value
-        return and_(expr >= low, expr <= high)
+        return expr.between(low, high)  # type: ignore[no-any-return]
+    if rule.kind == NUMERIC and rule.field_id is not None:
+        return exprs.number_compare(conn, expr, op, value)
     return _compare(expr, op, value)
 
 

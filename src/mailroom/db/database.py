@@ -15,6 +15,9 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         self.url = str(self.engine.url.render_as_string(hide_password=False))
         self.is_sqlite = is_sqlite(self.engine)
+        # Capabilities domains ask about instead of naming the backend:
+        self.one_writer = self.is_sqlite  # writes are serialised (lock or queue) by the backend
+        self.reads_in_process = self.is_sqlite  # a read costs microseconds, no round trip
         # One-statement reads run outside transactions. On PostgreSQL they use their own pool of
         # autocommit connections: no BEGIN or ROLLBACK round trip, and no switching per checkout.
         self._single: Engine
@@ -38,6 +41,19 @@ class Database:
     def read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn, conn.begin():
             yield conn
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Connection]:
+        """A read transaction whose statements all see one committed state.
+
+        SQLite's read transactions already do; PostgreSQL needs REPEATABLE READ for it (its
+        default gives each statement a fresh view). The replica feed reads several logs in one.
+        """
+        with self.engine.connect() as conn:
+            if not self.is_sqlite:
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                yield conn
 
     @contextmanager
     def single(self) -> Iterator[Connection]:

@@ -64,6 +64,11 @@ class HotRead:
         cursor, compiled = self._run(conn, params)
         return [_processed(row, compiled.results) for row in cursor.fetchall()]
 
+    def raw(self, conn: Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The driver's rows as they come (no result processing: bulk copies convert later)."""
+        cursor, _ = self._run(conn, params)
+        return list(cursor.fetchall())
+
 
 def _processed(
     row: Sequence[Any], results: Sequence[Callable[[Any], Any] | None]

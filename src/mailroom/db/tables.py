@@ -177,6 +177,18 @@ contacts = Table(
     postgresql_with={"fillfactor": 90},
 )
 Index("ix_contacts_account_email", contacts.c.account_id, contacts.c.email)
+# A list's contacts in table order (SQLite's rowid follows list_id here): criteria scan lists.
+Index("ix_contacts_list_id", contacts.c.list_id)
+# The few contacts not active, by list and status in email order: the console's status filter
+# pages through them without walking a million active ones (migration 0017b).
+Index(
+    "ix_contacts_inactive",
+    contacts.c.list_id,
+    contacts.c.status,
+    contacts.c.email,
+    sqlite_where=contacts.c.status != "active",
+    postgresql_where=contacts.c.status != "active",
+)
 
 # --- sending: messages, mailings, connections, links ---------------------------------------------
 
@@ -392,20 +404,22 @@ activity_hourly = Table(
 )
 
 # The contacts chart's counters (Tellody's ContactChart), kept in the transactions that create
-# contacts and lists or opt contacts out: per list and UTC hour. Rows outlive their list and
-# contacts: they are the account's history (a list's `lists_added` row is keyed by the list).
-LIST_HOURLY_COUNTERS = ("contacts_added", "contacts_blocked", "lists_added")
+# contacts and lists or opt contacts out: per account and UTC hour, so a year is at most 8,784
+# rows of one key range however many lists the account has. Rows outlive the contacts and lists
+# they count: they are the account's history.
+ACCOUNT_HOURLY_COUNTERS = ("contacts_added", "contacts_blocked", "lists_added")
 
-list_hourly = Table(
-    "list_hourly",
+account_hourly = Table(
+    "account_hourly",
     metadata,
-    Column("list_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
     Column("hour", BigInteger, primary_key=True, autoincrement=False),  # Unix seconds, hour start
-    Column("account_id", BigInteger, nullable=False),
-    *(Column(name, Integer, nullable=False, server_default="0") for name in LIST_HOURLY_COUNTERS),
+    *(
+        Column(name, Integer, nullable=False, server_default="0")
+        for name in ACCOUNT_HOURLY_COUNTERS
+    ),
     sqlite_with_rowid=False,
 )
-Index("ix_list_hourly_account_hour", list_hourly.c.account_id, list_hourly.c.hour)
 
 # Distinct contacts sent to, exactly, for any bucket starting on a UTC hour: each send counts
 # under (its hour, the hour of the same contact's previous send, -1 for none). The contacts sent
@@ -454,6 +468,42 @@ reports = Table(
     Column("error", Text, nullable=True),
     Column("created", BigInteger, nullable=False),
     Column("completed", BigInteger, nullable=True),
+    Column("events_high", BigInteger, nullable=True),  # highest event id committed at creation
+    Column("data_through", BigInteger, nullable=True),  # the replica's event id it read
+    Column("store", String(16), nullable=True),  # where its rows are: main | replica
+)
+
+# The counters of a contact activity report row (Ongage's selected_fields names).
+REPORT_COUNTERS = (
+    "sent",
+    "opens",
+    "clicks",
+    "machine_opens",
+    "machine_clicks",
+    "unsubscribe",
+    "complains",
+    "bounces",
+)
+
+# Rows of reports computed in the main database (all-time reports, MAILROOM_ANALYTICS=main).
+report_rows = Table(
+    "report_rows",
+    metadata,
+    Column("report_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("contact_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("email", String(320), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("fields", Text, nullable=True),  # the contact's list-field values, JSON text
+    Column("created", BigInteger, nullable=True),
+    Column("unsubscribe_date", BigInteger, nullable=True),
+    Column("resubscribe_date", BigInteger, nullable=True),
+    Column("bounce_date", BigInteger, nullable=True),
+    Column("complaint_date", BigInteger, nullable=True),
+    *(Column(name, BigInteger, nullable=False, server_default="0") for name in REPORT_COUNTERS),
+    Column("last_sent_date", BigInteger, nullable=True),
+    Column("last_open_date", BigInteger, nullable=True),
+    Column("last_click_date", BigInteger, nullable=True),
+    sqlite_with_rowid=False,
 )
 
 # The contacts a contact search found (migration 0013a), read joined to `contacts`.
@@ -553,6 +603,78 @@ Index("ix_sends_status_due_ms", sends.c.status, sends.c.due_ms)
 Index("ix_sends_mailing_id_status", sends.c.mailing_id, sends.c.status)
 Index("ix_sends_trigger_id_sent_ms", sends.c.trigger_id, sends.c.sent_ms)
 
+# The console's copy of each event's preview of the next days (migration 0017c): computing it
+# selects the contacts due on each day, too slow to do on every page view of a large list.
+automation_previews = Table(
+    "automation_previews",
+    metadata,
+    Column("event_id", ForeignKey("automation_events.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", BigInteger, nullable=False),
+    Column("first_day", String(10), nullable=False),  # YYYY-MM-DD (UTC), the window's first day
+    Column("days", Integer, nullable=False),
+    Column("total", BigInteger, nullable=False),
+    Column("per_day", JSON, nullable=False),  # {"YYYY-MM-DD": messages}
+    Column("items", JSON, nullable=False),  # the first messages due, as the preview API shows them
+    Column("computed_ms", BigInteger, nullable=False),
+)
+
+# --- rollups the console reads (`charts`), refreshed by the charts.refresh job --------------------
+# Each is a snapshot: counting a million contacts or summing a mailing's 750,000 totals rows on
+# every page view is what these tables spare. `replica_state` rows `charts.*:<account id>` hold
+# the event cursor and the time of the last refresh.
+
+mailing_stats = Table(
+    "mailing_stats",
+    metadata,
+    Column("mailing_id", ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    # Contacts, each counted once per mailing (from contact_mailing_totals).
+    Column("sent", BigInteger, nullable=False, server_default="0"),
+    Column("delivered", BigInteger, nullable=False, server_default="0"),
+    Column("opened", BigInteger, nullable=False, server_default="0"),  # people's opens
+    Column("opened_any", BigInteger, nullable=False, server_default="0"),  # machines' too
+    Column("clicked", BigInteger, nullable=False, server_default="0"),
+    Column("clicked_any", BigInteger, nullable=False, server_default="0"),
+    Column("bounced", BigInteger, nullable=False, server_default="0"),
+    Column("complained", BigInteger, nullable=False, server_default="0"),
+    Column("opted_out", BigInteger, nullable=False, server_default="0"),
+    Column("computed_ms", BigInteger, nullable=False),
+)
+
+mailing_hourly = Table(
+    "mailing_hourly",
+    metadata,
+    Column("mailing_id", ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True),
+    Column("hour", SmallInteger, primary_key=True, autoincrement=False),  # hours after sending
+    Column("account_id", BigInteger, nullable=False),
+    Column("opens", Integer, nullable=False, server_default="0"),
+    Column("machine_opens", Integer, nullable=False, server_default="0"),
+    Column("clicks", Integer, nullable=False, server_default="0"),
+    Column("machine_clicks", Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
+)
+
+mailing_links = Table(
+    "mailing_links",
+    metadata,
+    Column("mailing_id", ForeignKey("mailings.id", ondelete="CASCADE"), primary_key=True),
+    Column("link_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, nullable=False),
+    Column("clicks", Integer, nullable=False, server_default="0"),
+    Column("machine_clicks", Integer, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
+)
+
+list_status_counts = Table(
+    "list_status_counts",
+    metadata,
+    Column("list_id", ForeignKey("lists.id", ondelete="CASCADE"), primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("account_id", ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("contacts", BigInteger, nullable=False),
+    sqlite_with_rowid=False,
+)
+
 # --- durable background work ---------------------------------------------------------------------
 
 jobs = Table(
@@ -576,10 +698,68 @@ jobs = Table(
 )
 Index("ix_jobs_ready", jobs.c.status, jobs.c.run_at_ms)
 
+# What the columnar replica follows besides the events (migration 0014). Triggers on `contacts`
+# write one row per inserted, updated or deleted contact; code that deletes events writes one
+# row per deletion (`activity.deletions`).
+contact_changes = Table(
+    "contact_changes",
+    metadata,
+    _id(),
+    Column("contact_id", BigInteger, nullable=False),
+)
+
+event_deletions = Table(
+    "event_deletions",
+    metadata,
+    _id(),
+    Column("account_id", BigInteger, nullable=False),
+    Column("kind", String(16), nullable=False),  # contacts | list | range | account
+    Column("list_id", BigInteger, nullable=True),
+    Column("contact_ids", JSON, nullable=True),
+    Column("id_low", BigInteger, nullable=True),
+    Column("id_high", BigInteger, nullable=True),
+    Column("before_ms", BigInteger, nullable=True),
+    Column("events_max", BigInteger, nullable=False, server_default="0"),  # max id left
+)
+
 replica_state = Table(
     "replica_state",
     metadata,
     Column("name", String(64), primary_key=True),
     Column("last_event_id", BigInteger, nullable=False, server_default="0"),
     Column("updated_ms", BigInteger, nullable=False, server_default="0"),
+)
+
+# --- hardening: secrets, webhook replays, shared rate limits --------------------------------------
+
+# The server secret that signs tracking links when MAILROOM_SECRET_KEY is not set: generated on
+# first start, kept with the data it protects. Retired keys still verify for a grace period.
+server_keys = Table(
+    "server_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("secret", String(128), nullable=False),
+    Column("created", BigInteger, nullable=False),
+    Column("retired", BigInteger, nullable=True),
+)
+
+# Signature tokens (or message ids) of webhook calls already accepted, with a hash of the body
+# each came with: shared by every process and kept across restarts.
+webhook_replays = Table(
+    "webhook_replays",
+    metadata,
+    Column("endpoint_id", BigInteger, primary_key=True),
+    Column("token", _opaque(128), primary_key=True),
+    Column("body_hash", String(64), nullable=False),  # hex SHA-256
+    Column("seen_s", BigInteger, nullable=False),
+)
+Index("ix_webhook_replays_seen", webhook_replays.c.seen_s)
+
+# Calls per account per clock minute, counted by every process of this database.
+rate_counts = Table(
+    "rate_counts",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True),
+    Column("minute", BigInteger, primary_key=True),
+    Column("calls", Integer, nullable=False),
 )

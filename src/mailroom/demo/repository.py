@@ -8,8 +8,10 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, insert, select
 
+from mailroom.activity import deletions
 from mailroom.db import backend
 from mailroom.db.tables import (
+    account_hourly,
     accounts,
     activity_hourly,
     contact_mailing_totals,
@@ -18,6 +20,7 @@ from mailroom.db.tables import (
     events,
     links,
     mailings,
+    served_hourly,
 )
 
 CONTACT_COLUMNS = (
@@ -96,6 +99,8 @@ def events_by_type(conn: Connection, account_id: int) -> dict[int, int]:
 
 def delete_account(conn: Connection, account_id: int) -> None:
     """The account and everything of it; events and totals have no foreign keys to cascade."""
-    for table in (events, contact_totals, contact_mailing_totals, activity_hourly):
+    tables = (events, contact_totals, contact_mailing_totals, activity_hourly)
+    for table in (*tables, account_hourly, served_hourly):
         conn.execute(delete(table).where(table.c.account_id == account_id))
+    deletions.record(conn, account_id, deletions.ACCOUNT)
     conn.execute(delete(accounts).where(accounts.c.id == account_id))

@@ -7,11 +7,10 @@ Stored form: numbers as JSON numbers, dates as ISO text (``YYYY-MM-DD`` or
 from __future__ import annotations
 
 import math
-import re
 from datetime import datetime
 from typing import Any
 
-FIELD_TYPES = ("email", "string", "numeric", "date")
+from mailroom.kit.emails import MAX_LENGTH, InvalidEmail, check_email
 
 _DATE_PARTS = {
     "dd/mm/yyyy": "%d/%m/%Y",
@@ -29,8 +28,7 @@ DATE_FORMATS: dict[str, str] = {
     for suffix, tstrf in _TIME_PARTS.items()
 }
 
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MAX_EMAIL = 320
+MAX_EMAIL = MAX_LENGTH
 MAX_STRING = 65_535
 
 
@@ -41,10 +39,10 @@ class InvalidValue(ValueError):
 def normalise_email(value: Any) -> str:
     if not isinstance(value, str):
         raise InvalidValue("email must be a string")
-    email = value.strip().lower()
-    if len(email) > MAX_EMAIL or not _EMAIL.match(email):
-        raise InvalidValue(f"'{value}' is not a valid email address")
-    return email
+    try:
+        return check_email(value)
+    except InvalidEmail as exc:
+        raise InvalidValue(str(exc)) from None
 
 
 def parse_value(field_type: str, fmt: str, value: Any) -> Any:
@@ -63,6 +61,8 @@ def parse_value(field_type: str, fmt: str, value: Any) -> Any:
         text = str(value)
         if len(text) > MAX_STRING:
             raise InvalidValue(f"longer than {MAX_STRING} characters")
+        if "\x00" in text:
+            raise InvalidValue("contains a NUL character")
         return text
     raise InvalidValue("expected a string")
 
@@ -109,6 +109,8 @@ def _parse_number(value: Any) -> int | float:
 
 def _parse_date(fmt: str, value: Any) -> str:
     if not isinstance(value, str):
+        raise InvalidValue(f"expected a date in the format {fmt}")
+    if len(value) > 64:
         raise InvalidValue(f"expected a date in the format {fmt}")
     text = value.strip()
     strf = DATE_FORMATS.get(fmt)

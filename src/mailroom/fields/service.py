@@ -21,6 +21,7 @@ from mailroom.fields.schemas import (
     RESERVED_NAMES,
     SYSTEM_PREFIX,
 )
+from mailroom.kit.bounds import MAX_INT32, whole_number
 from mailroom.kit.clock import Clock, now_s
 
 
@@ -125,7 +126,7 @@ def _check_format(errors: _Errors, field_type: str, fmt: Any) -> str:
         return ""
     if not fmt:
         errors.add("format", "format is required for date fields")
-    elif fmt not in DATE_FORMATS:
+    elif not isinstance(fmt, str) or fmt not in DATE_FORMATS:
         errors.add("format", f"format must be one of: {', '.join(DATE_FORMATS)}")
     return str(fmt or "")
 
@@ -189,9 +190,9 @@ def _validated(data: dict[str, Any], current: Any = None) -> dict[str, Any]:
             errors.add("position", "position must be a whole number")
         else:
             try:
-                values["position"] = int(position)
-            except ValueError:
-                errors.add("position", "position must be a whole number")
+                values["position"] = whole_number(position, "position", high=MAX_INT32)
+            except ValueError as exc:
+                errors.add("position", str(exc))
     if not errors and field_type is not None:
         if "default" in data:
             values["default"] = _default_text(errors, field_type, fmt, data["default"])

@@ -1,7 +1,8 @@
 """Import contacts into one list from a CSV file, streaming, through the API's bulk write path.
 
 The header row names the columns: `email` plus list-field names (any case). A column that is not
-a field of the list stops the import before anything is written, as in Ongage. An empty cell
+a field of the list stops the import before anything is written, as in Ongage, unless the caller
+asks for new columns to become fields (`imports.columns`). An empty cell
 leaves that field alone. Each batch is one transaction, so memory stays flat for any file size;
 failed rows (invalid email or value, or existing without `overwrite`) are counted and written
 to the `failures` sink with their line number and reason.
@@ -14,7 +15,7 @@ import gc
 import io
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, TextIO
@@ -25,8 +26,21 @@ from mailroom.contacts.values import EMAIL, FieldIndex
 from mailroom.context import Context
 from mailroom.errors import ValidationFailed
 from mailroom.fields import service as fields_service
+from mailroom.imports import columns
+from mailroom.imports.columns import FieldType
 
 BATCH = 5000
+
+
+class UnknownColumns(ValidationFailed):
+    """Header names that are not fields of the list; `names` lets a caller suggest a way on."""
+
+    def __init__(self, list_id: int, names: list[str]) -> None:
+        super().__init__(
+            f"Columns that are not fields of list {list_id}: {', '.join(names)}",
+            errors=[{"field": name, "message": "not a field of this list"} for name in names],
+        )
+        self.names = names
 
 
 class FailureSink(Protocol):
@@ -70,10 +84,7 @@ def _columns(header: list[str], index: FieldIndex) -> _Columns:
         else:
             unknown.append(name)
     if unknown:
-        raise ValidationFailed(
-            f"Columns that are not fields of list {index.schema.list_id}: {', '.join(unknown)}",
-            errors=[{"field": name, "message": "not a field of this list"} for name in unknown],
-        )
+        raise UnknownColumns(index.schema.list_id, unknown)
     if email_at is None:
         raise ValidationFailed("The file has no 'email' column", errors=[{"field": "email"}])
     return _Columns(email_at, tuple(named), len(header))
@@ -111,11 +122,23 @@ def import_contacts(
     batch_size: int = BATCH,
     failures: FailureSink | None = None,
     on_progress: Callable[[int], None] | None = None,
+    create_fields: bool = False,
+    field_types: Mapping[str, FieldType] | None = None,
 ) -> ImportReport:
-    """Import every row of the CSV at `path` into the list; `on_progress` gets bytes read."""
+    """Import every row of the CSV at `path` into the list; `on_progress` gets bytes read.
+
+    With `create_fields`, columns that are not fields yet become string fields first (or the
+    type `field_types` names; a typed column is created even without `create_fields`).
+    """
     started = time.perf_counter()
     with ctx.db.read() as conn:
         account_id = service.owner_of_list(conn, list_id)
+    if create_fields or field_types:
+        header = columns.header_of(path)
+        columns.create_column_fields(
+            ctx, list_id, account_id, header, every_column=create_fields, types=field_types or {}
+        )
+    with ctx.db.read() as conn:
         index = FieldIndex(fields_service.schema_of_list(conn, list_id))
     report = ImportReport(import_id=ctx.clock.now_ms())
     # Rows allocate many small containers but no reference cycles; the cyclic collector would
@@ -222,64 +245,3 @@ def csv_failure_sink(out: TextIO) -> FailureSink:
         writer.writerow([line, email, reason])
 
     return write
-
-
-def run_cli(
-    ctx: Context,
-    path: Path,
-    list_id: int,
-    overwrite: bool,
-    errors_path: Path | None,
-    batch_size: int,
-    progress: bool,
-) -> ImportReport:
-    """`mailroom import contacts`: progress on stderr, a summary on stdout."""
-    import sys
-    from contextlib import ExitStack
-
-    import click
-    from tqdm import tqdm
-
-    from mailroom.errors import MailroomError
-
-    with ExitStack() as stack:
-        sink = None
-        if errors_path is not None:
-            out = stack.enter_context(errors_path.open("w", newline="", encoding="utf-8"))
-            sink = csv_failure_sink(out)
-        bar = stack.enter_context(
-            tqdm(
-                total=path.stat().st_size,
-                unit="B",
-                unit_scale=True,
-                file=sys.stderr,
-                disable=not progress,
-                desc="contacts",
-            )
-        )
-
-        def advance(done: int) -> None:
-            bar.update(done - bar.n)
-
-        try:
-            report = import_contacts(
-                ctx,
-                path,
-                list_id,
-                overwrite=overwrite,
-                batch_size=batch_size,
-                failures=sink,
-                on_progress=advance,
-            )
-        except MailroomError as exc:
-            raise click.ClickException(exc.message) from None
-    click.echo(
-        f"{report.rows} rows in {report.seconds:.1f} s ({report.rows_per_second:,.0f} rows/s):"
-        f" {report.created} created, {report.updated} updated, {report.failed} failed"
-        f" (import id {report.import_id})"
-    )
-    for reason, count in report.reasons.most_common(10):
-        click.echo(f"  {count} failed: {reason}")
-    if errors_path is not None and report.failed:
-        click.echo(f"failed rows written to {errors_path}")
-    return report

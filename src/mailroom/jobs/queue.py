@@ -98,6 +98,15 @@ def claim(
     return Job(row.id, row.kind, dict(row.payload or {}), row.attempts + 1, row.max_attempts)
 
 
+def extend(conn: Connection, clock: Clock, job_id: int, lease_ms: int = 60_000) -> None:
+    """Push a running job's lease forward: a long job keeps it while its worker lives."""
+    conn.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.status == RUNNING)
+        .values(locked_until_ms=clock.now_ms() + lease_ms)
+    )
+
+
 def ready_any(conn: Connection, clock: Clock, kinds: list[str]) -> bool:
     """Whether a claim could find a job: a plain read, so an idle worker takes no write lock."""
     query = select(jobs.c.id).where(_ready(clock.now_ms()), jobs.c.kind.in_(kinds)).limit(1)

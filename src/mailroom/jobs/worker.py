@@ -71,6 +71,15 @@ def run_one(ctx: Context, name: str, handlers: dict[str, Handler] | None = None)
     return True
 
 
+# Set when this process enqueued a job: its idle worker wakes at once instead of after its sleep.
+_nudged = threading.Event()
+
+
+def nudge() -> None:
+    """Wake this process's idle worker (call after committing a job it should run soon)."""
+    _nudged.set()
+
+
 def run_forever(
     ctx: Context,
     *,
@@ -83,6 +92,7 @@ def run_forever(
     scheduler = scheduler or Scheduler(PERIODIC)
     name = worker_name()
     while not stop.is_set():
+        _nudged.clear()  # before looking for work: a nudge from now on ends the next sleep
         try:
             scheduler.enqueue_due(ctx)
             with ctx.db.single() as conn:
@@ -91,5 +101,5 @@ def run_forever(
         except Exception:  # the database may be away for a while: keep trying
             log.exception("worker %s: claim failed", name)
             ran = False
-        if not ran:
-            stop.wait(idle_sleep_s)
+        if not ran and not stop.is_set():
+            _nudged.wait(idle_sleep_s)

@@ -5,23 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, text, update
 
-from mailroom.contacts import status
 from mailroom.db import backend
 from mailroom.db.tables import (
-    LIST_HOURLY_COUNTERS,
-    accounts,
+    ACCOUNT_HOURLY_COUNTERS,
+    account_hourly,
     automation_events,
     contacts,
     list_fields,
-    list_hourly,
     lists,
     mailings,
     reports,
     segments,
 )
-from mailroom.lists.schemas import ListCounts, ListQuery
+from mailroom.lists.schemas import ListQuery
 
 
 def insert_list(conn: Connection, values: dict[str, Any]) -> int:
@@ -67,29 +65,6 @@ def list_ids_of_account(conn: Connection, account_id: int) -> list[int]:
     return [int(i) for i in conn.execute(stmt).scalars()]
 
 
-def _status_sum(name: str) -> Any:
-    return func.sum(case((contacts.c.status == name, 1), else_=0))
-
-
-def contact_counts(conn: Connection, list_ids: Sequence[int]) -> dict[int, ListCounts]:
-    """Contacts per list and status, for many lists in one grouped query."""
-    if not list_ids:
-        return {}
-    stmt = (
-        select(
-            contacts.c.list_id,
-            func.count(),
-            _status_sum(status.ACTIVE),
-            _status_sum(status.UNSUBSCRIBED),
-            _status_sum(status.BOUNCED),
-            _status_sum(status.COMPLAINT),
-        )
-        .where(contacts.c.list_id.in_(list(list_ids)))
-        .group_by(contacts.c.list_id)
-    )
-    return {int(r[0]): ListCounts(*(int(v or 0) for v in r[1:])) for r in conn.execute(stmt).all()}
-
-
 def update_list(conn: Connection, list_id: int, values: dict[str, Any]) -> None:
     conn.execute(update(lists).where(lists.c.id == list_id).values(**values))
 
@@ -97,13 +72,6 @@ def update_list(conn: Connection, list_id: int, values: dict[str, Any]) -> None:
 def delete_list(conn: Connection, list_id: int) -> None:
     # Contacts, fields, segments, reports and automation events go with it (ON DELETE CASCADE).
     conn.execute(delete(lists).where(lists.c.id == list_id))
-
-
-def default_list_id(conn: Connection, account_id: int) -> int | None:
-    value = conn.execute(
-        select(accounts.c.default_list_id).where(accounts.c.id == account_id)
-    ).scalar_one_or_none()
-    return int(value) if value is not None else None
 
 
 def _count_where(conn: Connection, table: Table, list_id: int) -> int:
@@ -123,44 +91,43 @@ def dependants(conn: Connection, list_id: int) -> dict[str, int]:
     }
 
 
-LIST_HOURLY_COLUMNS = ("list_id", "hour", "account_id", *LIST_HOURLY_COUNTERS)
+ACCOUNT_HOURLY_COLUMNS = ("account_id", "hour", *ACCOUNT_HOURLY_COUNTERS)
 
 
-def add_list_hourly(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-    """Add rows (LIST_HOURLY_COLUMNS order, keys unique and ascending) to ``list_hourly``."""
+def add_account_hourly(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+    """Add rows (ACCOUNT_HOURLY_COLUMNS order, keys unique and ascending) to ``account_hourly``."""
     backend.upsert_add_many(
         conn,
-        list_hourly,
-        LIST_HOURLY_COLUMNS,
+        account_hourly,
+        ACCOUNT_HOURLY_COLUMNS,
         rows,
-        keys=("list_id", "hour"),
-        add=LIST_HOURLY_COUNTERS,
+        keys=("account_id", "hour"),
+        add=ACCOUNT_HOURLY_COUNTERS,
     )
 
 
 # The counters as the tables stand: contacts by `created`, opt-outs by the current status and
 # its date, lists by `created` (migration 0015b counts every account the same way).
-_LIST_HOURLY_FROM_ROWS = text("""
-INSERT INTO list_hourly (list_id, hour, account_id, contacts_added, contacts_blocked, lists_added)
-SELECT list_id, hour, account_id, sum(added), sum(blocked), sum(made) FROM (
-    SELECT list_id, created / 3600 * 3600 AS hour, account_id, 1 AS added, 0 AS blocked,
-           0 AS made
+_ACCOUNT_HOURLY_FROM_ROWS = text("""
+INSERT INTO account_hourly (account_id, hour, contacts_added, contacts_blocked, lists_added)
+SELECT account_id, hour, sum(added), sum(blocked), sum(made) FROM (
+    SELECT account_id, created / 3600 * 3600 AS hour, 1 AS added, 0 AS blocked, 0 AS made
     FROM contacts WHERE account_id = :account_id
     UNION ALL
-    SELECT list_id,
+    SELECT account_id,
            coalesce(CASE status WHEN 'unsubscribed' THEN unsubscribe_date
                     ELSE complaint_date END, modified) / 3600 * 3600,
-           account_id, 0, 1, 0
+           0, 1, 0
     FROM contacts
     WHERE account_id = :account_id AND status IN ('unsubscribed', 'complaint')
     UNION ALL
-    SELECT id, created / 3600 * 3600, account_id, 0, 0, 1 FROM lists
+    SELECT account_id, created / 3600 * 3600, 0, 0, 1 FROM lists
     WHERE account_id = :account_id
 ) AS counted
-GROUP BY list_id, hour, account_id
+GROUP BY account_id, hour
 """)
 
 
-def rebuild_list_hourly(conn: Connection, account_id: int) -> None:
-    conn.execute(delete(list_hourly).where(list_hourly.c.account_id == account_id))
-    conn.execute(_LIST_HOURLY_FROM_ROWS, {"account_id": account_id})
+def rebuild_account_hourly(conn: Connection, account_id: int) -> None:
+    conn.execute(delete(account_hourly).where(account_hourly.c.account_id == account_id))
+    conn.execute(_ACCOUNT_HOURLY_FROM_ROWS, {"account_id": account_id})

@@ -43,6 +43,12 @@ def insert_mailing(conn: Connection, values: dict[str, Any]) -> int:
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
+def mailings_of_account(conn: Connection, account_id: int) -> list[Any]:
+    columns = (mailings.c.id, mailings.c.name, mailings.c.list_id, mailings.c.sent)
+    stmt = select(*columns).where(mailings.c.account_id == account_id).order_by(mailings.c.id)
+    return list(conn.execute(stmt).all())
+
+
 def insert_with_ids(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Mailings with ids chosen by the caller; the id sequence moves past them."""
     if rows:

@@ -49,6 +49,11 @@ def create_mailing(
     )
 
 
+def account_mailings(conn: Connection, account_id: int) -> list[Any]:
+    """The account's mailings (id, name, list_id, sent), oldest first."""
+    return repository.mailings_of_account(conn, account_id)
+
+
 def create_registered(
     conn: Connection,
     clock: Clock,
@@ -95,7 +100,7 @@ def insert_mailing(conn: Connection, values: dict[str, Any]) -> int:
 def get_mailing(conn: Connection, account_id: int, mailing_id: int) -> Any:
     row = repository.get_mailing(conn, account_id, mailing_id)
     if row is None:
-        raise NotFound(schemas.MAILING_NOT_FOUND)
+        raise NotFound(f"Mailing {mailing_id} not found", code="mailing_not_found")
     return row
 
 

@@ -20,6 +20,7 @@ from mailroom.criteria import service as criteria_service
 from mailroom.criteria.schemas import SEGMENT_FIELD, CompiledCriteria
 from mailroom.criteria.service import StatusCounts
 from mailroom.errors import NotFound, ValidationFailed
+from mailroom.jobs import queue
 from mailroom.kit.clock import Clock, now_s
 from mailroom.lists import service as lists_service
 from mailroom.segments import repository
@@ -193,3 +194,32 @@ def count_segment(
         conn, segment_id, {"last_count": counts.active, "last_count_date": now_s(clock)}
     )
     return counts, get_segment(conn, account_id, segment_id)
+
+
+COUNT_JOB = "segments.count"
+COUNT_EVERY_S = 3600
+
+
+def counts_due(clock: Clock, rows: list[Any]) -> list[Any]:
+    """The segments not counted within the hour."""
+    now = now_s(clock)
+    return [
+        r
+        for r in rows
+        if r.last_count_date is None or now - int(r.last_count_date) >= COUNT_EVERY_S
+    ]
+
+
+def request_counts(conn: Connection, clock: Clock, account_id: int, rows: list[Any]) -> None:
+    """Queue a background count of each of these segments, once per hour however often asked,
+    so pages show counts without counting on request."""
+    bucket = now_s(clock) // COUNT_EVERY_S
+    for row in rows:
+        queue.enqueue(
+            conn,
+            clock,
+            COUNT_JOB,
+            {"account_id": account_id, "segment_id": int(row.id)},
+            dedupe_key=f"{COUNT_JOB}:{row.id}:{bucket}",
+            max_attempts=2,
+        )

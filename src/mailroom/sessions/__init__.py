@@ -21,10 +21,11 @@ Interface (``mailroom.sessions.service``; every function takes a Connection and 
 ``login(conn, clock, policy, session_id, principal, remember=) -> Issued``  (write)
     Binds the session to the user and gives it a NEW id (session fixation); the XSRF tokens
     carry over. Clears the failure count of that user at that address.
-``check(conn, clock, policy, session_id, xsrf, need_user=True, need_xsrf=True) -> SessionView``
-    (write: it slides the idle deadline, at most once a minute). Unauthorized (401) for no,
-    unknown, expired or anonymous session (when a user is needed); Forbidden (403) for a
-    missing or wrong XSRF token.
+``check(conn, clock, policy, session_id, xsrf, need_user=True, need_xsrf=True, touch=True)``
+    -> ``SessionView`` (write: it slides the idle deadline, at most once a minute; with
+    ``touch=False`` a read, and ``view.stale`` says to call ``touch(conn, clock, policy,
+    session_id)`` in a write). Unauthorized (401) for no, unknown, expired or anonymous session
+    (when a user is needed); Forbidden (403) for a missing or wrong XSRF token.
 ``logout(conn, session_id)``  (write) ends the session; its cookie is refused afterwards.
 ``purge_expired(conn, clock)``  (write) deletes expired rows (``issue_xsrf`` also does it).
 

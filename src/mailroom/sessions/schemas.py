@@ -52,3 +52,4 @@ class SessionView:
     created_ms: int
     last_seen_ms: int
     expires_ms: int
+    stale: bool = False  # the idle deadline is due to move (a `check` with touch=False)

@@ -180,13 +180,17 @@ def check(
     *,
     need_user: bool = True,
     need_xsrf: bool = True,
+    touch: bool = True,
 ) -> SessionView:
-    """The live session of this cookie, its idle deadline pushed forward; 401 or 403 if not."""
+    """The live session of this cookie, its idle deadline pushed forward; 401 or 403 if not.
+
+    With ``touch=False`` it only reads (a read transaction will do); ``SessionView.stale`` then
+    says the deadline is due to move: call `touch` in a write transaction.
+    """
     found = _live(conn, clock, session_id)
     if found is None:
         raise Unauthorized(NO_SESSION)
-    digest, row = found
-    r = row
+    digest, r = found
     if need_user and r.user_id is None:
         raise Unauthorized(NOT_SIGNED_IN)
     if need_xsrf:
@@ -197,9 +201,11 @@ def check(
     now = clock.now_ms()
     remember = bool(r.remember)
     last_seen, expires = int(r.last_seen_ms), int(r.expires_ms)
-    if now - last_seen >= policy.touch_every_s * 1000:
+    stale = now - last_seen >= policy.touch_every_s * 1000
+    if stale and touch:
         last_seen, expires = now, now + policy.lifetime_ms(remember)
         repository.update_session(conn, digest, {"last_seen_ms": now, "expires_ms": expires})
+        stale = False
     return SessionView(
         account_id=r.account_id,
         user_id=r.user_id,
@@ -207,7 +213,17 @@ def check(
         created_ms=int(r.created_ms),
         last_seen_ms=last_seen,
         expires_ms=expires,
+        stale=stale,
     )
+
+
+def touch(conn: Connection, clock: Clock, policy: SessionPolicy, session_id: str | None) -> None:
+    """Push a live session's idle deadline forward (after a read-only `check`)."""
+    found = _live(conn, clock, session_id)
+    if found is not None:
+        now = clock.now_ms()
+        expires = now + policy.lifetime_ms(bool(found[1].remember))
+        repository.update_session(conn, found[0], {"last_seen_ms": now, "expires_ms": expires})
 
 
 def logout(conn: Connection, session_id: str | None) -> bool:

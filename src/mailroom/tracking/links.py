@@ -12,15 +12,17 @@ import html as htmllib
 import re
 from dataclasses import dataclass
 
+from mailroom.activity.sends import META_CONTACT as META_CONTACT
+from mailroom.activity.sends import META_MAILING as META_MAILING
+from mailroom.activity.sends import send_idempotency_key as send_idempotency_key
 from mailroom.context import Context
+from mailroom.keys.service import key_ring
 from mailroom.kit.clock import Clock, now_s
 from mailroom.tracking.tokens import Claims, Kind, Signer, check_link_url
 
-# Names of the metadata mailroom puts on outgoing mail; the webhook mappers read them back.
+# Names of the headers mailroom puts on outgoing mail (the metadata names: `activity.sends`).
 HEADER_CONTACT = "X-Mailroom-Contact"
 HEADER_MAILING = "X-Mailroom-Mailing"
-META_CONTACT = "mailroom_contact"
-META_MAILING = "mailroom_mailing"
 # A template may link to this placeholder; `rewrite_html` puts the unsubscribe URL there.
 UNSUBSCRIBE_PLACEHOLDER = "{{unsubscribe_url}}"
 
@@ -35,11 +37,6 @@ class Recipient:
     account_id: int
     contact_uid: str
     mailing_id: int | None = None
-
-
-def send_idempotency_key(contact_uid: str, mailing_id: int) -> str:
-    """The one key for 'mailing sent to contact', shared by the sender and provider webhooks."""
-    return f"send:{contact_uid}:{mailing_id}"
 
 
 class TrackingLinks:
@@ -126,6 +123,7 @@ def signer_for(ctx: Context) -> Signer:
     key = "mailroom.tracking.signer"
     signer: Signer | None = ctx.services.get(key)
     if signer is None:
-        signer = Signer(ctx.settings.secret_key)
+        ring = key_ring(ctx)
+        signer = Signer(ring.current, ring.previous)
         ctx.services[key] = signer
     return signer

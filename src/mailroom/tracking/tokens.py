@@ -12,7 +12,13 @@ server secret, so a token of one kind never verifies as another. Layout of the p
     bytes  the link URL, UTF-8 (clicks only; the rest of the payload)
 
 Tokens do not expire: a link in a mail read years later must still work; `issued_s` is kept
-for auditing and for a future rotation policy.
+for auditing. Rotating the server secret (`keys.service`) is what ends old links, after a grace
+period during which the old secret still verifies.
+
+Payloads are signed, not encrypted: a recipient who decodes one reads the account and mailing
+numbers, their own contact id (random, see `kit.ids`) and, for a click, the URL the mail already
+shows. None of these grants anything; the MAC is what must hold, and does without the extra 28
+bytes per link and the key handling that encryption would add.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import re
 from dataclasses import dataclass
 from enum import IntEnum
 from urllib.parse import urlsplit
@@ -29,6 +36,7 @@ VERSION = 1
 MAC_BYTES = 16
 MAX_URL_BYTES = 4000  # the longest link URL ingest stores
 _HEX = frozenset("0123456789abcdef")
+_BASE64URL = re.compile(r"[A-Za-z0-9_-]+")
 
 
 class Kind(IntEnum):
@@ -67,44 +75,58 @@ def check_link_url(url: str) -> str:
     return url
 
 
-class Signer:
-    """Signs and verifies tokens with per-kind keys derived once from the server secret."""
+def _kind_keys(secret_key: str) -> dict[Kind, bytes]:
+    root = secret_key.encode()
+    return {
+        kind: hmac.new(root, f"mailroom/tracking/{kind.name.lower()}".encode(), "sha256").digest()
+        for kind in Kind
+    }
 
-    def __init__(self, secret_key: str) -> None:
+
+class Signer:
+    """Signs with per-kind keys derived once from the server secret; verifies with it or with
+    an older secret still in its grace period (a rotation)."""
+
+    def __init__(self, secret_key: str, previous: tuple[str, ...] = ()) -> None:
         if not secret_key:
             raise ValueError("a secret key is required to sign tracking tokens")
-        root = secret_key.encode()
-        self._keys = {
-            kind: hmac.new(
-                root, f"mailroom/tracking/{kind.name.lower()}".encode(), "sha256"
-            ).digest()
-            for kind in Kind
-        }
+        self._keys = _kind_keys(secret_key)
+        self._all = [self._keys, *(_kind_keys(old) for old in previous if old)]
 
     def sign(self, claims: Claims) -> str:
         payload = _encode(claims)
-        mac = self._mac(claims.kind, payload)
+        mac = _mac(self._keys[claims.kind], payload)
         return base64.urlsafe_b64encode(payload + mac).rstrip(b"=").decode("ascii")
 
     def verify(self, token: str, kind: Kind) -> Claims:
-        """The claims of a genuine token of `kind`; anything else raises `InvalidToken`."""
+        """The claims of a genuine token of `kind`; anything else raises `InvalidToken`.
+
+        Only the token's one canonical spelling is taken: base64url letters without padding
+        whose unused low bits are zero. Anything else (padding, other punctuation, another
+        alphabet) is refused before its signature is checked.
+        """
         if not token or len(token) > 8000:
             raise InvalidToken("token is empty or too long")
+        if not _BASE64URL.fullmatch(token):
+            raise InvalidToken("token is not base64url")
         try:
             raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         except (binascii.Error, ValueError):
             raise InvalidToken("token is not base64url") from None
+        if base64.urlsafe_b64encode(raw).rstrip(b"=").decode("ascii") != token:
+            raise InvalidToken("token is not in canonical base64url")
         if len(raw) <= MAC_BYTES + 1:
             raise InvalidToken("token is too short")
         payload, mac = raw[:-MAC_BYTES], raw[-MAC_BYTES:]
         if payload[0] != (VERSION << 4 | kind):
             raise InvalidToken("token is of another kind or version")
-        if not hmac.compare_digest(mac, self._mac(kind, payload)):
+        if not any(hmac.compare_digest(mac, _mac(keys[kind], payload)) for keys in self._all):
             raise InvalidToken("token signature does not match")
         return _decode(payload, kind)
 
-    def _mac(self, kind: Kind, payload: bytes) -> bytes:
-        return hmac.new(self._keys[kind], payload, hashlib.sha256).digest()[:MAC_BYTES]
+
+def _mac(key: bytes, payload: bytes) -> bytes:
+    return hmac.new(key, payload, hashlib.sha256).digest()[:MAC_BYTES]
 
 
 def _encode(claims: Claims) -> bytes:

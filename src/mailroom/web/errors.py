@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -10,7 +11,7 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 
 from mailroom.errors import MailroomError
 from mailroom.kit.jsonx import JSONResponse
@@ -32,6 +33,21 @@ def native_error(status: int, message: str, errors: Any, code: str) -> Response:
     return JSONResponse(
         {"error": {"code": code, "message": message, "errors": errors}}, status_code=status
     )
+
+
+_HTML_ERROR = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>
+<body style="font-family:sans-serif;max-width:32em;margin:3em auto;padding:0 1em">
+<h1 style="font-size:1.4em">{title}</h1><p>{message}</p></body></html>
+"""
+
+
+def html_error(status: int, message: str, errors: Any, code: str) -> Response:
+    """A small page for people: links in mail are opened in browsers, not by API clients."""
+    title = "Link not valid" if status == 404 else "Something went wrong"
+    page = _HTML_ERROR.format(title=title, message=html.escape(message))
+    return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
 
 
 _renderers: list[tuple[str, Renderer]] = []
@@ -67,7 +83,7 @@ def error_response(request: Request, exc: MailroomError) -> Response:
 
 def install(app: FastAPI) -> None:
     register_renderer("/mailroom", native_error)
-    register_renderer("/t/", native_error)
+    register_renderer("/t/", html_error)
 
     @app.exception_handler(MailroomError)
     async def _domain(request: Request, exc: MailroomError) -> Response:

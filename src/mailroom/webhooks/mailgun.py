@@ -4,14 +4,16 @@ The body is `{"signature": {timestamp, token, signature}, "event-data": {...}}`;
 is hex HMAC-SHA256 of `timestamp + token` under the domain's webhook signing key. It does not
 cover the event data, so a signature is accepted only within five minutes of its timestamp and
 a token seen before is accepted again only with the very same body (a provider retry, which
-the idempotency keys then count once); the same token with other data is a forgery.
+the idempotency keys then count once); the same token with other data is a forgery. The tokens
+seen are kept in the database (`webhook_replays`, by `webhooks.service`), so a restart or
+another server process does not reopen the window.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import threading
+from dataclasses import dataclass
 from typing import Any
 
 from mailroom.context import Context
@@ -20,7 +22,6 @@ from mailroom.webhooks.items import UNKNOWN_EVENT, bounce_code, event_item, idem
 from mailroom.webhooks.schemas import Batch
 
 MAX_AGE_S = 300
-SERVICE_KEY = "mailroom.webhooks.mailgun.tokens"
 
 NOT_COUNTED = {
     "accepted": "accepted by Mailgun; 'delivered' counts the send",
@@ -30,26 +31,22 @@ NOT_COUNTED = {
 }
 
 
-class SeenTokens:
-    """Tokens accepted in the last few minutes, with a hash of the body each came with."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, tuple[int, bytes]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, token: str, body_hash: bytes, now_s: int) -> None:
-        with self._lock:
-            if len(self._seen) > 10_000:
-                cutoff = now_s - 2 * MAX_AGE_S
-                self._seen = {k: v for k, v in self._seen.items() if v[0] >= cutoff}
-            previous = self._seen.get(token)
-            if previous is not None and previous[1] != body_hash:
-                raise Unauthorized("Mailgun signature token was already used with other data")
-            self._seen[token] = (now_s, body_hash)
+REPLAYED = "Mailgun signature token was already used with other data"
 
 
-def verify(ctx: Context, secret: str | None, payload: Any, body: bytes) -> dict[str, Any]:
-    """The event data of a genuinely signed, fresh, unreplayed request; 401 otherwise."""
+@dataclass(frozen=True)
+class Verified:
+    """A genuinely signed, fresh request: its event data and the token its signature used."""
+
+    data: dict[str, Any]
+    token: str
+
+
+def verify(ctx: Context, secret: str | None, payload: Any) -> Verified:
+    """The event data of a genuinely signed, fresh request; 401 otherwise.
+
+    The caller checks the token against those already used (`webhooks.service`).
+    """
     if not isinstance(payload, dict):
         raise BadRequest("Mailgun body must be a JSON object")
     sig = payload.get("signature")
@@ -70,12 +67,12 @@ def verify(ctx: Context, secret: str | None, payload: Any, body: bytes) -> dict[
         raise Unauthorized("Mailgun signature timestamp is not a number") from None
     if age > MAX_AGE_S:
         raise Unauthorized("Mailgun signature is stale (more than 5 minutes from now)")
-    seen: SeenTokens = ctx.services.setdefault(SERVICE_KEY, SeenTokens())
-    seen.check(str(token), hashlib.sha256(body).digest(), now_s)
+    if len(str(token)) > 128:
+        raise Unauthorized("Mailgun signature token is too long")
     data = payload.get("event-data")
     if not isinstance(data, dict):
         raise BadRequest("Mailgun body has no event-data object")
-    return data
+    return Verified(data, str(token))
 
 
 def translate(data: dict[str, Any], list_id: int | None, batch: Batch) -> None:

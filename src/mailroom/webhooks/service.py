@@ -8,6 +8,7 @@ counts twice; events of types mailroom does not track are skipped and listed in 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -18,7 +19,7 @@ from mailroom.activity import service as activity
 from mailroom.activity.schemas import IngestResult
 from mailroom.activity.types import Source
 from mailroom.context import Context
-from mailroom.errors import BadRequest, Forbidden, NotFound, ValidationFailed
+from mailroom.errors import BadRequest, Forbidden, NotFound, Unauthorized, ValidationFailed
 from mailroom.kit import ids, jsonx
 from mailroom.kit.clock import Clock, now_s
 from mailroom.lists import service as lists_service
@@ -102,6 +103,7 @@ def receive(
     if endpoint is None or endpoint.provider != provider:
         raise NotFound(UNKNOWN_ENDPOINT)
     batch = Batch()
+    replay_token: str | None = None
     if provider == "ses":
         done = _receive_sns(ctx, endpoint, body, batch)
         if done is not None:
@@ -110,14 +112,19 @@ def receive(
         sendgrid.verify(endpoint.secret, body, headers)
         sendgrid.translate(_json(body), endpoint.list_id, batch)
     elif provider == "mailgun":
-        data = mailgun.verify(ctx, endpoint.secret, _json(body), body)
-        mailgun.translate(data, endpoint.list_id, batch)
+        verified = mailgun.verify(ctx, endpoint.secret, _json(body))
+        replay_token = verified.token
+        mailgun.translate(verified.data, endpoint.list_id, batch)
     else:
         postmark.verify(endpoint.secret, headers)
         postmark.translate(_json(body), endpoint.list_id, batch)
     result = IngestResult()
-    if batch.items:
+    if batch.items or replay_token is not None:
         with ctx.db.write() as conn:
+            if replay_token is not None:
+                _check_replay(conn, ctx.clock, endpoint, replay_token, body)
+            if not batch.items:
+                return _report(result, batch)
             result = activity.ingest(
                 conn,
                 ctx.clock,
@@ -127,6 +134,19 @@ def receive(
                 default_list_id=endpoint.list_id,
             )
     return _report(result, batch)
+
+
+def _check_replay(
+    conn: Connection, clock: Clock, endpoint: Endpoint, token: str, body: bytes
+) -> None:
+    """A signature token is good for one body: the same call again is a provider's retry (its
+    events count once), the same token with other data a forgery. Checked in the transaction
+    that stores the events, so a refused or failed call leaves no token behind."""
+    body_hash = hashlib.sha256(body).hexdigest()
+    keep_s = 2 * mailgun.MAX_AGE_S
+    stored = repository.remember_token(conn, endpoint.id, token, body_hash, now_s(clock), keep_s)
+    if stored != body_hash:
+        raise Unauthorized(mailgun.REPLAYED)
 
 
 def _json(body: bytes) -> Any:

@@ -108,7 +108,8 @@ def test_list_object_has_every_documented_key_with_live_counts(
     body = response.json()
     assert body["metadata"] == {"error": False}
     item = body["payload"]
-    assert list(item) == DOCUMENTED_KEYS
+    assert list(item) == [*DOCUMENTED_KEYS, "default"]  # mailroom adds whether it is the default
+    assert item["default"] is True
     assert item["id"] == account.default_list_id
     assert item["account_id"] == account.account_id
     assert (item["last_count"], item["last_active_count"]) == (11, 5)
@@ -318,3 +319,54 @@ def test_lists_need_credentials(client: Any, account: NewAccount) -> None:
     response = client.get("/api/lists", headers={"X_USERNAME": account.username})
     assert response.status_code == 401
     assert response.json()["payload"]["message"].startswith("Invalid Credentials")
+
+
+def test_update_with_default_true_moves_the_default_and_frees_the_old_one(
+    client: Any, account: NewAccount, ongage_headers: dict[str, str]
+) -> None:
+    old = account.default_list_id
+    made = client.post("/api/lists", json={"name": "Newsletter"}, headers=ongage_headers)
+    new = made.json()["payload"]["id"]
+    assert made.json()["payload"]["default"] is False
+
+    refused = client.delete(f"/api/lists/{old}", headers=ongage_headers)
+    assert refused.status_code == 412
+    assert "default: true" in refused.json()["payload"]["message"]
+
+    moved = client.put(f"/api/lists/{new}", json={"default": True}, headers=ongage_headers)
+    assert moved.status_code == 200 and moved.json()["payload"]["default"] is True
+    listed = client.get("/api/lists", headers=ongage_headers).json()["payload"]
+    assert {x["id"]: x["default"] for x in listed} == {old: False, new: True}
+    # Calls that name no list now act on the new default (the credential cache was dropped).
+    contact = client.post(
+        "/api/v2/contacts", json={"email": "first@example.com"}, headers=ongage_headers
+    )
+    assert contact.status_code == 200
+    in_new = client.get(
+        "/api/contacts/by_email/first@example.com", params={"list_id": new}, headers=ongage_headers
+    )
+    assert in_new.status_code == 200
+    assert client.delete(f"/api/lists/{old}", headers=ongage_headers).status_code == 200
+
+
+def test_default_cannot_be_switched_off_or_given_to_a_suppression_list(
+    client: Any, account: NewAccount, ongage_headers: dict[str, str]
+) -> None:
+    off = client.put(
+        f"/api/lists/{account.default_list_id}", json={"default": False}, headers=ongage_headers
+    )
+    assert off.status_code == 412 and errors_of(off) == ["default"]
+    made = client.post(
+        "/api/lists", json={"name": "Blocked", "type": "suppression"}, headers=ongage_headers
+    )
+    suppression = made.json()["payload"]["id"]
+    refused = client.put(
+        f"/api/lists/{suppression}", json={"default": True}, headers=ongage_headers
+    )
+    assert refused.status_code == 412 and errors_of(refused) == ["default"]
+    bad = client.put(f"/api/lists/{suppression}", json={"default": "yes"}, headers=ongage_headers)
+    assert bad.status_code == 412 and errors_of(bad) == ["default"]
+    created = client.post(
+        "/api/lists", json={"name": "Main", "default": True}, headers=ongage_headers
+    )
+    assert created.json()["payload"]["default"] is True

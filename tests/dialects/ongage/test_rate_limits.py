@@ -162,3 +162,22 @@ def test_real_concurrent_calls_beyond_the_limit_get_429(
 def _let_slow_calls_go() -> Iterator[None]:
     yield
     release.set()
+
+
+def test_the_limit_holds_across_processes(
+    client: Any, ctx: Context, account: NewAccount, clock: Any
+) -> None:
+    """Two apps over one database (two server processes) share the account's minute budget."""
+    set_limits(ctx, account, 40, None)
+    other = Context(settings=ctx.settings, db=Database(ctx.settings.database_url), clock=clock)
+    try:
+        with TestClient(create_app(other)) as second:
+            codes = [call(client if n % 2 else second, account).status_code for n in range(100)]
+    finally:
+        other.db.dispose()
+    granted = codes.count(200)
+    assert granted <= 40
+    assert granted >= 40 - 2 * 4  # at most one unspent block (a tenth of the limit) each
+    assert set(codes) == {200, 429}
+    clock.advance(seconds=60)
+    assert call(client, account).status_code == 200

@@ -12,7 +12,7 @@ from mailroom.context import Context
 from mailroom.errors import Forbidden
 from mailroom.web.bearer import bearer_principal, credential_cache, token_of
 from mailroom.web.deps import get_ctx
-from mailroom.web.ratelimit import RateLimiter
+from mailroom.web.ratelimit import RateLimiter, limiter_for
 
 SCOPE = "contact_data"
 FORBIDDEN = (
@@ -22,13 +22,8 @@ FORBIDDEN = (
 
 
 def _limiter(ctx: Context) -> RateLimiter:
-    # One per-account budget across dialects: the key is shared with the Ongage dialect.
-    found = ctx.services.get("rate_limiter")
-    if found is None:
-        found = ctx.services["rate_limiter"] = RateLimiter(
-            ctx.clock, ctx.settings.rate_limit_per_minute, ctx.settings.rate_limit_in_flight
-        )
-    return found  # type: ignore[no-any-return]
+    # One per-account budget across dialects: the same limiter as the Ongage dialect's.
+    return limiter_for(ctx)
 
 
 async def cc_principal(request: Request) -> AsyncIterator[Principal]:
@@ -46,7 +41,7 @@ async def cc_principal(request: Request) -> AsyncIterator[Principal]:
         principal = await run_in_threadpool(bearer_principal, request, ctx)
     if SCOPE not in principal.scopes:
         raise Forbidden(FORBIDDEN)
-    with _limiter(ctx).call(
+    async with _limiter(ctx).acall(
         principal.account_id, principal.rate_limit_per_minute, principal.rate_limit_in_flight
     ):
         yield principal

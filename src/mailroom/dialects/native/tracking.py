@@ -22,8 +22,9 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from mailroom.context import Context
 from mailroom.errors import NotFound
 from mailroom.tracking import service
-from mailroom.tracking.tokens import Claims, Kind
+from mailroom.tracking.tokens import Claims, Kind, check_link_url
 from mailroom.web.deps import get_ctx
+from mailroom.web.templates import render_page
 
 router = APIRouter(tags=["tracking"])
 
@@ -34,17 +35,6 @@ PIXEL = (
 )
 NO_STORE = {"Cache-Control": "no-store, no-cache, must-revalidate, max-age=0", "Pragma": "no-cache"}
 INVALID_LINK = "This link is not valid."
-
-_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>
-<body style="font-family:sans-serif;max-width:32em;margin:3em auto;padding:0 1em">
-<h1 style="font-size:1.4em">{title}</h1>{body}</body></html>
-"""
-_CONFIRM = """<p>Do you want to stop receiving these emails?</p>
-<form method="post" action="/t/u/{token}">
-<input type="hidden" name="confirm" value="yes">
-<button type="submit" style="font-size:1em;padding:.5em 1.2em">Unsubscribe</button></form>"""
 
 
 def client_address(request: Request) -> str | None:
@@ -74,7 +64,7 @@ async def open_pixel(token: str, request: Request) -> Response:
 async def click(token: str, request: Request) -> Response:
     ctx = get_ctx(request)
     claims = _claims(ctx, token, Kind.CLICK)
-    if claims is None or claims.url is None:
+    if claims is None or claims.url is None or not _redirectable(claims.url):
         raise NotFound(INVALID_LINK, code="invalid_link")
     await service.record_click(
         ctx, claims, user_agent=request.headers.get("user-agent"), ip=client_address(request)
@@ -82,16 +72,22 @@ async def click(token: str, request: Request) -> Response:
     return RedirectResponse(claims.url, status_code=302, headers=NO_STORE)
 
 
-def _page(title: str, body: str) -> HTMLResponse:
-    return HTMLResponse(_PAGE.format(title=title, body=body), headers=NO_STORE)
+def _redirectable(url: str) -> bool:
+    """Checked again at redirect time: a token signed under an older, laxer rule, or with a
+    leaked key, still never sends anyone to a `javascript:` or scheme-relative URL."""
+    try:
+        check_link_url(url)
+    except ValueError:
+        return False
+    return True
 
 
 @router.get("/t/u/{token}", tags=["tracking"])
 def unsubscribe_page(token: str, request: Request) -> HTMLResponse:
     if _claims(get_ctx(request), token, Kind.UNSUBSCRIBE) is None:
         raise NotFound(INVALID_LINK, code="invalid_link")
-    # The token is base64url: safe to put in the form action as it is.
-    return _page("Unsubscribe", _CONFIRM.format(token=token))
+    page = render_page("unsubscribe_confirm.html", title="Unsubscribe", action=f"/t/u/{token}")
+    return HTMLResponse(page, headers=NO_STORE)
 
 
 @router.post("/t/u/{token}", tags=["tracking"])
@@ -103,7 +99,10 @@ async def unsubscribe(token: str, request: Request) -> HTMLResponse:
     body = (await request.body())[:4096]
     reason = service.ONE_CLICK if _is_one_click(body) else service.LINK
     await run_in_threadpool(_unsubscribe, ctx, claims, reason)
-    return _page("Unsubscribed", "<p>You will no longer receive these emails.</p>")
+    page = render_page(
+        "message.html", title="Unsubscribed", message="You will no longer receive these emails."
+    )
+    return HTMLResponse(page, headers=NO_STORE)
 
 
 def _is_one_click(body: bytes) -> bool:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import AbstractContextManager
+from contextlib import AbstractAsyncContextManager
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -13,7 +13,7 @@ from mailroom.accounts.schemas import Principal
 from mailroom.context import Context
 from mailroom.web.bearer import credential_cache
 from mailroom.web.deps import get_ctx
-from mailroom.web.ratelimit import RateLimiter
+from mailroom.web.ratelimit import RateLimiter, limiter_for
 
 
 def _header(request: Request, name: str) -> str:
@@ -24,12 +24,7 @@ def _header(request: Request, name: str) -> str:
 
 
 def limiter(ctx: Context) -> RateLimiter:
-    found = ctx.services.get("rate_limiter")
-    if found is None:
-        found = ctx.services["rate_limiter"] = RateLimiter(
-            ctx.clock, ctx.settings.rate_limit_per_minute, ctx.settings.rate_limit_in_flight
-        )
-    return found  # type: ignore[no-any-return]
+    return limiter_for(ctx)
 
 
 def _credentials(request: Request) -> tuple[str, str, str]:
@@ -61,9 +56,9 @@ async def ongage_caller(request: Request) -> Principal:
     return principal
 
 
-def call_slot(request: Request, principal: Principal) -> AbstractContextManager[None]:
+def call_slot(request: Request, principal: Principal) -> AbstractAsyncContextManager[None]:
     """One of the account's rate-limit slots, held for the block (429 when none is free)."""
-    return limiter(get_ctx(request)).call(
+    return limiter(get_ctx(request)).acall(
         principal.account_id, principal.rate_limit_per_minute, principal.rate_limit_in_flight
     )
 
@@ -75,5 +70,5 @@ async def ongage_principal(request: Request) -> AsyncIterator[Principal]:
     instead: a generator dependency costs about as much as their query.
     """
     principal = await ongage_caller(request)
-    with call_slot(request, principal):
+    async with call_slot(request, principal):
         yield principal

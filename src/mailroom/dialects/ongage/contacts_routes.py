@@ -42,6 +42,7 @@ def _path_param(name: str, description: str) -> dict[str, Any]:
     return {"parameters": [{**parameter, "description": description}]}
 
 
+@router.head("/api/contacts/by_email/{email:path}", include_in_schema=False)
 @router.get(
     "/api/contacts/by_email/{email:path}",
     openapi_extra=_path_param("email", "The contact's email, raw or URL-encoded"),
@@ -58,6 +59,7 @@ async def by_email(request: Request) -> JSONResponse:
     return await contact_response(request, principal, "email", email)
 
 
+@router.head("/api/contacts/by_id/{contact_id}", include_in_schema=False)
 @router.get(
     "/api/contacts/by_id/{contact_id}",
     openapi_extra=_path_param("contact_id", "The contact's 24-hex id"),
@@ -160,7 +162,7 @@ async def create(
 ) -> JSONResponse:
     """Create one or many contacts; existing ones are updated only with `overwrite: true`."""
     ctx = get_ctx(request)
-    body = await read_json(request)
+    body = await read_json(request, items=True)
     return await run_in_threadpool(_write, ctx, request, principal, body, "create")
 
 
@@ -172,7 +174,7 @@ async def update(
 ) -> JSONResponse:
     """Update existing contacts only, found by `email` or `id`."""
     ctx = get_ctx(request)
-    body = await read_json(request)
+    body = await read_json(request, items=True)
     return await run_in_threadpool(_write, ctx, request, principal, body, "update")
 
 
@@ -287,6 +289,8 @@ def _delete(ctx: Context, request: Request, principal: Principal, body: Any) -> 
         raise ValidationFailed(
             "contact_ids must be an array of contact ids", errors=[{"field": "contact_ids"}]
         )
+    if len(ids) > ctx.settings.bulk_max_items:
+        raise PayloadTooLarge(f"At most {ctx.settings.bulk_max_items} contact ids per call")
     with ctx.db.write() as conn:
         lst = resolve_list(conn, request, principal, body)
         result = service.delete_contacts(conn, lst.id, [str(i) for i in ids])

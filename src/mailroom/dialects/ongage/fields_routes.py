@@ -11,16 +11,21 @@ from mailroom.accounts.schemas import Principal
 from mailroom.context import Context
 from mailroom.dialects.ongage.auth import ongage_principal
 from mailroom.dialects.ongage.envelope import ok
-from mailroom.dialects.ongage.lists_routes import json_body, paging
+from mailroom.dialects.ongage.params import json_body, paging
 from mailroom.dialects.ongage.scope import resolve_list
-from mailroom.errors import NotFound, ValidationFailed
+from mailroom.errors import PayloadTooLarge, ValidationFailed
 from mailroom.fields import service
 from mailroom.fields.schemas import FIELD_NOT_FOUND
 from mailroom.kit.jsonx import JSONResponse
 from mailroom.lists import service as lists_service
 from mailroom.web.deps import get_ctx
+from mailroom.web.inputs import path_id
 
 router = APIRouter(tags=["ongage: list fields"])
+
+# A list has tens of fields; a larger array is a mistake or an attack, and its one write
+# transaction would hold SQLite's write lock (every account's writes) for as long as it runs.
+MAX_FIELDS_PER_CALL = 200
 
 
 def render_field(row: Any) -> dict[str, Any]:
@@ -44,10 +49,7 @@ def render_field(row: Any) -> dict[str, Any]:
 
 
 def _field_id(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise NotFound(FIELD_NOT_FOUND) from None
+    return path_id(raw, FIELD_NOT_FOUND, "field_id")
 
 
 def _object(body: Any) -> dict[str, Any]:
@@ -115,6 +117,8 @@ def create_fields(
     items = body if isinstance(body, list) else [_object(body)]
     if not items:
         raise ValidationFailed("No list fields given", errors=[])
+    if len(items) > MAX_FIELDS_PER_CALL:
+        raise PayloadTooLarge(f"At most {MAX_FIELDS_PER_CALL} list fields per call")
     with ctx.db.write() as conn:
         targets = [
             (resolve_list(conn, request, principal, _object(item)).id, item) for item in items

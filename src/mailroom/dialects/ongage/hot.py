@@ -38,7 +38,7 @@ async def contact_response(
     request: Request, principal: Principal, by: By, key: str
 ) -> JSONResponse:
     """One contact of the requested list as Ongage's envelope, holding one call slot."""
-    with call_slot(request, principal):
+    async with call_slot(request, principal):
         ctx = get_ctx(request)
         list_id = requested_list_id(request, principal)
         found = await contact_reader(ctx).get(by, principal.account_id, list_id, key)

@@ -11,13 +11,16 @@ from mailroom.accounts.schemas import Principal
 from mailroom.context import Context
 from mailroom.dialects.ongage.auth import ongage_principal
 from mailroom.dialects.ongage.envelope import ok
-from mailroom.dialects.ongage.params import int_param
-from mailroom.errors import NotFound, ValidationFailed
+from mailroom.dialects.ongage.params import json_body, paging
+from mailroom.errors import ValidationFailed
+from mailroom.kit.bounds import MAX_BIGINT, whole_number
 from mailroom.kit.clock import now_s
 from mailroom.kit.jsonx import JSONResponse
 from mailroom.lists import service
 from mailroom.lists.schemas import LIST_TYPES, SORTABLE, ListQuery, ListView
-from mailroom.web.deps import get_ctx, read_json
+from mailroom.web.bearer import credential_cache
+from mailroom.web.deps import get_ctx
+from mailroom.web.inputs import path_id
 
 router = APIRouter(tags=["ongage: lists"])
 
@@ -65,34 +68,8 @@ EXTRA_DEFAULTS: dict[str, Any] = {
 _CORE_KEYS = ("name", "description", "type", "scope", "notification_email")
 
 
-async def json_body(request: Request) -> Any:
-    """The request's JSON body (None when empty), read before a sync handler runs."""
-    return await read_json(request, required=False)
-
-
-def paging(request: Request, sortable: tuple[str, ...], default_sort: str = "id") -> ListQuery:
-    """Ongage's collection parameters: sort, order (ASC/DESC), offset, limit."""
-    sort = request.query_params.get("sort") or default_sort
-    if sort not in sortable:
-        message = f"sort must be one of: {', '.join(sortable)}"
-        raise ValidationFailed(message, errors=[{"field": "sort", "message": message}])
-    order = (request.query_params.get("order") or "ASC").upper()
-    if order not in ("ASC", "DESC"):
-        message = "order must be ASC or DESC"
-        raise ValidationFailed(message, errors=[{"field": "order", "message": message}])
-    return ListQuery(
-        sort=sort,
-        descending=order == "DESC",
-        offset=int_param(request, "offset", 0),
-        limit=int_param(request, "limit", None),
-    )
-
-
 def _list_id(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise NotFound(service.LIST_NOT_FOUND) from None
+    return path_id(raw, service.LIST_NOT_FOUND, "list_id")
 
 
 def _extra_value(key: str, value: Any) -> Any:
@@ -106,10 +83,7 @@ def _extra_value(key: str, value: Any) -> Any:
             return None
         if isinstance(value, bool):
             raise ValueError(f"{key} must be a number")
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{key} must be a number") from None
+        return whole_number(value, key, low=-MAX_BIGINT)
     return value
 
 
@@ -128,6 +102,12 @@ def parse_list_body(body: Any) -> dict[str, Any]:
             settings[key] = _extra_value(key, body[key])
         except ValueError as exc:
             errors.append({"field": key, "message": str(exc)})
+    if "default" in body:
+        flag = body["default"]
+        if flag in (True, False, 0, 1, "0", "1", "true", "false"):
+            data["default"] = flag in (True, 1, "1", "true")
+        else:
+            errors.append({"field": "default", "message": "default must be true or false"})
     if errors:
         messages = "; ".join(e["message"] for e in errors)
         raise ValidationFailed(f"Invalid list: {messages}", errors=errors)
@@ -136,6 +116,8 @@ def parse_list_body(body: Any) -> dict[str, Any]:
     return data
 
 
+# Ongage's documented keys in their order, then mailroom's own `default` (is it the account's
+# default list; Ongage documents no way to read or change that).
 LIST_KEYS = (
     "id", "name", "notification_email", "description", "type", "hash_type", "last_count",
     "last_active_count", "unsubscribes", "unsubscribe_default_link", "complaints",
@@ -152,6 +134,7 @@ LIST_KEYS = (
     "header_template_id", "footer_template_id", "cke_keep_spaces_empty_blocks",
     "preprocess_minutes", "imports_concurrent_limit", "demo_list_step", "link_query_params",
     "account_id", "created", "modified", "deleted",
+    "default",
 )  # fmt: skip
 
 
@@ -181,6 +164,7 @@ def render_list(view: ListView, now: int) -> dict[str, Any]:
         "created": row.created,
         "modified": row.modified,
         "deleted": None,
+        "default": view.default,
     }
     return {key: values[key] for key in LIST_KEYS}
 
@@ -231,6 +215,7 @@ def create_list(
     with ctx.db.write() as conn:
         created = service.create_list(conn, ctx.clock, principal.account_id, data)
         view = service.view_list(conn, principal.account_id, int(created["id"]))
+    _default_changed(ctx, data)
     return ok(render_list(view, now_s(ctx.clock)))
 
 
@@ -244,7 +229,14 @@ def update_list(
     data = parse_list_body(body)
     with ctx.db.write() as conn:
         view = service.update_list(conn, ctx.clock, principal.account_id, _list_id(list_id), data)
+    _default_changed(ctx, data)
     return ok(render_list(view, now_s(ctx.clock)))
+
+
+def _default_changed(ctx: Context, data: dict[str, Any]) -> None:
+    # Cached callers carry their account's default list: drop them so the next call sees it.
+    if data.get("default") is True:
+        credential_cache(ctx).clear()
 
 
 @router.delete("/api/lists/{list_id}")

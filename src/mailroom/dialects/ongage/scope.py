@@ -9,15 +9,13 @@ from starlette.requests import Request
 
 from mailroom.accounts.schemas import Principal
 from mailroom.dialects.ongage.routing import route_list_id
-from mailroom.errors import NotFound, ValidationFailed
+from mailroom.errors import NotFound
 from mailroom.lists import service as lists_service
+from mailroom.web.inputs import number_param
 
 
 def _as_list_id(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailed(f"list_id must be a number, got {value!r}") from None
+    return number_param(value, "list_id")
 
 
 def requested_list_id(request: Request, principal: Principal, body: Any = None) -> int:
@@ -28,7 +26,7 @@ def requested_list_id(request: Request, principal: Principal, body: Any = None) 
         return _as_list_id(query_value)
     from_path = route_list_id(request.scope)
     if from_path is not None:
-        return from_path
+        return number_param(from_path, "list_id")
     if principal.default_list_id is None:
         raise NotFound(lists_service.LIST_NOT_FOUND)
     return principal.default_list_id

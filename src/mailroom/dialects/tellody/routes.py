@@ -34,16 +34,24 @@ LOGGED_OUT = {"message": "You have logged out with success.", "status": "success
 def _check(
     ctx: Context, request: Request, body: bytes, *, need_user: bool, need_xsrf: bool = True
 ) -> SessionView:
-    with ctx.db.write() as conn:
-        return sessions.check(
+    # A read: on SQLite a write transaction would wait behind any ingest in progress. The idle
+    # deadline is written apart, at most once a minute per session.
+    policy, session_id = web_session.policy(ctx), web_session.session_id(request)
+    with ctx.db.read() as conn:
+        view = sessions.check(
             conn,
             ctx.clock,
-            web_session.policy(ctx),
-            web_session.session_id(request),
+            policy,
+            session_id,
             web_session.xsrf_of(request, body),
             need_user=need_user,
             need_xsrf=need_xsrf,
+            touch=False,
         )
+    if view.stale:
+        with ctx.db.write() as conn:
+            sessions.touch(conn, ctx.clock, policy, session_id)
+    return view
 
 
 @router.get("/RememberMeController/ping")

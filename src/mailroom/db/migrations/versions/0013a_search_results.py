@@ -5,7 +5,7 @@ matched, written by one INSERT ... SELECT inside the database; its result pages 
 read them joined to the contacts.
 
 Revision ID: 0013a_search_results
-Revises: 0008_contacts_fillfactor
+Revises: 0015b_chart_counters
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013a_search_results"
-down_revision = "0008_contacts_fillfactor"
+down_revision = "0015b_chart_counters"
 branch_labels = None
 depends_on = None
 

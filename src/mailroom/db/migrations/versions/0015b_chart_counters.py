@@ -1,9 +1,10 @@
-"""list_hourly and served_hourly: the counters of the contacts chart (Tellody's ContactChart)
+"""account_hourly and served_hourly: the counters of the contacts chart (Tellody's ContactChart)
 
-``list_hourly`` counts, per list and UTC hour, contacts created, contacts opted out (a status
-change to unsubscribed or complaint) and lists created; the writes happen in the transactions
-that make those changes. ``served_hourly`` counts sends by (hour, hour of the contact's previous
-send), from which distinct contacts sent to in any hour-aligned bucket follow exactly.
+``account_hourly`` counts, per account and UTC hour (one key range per chart), contacts
+created, contacts opted out (a status change to unsubscribed or complaint) and lists created;
+the writes happen in the transactions that make those changes. ``served_hourly`` counts sends
+by (hour, hour of the contact's previous send), from which distinct contacts sent to in any
+hour-aligned bucket follow exactly.
 
 Existing data is counted once here from what the tables hold: contacts by ``created``, lists by
 ``created``, opt-outs by the contacts' current status and its date, sends from ``events``.
@@ -24,21 +25,20 @@ depends_on = None
 
 
 BACKFILL_LISTS = """
-INSERT INTO list_hourly (list_id, hour, account_id, contacts_added, contacts_blocked, lists_added)
-SELECT list_id, hour, account_id, sum(added), sum(blocked), sum(made) FROM (
-    SELECT list_id, created / 3600 * 3600 AS hour, account_id, 1 AS added, 0 AS blocked,
-           0 AS made
+INSERT INTO account_hourly (account_id, hour, contacts_added, contacts_blocked, lists_added)
+SELECT account_id, hour, sum(added), sum(blocked), sum(made) FROM (
+    SELECT account_id, created / 3600 * 3600 AS hour, 1 AS added, 0 AS blocked, 0 AS made
     FROM contacts
     UNION ALL
-    SELECT list_id,
+    SELECT account_id,
            coalesce(CASE status WHEN 'unsubscribed' THEN unsubscribe_date
                     ELSE complaint_date END, modified) / 3600 * 3600,
-           account_id, 0, 1, 0
+           0, 1, 0
     FROM contacts WHERE status IN ('unsubscribed', 'complaint')
     UNION ALL
-    SELECT id, created / 3600 * 3600, account_id, 0, 0, 1 FROM lists
+    SELECT account_id, created / 3600 * 3600, 0, 0, 1 FROM lists
 ) AS counted
-GROUP BY list_id, hour, account_id
+GROUP BY account_id, hour
 """
 
 BACKFILL_SERVED = """
@@ -56,17 +56,15 @@ GROUP BY account_id, hour, prev_hour
 def upgrade() -> None:
     no_rowid = {"sqlite_with_rowid": False}
     op.create_table(
-        "list_hourly",
-        sa.Column("list_id", sa.BigInteger(), autoincrement=False, nullable=False),
+        "account_hourly",
+        sa.Column("account_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("hour", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("account_id", sa.BigInteger(), nullable=False),
         sa.Column("contacts_added", sa.Integer(), server_default="0", nullable=False),
         sa.Column("contacts_blocked", sa.Integer(), server_default="0", nullable=False),
         sa.Column("lists_added", sa.Integer(), server_default="0", nullable=False),
-        sa.PrimaryKeyConstraint("list_id", "hour", name="pk_list_hourly"),
+        sa.PrimaryKeyConstraint("account_id", "hour", name="pk_account_hourly"),
         **no_rowid,
     )
-    op.create_index("ix_list_hourly_account_hour", "list_hourly", ["account_id", "hour"])
     op.create_table(
         "served_hourly",
         sa.Column("account_id", sa.BigInteger(), autoincrement=False, nullable=False),
@@ -82,5 +80,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("served_hourly")
-    op.drop_index("ix_list_hourly_account_hour", table_name="list_hourly")
-    op.drop_table("list_hourly")
+    op.drop_table("account_hourly")

@@ -8,7 +8,7 @@ trigger's sends are recorded under. ``trigger_sends`` (never used) gives way to 
 row per message that is due, claimed under a unique key before it is sent.
 
 Revision ID: 0016_automation
-Revises: 0013a_search_results, 0015b_chart_counters
+Revises: 0014_replica_reports
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from alembic import op
 
 revision = "0016_automation"
 # Also joins the two heads main has at this point (search results, chart counters).
-down_revision = ("0013a_search_results", "0015b_chart_counters")
+down_revision = "0014_replica_reports"
 branch_labels = None
 depends_on = None
 

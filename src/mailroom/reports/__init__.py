@@ -1,0 +1,1 @@
+"""Ongage's asynchronous contact activity reports: validated up front, run as durable jobs."""

@@ -1,0 +1,211 @@
+"""Reports inside DuckDB: rows computed from the replica and written as one Parquet file.
+
+A report's rows never pass through Python: DuckDB aggregates the window's events, joins the
+contacts and writes the result to ``<replica>.reports/<id>.parquet`` in contact order. Pages
+and CSV exports read that file with an in-memory DuckDB, so serving a report never waits for
+the replica's writer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql import util as sql_util
+from sqlalchemy.sql.elements import ColumnElement
+
+from mailroom.activity.types import EventType
+from mailroom.config import Settings
+from mailroom.replica import store
+from mailroom.reports.repository import (
+    BOUNCE,
+    CLICK,
+    COMPLAINT,
+    OPEN,
+    OPT_OUT,
+    ROW_COLUMNS,
+    SENT,
+)
+
+_ROWS = f"""
+WITH chosen AS (
+    SELECT * FROM contacts WHERE account_id = $account AND list_id = $list {{statuses}} {{picked}}
+),
+totals AS (
+    SELECT contact_id,
+        count(*) FILTER (WHERE type = {SENT}) AS sent,
+        count(*) FILTER (WHERE type = {OPEN} AND (NOT machine OR $machine)) AS opens,
+        count(*) FILTER (WHERE type = {CLICK} AND (NOT machine OR $machine)) AS clicks,
+        count(*) FILTER (WHERE type = {OPEN} AND machine) AS machine_opens,
+        count(*) FILTER (WHERE type = {CLICK} AND machine) AS machine_clicks,
+        count(*) FILTER (WHERE type = {OPT_OUT}) AS unsubscribe,
+        count(*) FILTER (WHERE type = {COMPLAINT}) AS complains,
+        count(*) FILTER (WHERE type = {BOUNCE}) AS bounces,
+        max(at_ms) FILTER (WHERE type = {SENT}) // 1000 AS last_sent_date,
+        max(at_ms) FILTER (WHERE type = {OPEN} AND NOT machine) // 1000 AS last_open_date,
+        max(at_ms) FILTER (WHERE type = {CLICK} AND NOT machine) // 1000 AS last_click_date
+    FROM events
+    WHERE account_id = $account AND list_id = $list AND at_ms >= $start AND at_ms < $end
+      AND contact_id IN (SELECT id FROM chosen)
+    GROUP BY contact_id
+)
+SELECT c.id AS contact_id, c.email, c.status, {{fields}} AS fields, c.created, c.unsubscribe_date,
+    c.resubscribe_date, c.bounce_date, c.complaint_date,
+    coalesce(t.sent, 0) AS sent, coalesce(t.opens, 0) AS opens, coalesce(t.clicks, 0) AS clicks,
+    coalesce(t.machine_opens, 0) AS machine_opens,
+    coalesce(t.machine_clicks, 0) AS machine_clicks,
+    coalesce(t.unsubscribe, 0) AS unsubscribe, coalesce(t.complains, 0) AS complains,
+    coalesce(t.bounces, 0) AS bounces,
+    t.last_sent_date, t.last_open_date, t.last_click_date
+FROM chosen c LEFT JOIN totals t ON t.contact_id = c.id
+ORDER BY c.id
+"""
+
+
+# Rule kinds whose compiled conditions read only columns the replica's contacts copy has, with
+# operators that mean the same in DuckDB (=, LIKE ... ESCAPE, GLOB, IN, comparisons, lower()).
+IN_REPLICA_KINDS = frozenset({"email", "status"})
+
+
+def condition(where: ColumnElement[bool]) -> tuple[str, dict[str, Any]] | None:
+    """The criteria's condition over ``contacts`` as DuckDB SQL with its bound values, or None
+    when it reads anything but the contacts table itself (segments, events, other tables)."""
+    if {t.name for t in sql_util.find_tables(where, include_crud=True)} != {"contacts"}:
+        return None
+    compiled = where.compile(
+        dialect=postgresql.dialect(paramstyle="numeric_dollar"),  # type: ignore[no-untyped-call]
+        compile_kwargs={"render_postcompile": True},
+    )
+    names = list(compiled.positiontup or ())
+    sql = re.sub(r"\$(\d+)", lambda m: f"$c{m.group(1)}", str(compiled))
+    return sql, {f"c{i}": compiled.params[name] for i, name in enumerate(names, 1)}
+
+
+def folder(settings: Settings) -> Path:
+    path = store.path_of(settings)
+    return path.with_name(path.name + ".reports")
+
+
+def file_of(settings: Settings, report_id: int) -> Path:
+    return folder(settings) / f"{report_id}.parquet"
+
+
+def compute(
+    duck: duckdb.DuckDBPyConnection,
+    target: Path,
+    *,
+    account_id: int,
+    list_id: int,
+    statuses: Sequence[str] | None,
+    picked: Sequence[int] | None,
+    window_ms: tuple[int, int],
+    include_machine: bool,
+    where: tuple[str, dict[str, Any]] | None = None,
+    with_fields: bool = True,
+) -> int:
+    """Write the report's rows to `target` (atomically); return how many rows."""
+    params: dict[str, Any] = {
+        "account": account_id,
+        "list": list_id,
+        "machine": include_machine,
+        "start": window_ms[0],
+        "end": window_ms[1],
+    }
+    status_sql = ""
+    if statuses is not None:
+        status_sql = "AND status IN (SELECT unnest($statuses))"
+        params["statuses"] = list(statuses)
+    picked_sql = ""
+    if picked is not None:
+        picked_ids = pa.table({"id": pa.array(picked, pa.int64())})  # noqa: F841 (DuckDB reads it)
+        picked_sql = "AND id IN (SELECT id FROM picked_ids)"
+    if where is not None:  # the criteria's own condition (list, account and user type included)
+        status_sql = f"AND ({where[0]})"
+        params.update(where[1])
+    # The list-field values only when a list field is selected: the JSON is the widest column.
+    fields_sql = "c.fields" if with_fields else "NULL::VARCHAR"
+    query = _ROWS.format(statuses=status_sql, picked=picked_sql, fields=fields_sql)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    copied = duck.execute(
+        f"COPY ({query}) TO '{_quoted(partial)}' (FORMAT parquet, COMPRESSION zstd)", params
+    ).fetchone()
+    os.replace(partial, target)
+    return int(copied[0]) if copied else 0
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def page(target: Path, offset: int, limit: int) -> list[dict[str, Any]]:
+    """Rows [offset, offset + limit) of a report file, as dicts of its columns."""
+    with store.memory() as duck:
+        cursor = duck.execute(
+            f"SELECT * FROM read_parquet('{_quoted(target)}') LIMIT ? OFFSET ?", [limit, offset]
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def csv_columns(selected: Sequence[str], list_fields: Mapping[str, tuple[str, str]]) -> list[str]:
+    """One SQL expression per selected field, rendering it as the JSON result shows it."""
+    from mailroom.reports import render
+
+    out = []
+    for name in selected:
+        out.append(f"{render.sql_value(name, list_fields)} AS {_ident(name)}")
+    return out
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def write_csv(source: Path, columns: Sequence[str], target: Path) -> None:
+    """The report's CSV (header = the selected field names) written by DuckDB to `target`."""
+    with store.memory() as duck:
+        duck.execute(
+            f"COPY (SELECT {', '.join(columns)} FROM read_parquet('{_quoted(source)}'))"
+            f" TO '{_quoted(target)}' (FORMAT csv, HEADER)"
+        )
+
+
+_EVENT_NAMES = {int(t): t.wire for t in EventType}
+
+
+def write_detailed(
+    duck: duckdb.DuckDBPyConnection,
+    report: Path,
+    target: Path,
+    *,
+    account_id: int,
+    list_id: int,
+    window_ms: tuple[int, int],
+) -> None:
+    """Every event of the report's contacts inside its window, one CSV row each."""
+    names = " ".join(f"WHEN {k} THEN '{v}'" for k, v in _EVENT_NAMES.items())
+    from mailroom.reports import render
+
+    duck.execute(
+        f"""COPY (
+        SELECT {render.neutralised("r.email")} AS email, CASE e.type {names} END AS event_type,
+            strftime(make_timestamp(e.at_ms * 1000), '%Y-%m-%d %H:%M:%S') AS time,
+            e.mailing_id, {render.neutralised("l.url")} AS link, e.machine,
+            e.details AS details
+        FROM events e JOIN read_parquet('{_quoted(report)}') r ON r.contact_id = e.contact_id
+        LEFT JOIN links l ON l.id = e.link_id
+        WHERE e.account_id = ? AND e.list_id = ? AND e.at_ms >= ? AND e.at_ms < ?
+        ORDER BY r.contact_id, e.at_ms, e.id
+        ) TO '{_quoted(target)}' (FORMAT csv, HEADER)""",
+        [account_id, list_id, window_ms[0], window_ms[1]],
+    )
+
+
+assert ROW_COLUMNS[0] == "contact_id"
