@@ -187,3 +187,20 @@ def test_rebuild_command(
         assert service.contact_totals(conn, account.account_id, people[0].id)["opens"] == 1
     missing = runner.invoke(cli, ["activity", "rebuild", "--account", "nope"])
     assert missing.exit_code == 1 and "No account with code 'nope'" in missing.output
+
+
+def test_import_can_register_unknown_mailings(
+    runner: CliRunner, ctx: Context, account: NewAccount, people: list[Any], tmp_path: Path
+) -> None:
+    source = tmp_path / "elsewhere.ndjson"
+    source.write_text(
+        f'{{"type": "em_sends", "contact_id": "{people[0].uid}", "mailing_id": 424242}}\n'
+        f'{{"type": "em_opens", "contact_id": "{people[0].uid}", "campaign_activity_id": "c-9"}}\n'
+    )
+    args = ["import", "events", str(source), "--account", account.account_code]
+    refused = runner.invoke(cli, args)
+    assert refused.exit_code == 0 and '"rejected": 2' in refused.output
+    made = runner.invoke(cli, [*args, "--create-mailings"])
+    assert made.exit_code == 0, made.output
+    assert '"accepted": 2' in made.output
+    assert {e.mailing_id for e in stored(ctx)} >= {424242}

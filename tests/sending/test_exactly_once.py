@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from mailroom.context import Context
 from mailroom.db.database import Database
-from mailroom.db.tables import sends
+from mailroom.db.tables import contacts, sends
 from mailroom.sending import campaigns, deliver
 from smtp_sink import (
     add_message,
@@ -134,12 +134,24 @@ def test_worker_killed_mid_run_then_restarted(
     second = run(ctx.clock.now_ms() + lease_ms + 1000)
     assert second.returncode == 0, second.stderr.decode()[-2000:]
     per_address = Counter(r.recipient for r in handler.received)
-    assert len(per_address) == 20, "a message was lost"
     assert set(per_address.values()) == {1}, f"sent twice: {per_address}"
     with ctx.db.read() as conn:
-        statuses = dict(conn.execute(select(sends.c.key, sends.c.status)).all())
-    settled = Counter(statuses.values())
-    # Left "unknown" (and not sent again): in each lane, the hand-over the kill interrupted, or
-    # the last one accepted before it whose acceptance was not written yet. All arrived once.
-    assert settled["sent"] + settled["unknown"] == 20, settled
+        rows = conn.execute(
+            select(contacts.c.email, sends.c.status).join(
+                contacts, contacts.c.id == sends.c.contact_id
+            )
+        ).all()
+    status = dict(rows)
+    settled = Counter(status.values())
+    assert set(settled) <= {"sent", "unknown"}, settled  # nothing left claimed or queued
+    # Every message marked sent arrived; none that the server cannot have accepted was lost:
+    # the only ones that may be missing are "unknown" (a lane killed between its mark and the
+    # end of DATA: at most once, docs/automation.md), at most one per lane.
+    assert all(per_address[e] == 1 for e, st in status.items() if st == "sent")
+    missing = {e for e in status if e not in per_address}
+    assert all(status[e] == "unknown" for e in missing), (missing, status)
     assert settled["unknown"] <= 2 * ctx.settings.send_lanes, settled
+    if kill_at == "rcpt":  # refused before the hand-over: certainly taken again, and arrived
+        assert per_address[victim] == 1 and status[victim] == "sent"
+    else:  # the server kept it: arrived once, its outcome unknown to mailroom
+        assert per_address[victim] == 1 and status[victim] == "unknown"
