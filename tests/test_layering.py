@@ -48,16 +48,6 @@ ORDER: list[tuple[str, ...]] = [
 LEVEL = {name: level for level, names in enumerate(ORDER) for name in names}
 NO_STORAGE = ("dialects", "console", "tellody")  # HTTP surfaces: they never import db
 
-# Imports that break the order today, each to be untied (this set only shrinks).
-KNOWN: set[tuple[str, str]] = {
-    ("accounts", "lists"),
-    ("lists", "contacts"),
-    ("lists", "activity"),
-    ("contacts", "activity"),
-    ("webhooks", "tracking"),
-    ("dialects.native", "db"),
-}
-
 
 def unit_of(parts: list[str]) -> str:
     """`dialects/ongage/hot.py` -> "dialects.ongage"; `contacts/service.py` -> "contacts"."""
@@ -143,7 +133,7 @@ def test_every_unit_has_a_place_in_the_order() -> None:
 
 
 def test_imports_only_go_down() -> None:
-    bad = {edge: where for edge, where in violations().items() if edge not in KNOWN}
+    bad = violations()
     lines = [
         f"{where}: {source} (level {level_of(source)}) imports {target} (level {level_of(target)})"
         for (source, target), where in sorted(bad.items())
@@ -154,9 +144,3 @@ def test_imports_only_go_down() -> None:
         "its own level, and dialects never import db. Move the shared piece down, or let the "
         "upper package register a hook or a job.\n" + "\n".join(lines)
     )
-
-
-def test_known_exceptions_still_exist() -> None:
-    """An exception that was untied leaves the list, so it cannot come back unnoticed."""
-    stale = sorted(KNOWN - set(violations()))
-    assert not stale, f"no longer imported, remove from KNOWN: {stale}"

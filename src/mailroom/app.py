@@ -98,18 +98,16 @@ def api_docs() -> apidocs.ApiDocs:
     from mailroom.dialects.constantcontact import apidocs as cc_docs
     from mailroom.dialects.native import apidocs as native_docs
     from mailroom.dialects.ongage import apidocs as ongage_docs
-    from mailroom.dialects.ongage import apidocs_analytics as ongage_analytics_docs
     from mailroom.dialects.tellody import apidocs as tellody_docs
 
+    tellody = "/CampaignCloud/"
     return apidocs.ApiDocs(
-        docs={
-            **ongage_docs.DOCS,
-            **ongage_analytics_docs.DOCS,
-            **cc_docs.DOCS,
-            **native_docs.DOCS,
-            **tellody_docs.DOCS,
-        },
+        docs={**ongage_docs.DOCS, **cc_docs.DOCS, **native_docs.DOCS, **tellody_docs.DOCS},
         rules=[
+            apidocs.PathRule(tellody + "login", None, tellody_docs.ERROR),
+            apidocs.PathRule(tellody + "RememberMeController/", None, tellody_docs.ERROR),
+            apidocs.PathRule(tellody + "UserInfo", apidocs.SESSION, tellody_docs.ERROR),
+            apidocs.PathRule(tellody, apidocs.SESSION_AND_XSRF, tellody_docs.ERROR),
             apidocs.PathRule("/api/", apidocs.ONGAGE_LOGIN, ongage_docs.ERROR),
             apidocs.PathRule("/v3/", apidocs.BEARER_LOGIN, cc_docs.ERROR),
             apidocs.PathRule("/mailroom/v1/", apidocs.BEARER_LOGIN, native_docs.ERROR),

@@ -36,6 +36,7 @@ class Settings:
     # back the automation scheduler catches up after downtime.
     send_lease_s: int = 300
     send_unknown: str = "skip"
+    send_lanes: int = 4  # SMTP sessions per connection handing messages over in parallel
     automation_grace_s: int = 86_400
     inprocess_worker: bool = True  # `mailroom serve` runs jobs itself unless turned off
     session_idle_s: int = 1800  # a web session ends after this long without a call
@@ -74,6 +75,7 @@ class Settings:
             "retention_days",
             "auth_cache_s",
             "send_lease_s",
+            "send_lanes",
             "automation_grace_s",
             "session_idle_s",
             "session_remember_s",

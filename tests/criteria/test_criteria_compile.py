@@ -314,3 +314,22 @@ def test_values_are_bound_never_spliced(data: Dataset) -> None:
     for value in ("DROP", "2000-01-01", "country", "note", "$."):
         assert value not in sql, (value, sql)
     assert data.select(rules) == {"dora"}  # born 2000-01-01; nobody opened in the last 3 days
+
+
+def test_a_numeric_field_holding_text_matches_no_comparison(data: Dataset) -> None:
+    """A value written around the field's type (a raw import) is no number, never an error."""
+    from sqlalchemy import update
+
+    from mailroom.db.tables import contacts
+
+    with data.ctx.db.write() as conn:
+        conn.execute(
+            update(contacts)
+            .where(contacts.c.id == data.ids["dora"])
+            .values(fields={"age": "old", "birthday": "2000-01-01"})
+        )
+    assert data.select([rule("age", ">", 1)]) == {"ann", "bob", "eve", "fred"}
+    assert data.select([rule("age", ">=", 1)]) == {"ann", "bob", "eve", "fred"}
+    assert data.select([rule("age", "<", 100)]) == {"ann", "bob", "eve", "fred"}
+    assert data.select([rule("age", "><", 0, 100)]) == {"ann", "bob", "eve", "fred"}
+    assert data.select([rule("age", ">", 30)]) == {"bob", "fred"}

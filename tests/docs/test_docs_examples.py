@@ -44,6 +44,7 @@ def test_request_examples_are_found_where_expected() -> None:
     """Guards the extraction itself: the pages that show calls do yield blocks to run."""
     counts = {p.name: len(runnable_blocks(p)) for p in PAGES}
     assert counts["README.md"] >= 2 and counts["ongage.md"] >= 3 and counts["activity.md"] >= 2
+    assert counts["criteria.md"] >= 1
     for page in PAGES:
         text = page.read_text(encoding="utf-8")
         for m in BLOCK.finditer(text):

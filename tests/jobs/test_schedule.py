@@ -36,6 +36,11 @@ def retained(ctx: Context) -> Context:
     return ctx
 
 
+def prune_only() -> Scheduler:
+    """A scheduler of the prune alone (other domains register tasks of their own)."""
+    return Scheduler({"activity.prune": worker.PERIODIC["activity.prune"]})
+
+
 def add_event(ctx: Context, acc: NewAccount, at_ms: int) -> None:
     now = ctx.clock.now_ms()
     with ctx.db.write() as conn:
@@ -58,11 +63,6 @@ def add_event(ctx: Context, acc: NewAccount, at_ms: int) -> None:
             source=Source.IMPORT,
         )
     assert result.rejected == []
-
-
-def prune_only() -> dict[str, Any]:
-    """The prune's schedule alone (other domains register periodic tasks of their own)."""
-    return {"activity.prune": worker.PERIODIC["activity.prune"]}
 
 
 def event_count(ctx: Context) -> int:
@@ -88,7 +88,7 @@ def test_prune_runs_when_due_and_not_before(
     ctx = retained
     add_event(ctx, account, clock.now_ms() - 40 * DAY_MS)
     add_event(ctx, account, clock.now_ms() - 30 * DAY_MS + HOUR_MS // 2)
-    scheduler = Scheduler(prune_only())
+    scheduler = prune_only()
     assert scheduler.enqueue_due(ctx) == 1  # the first period is due at once
     assert drain(ctx, "w1") == 1
     assert event_count(ctx) == 1  # the 40-day-old event went, the younger one stays
@@ -108,7 +108,7 @@ def test_two_workers_run_each_period_once(
     retained: Context, clock: FrozenClock, account: NewAccount
 ) -> None:
     ctx = retained
-    first, second = Scheduler(prune_only()), Scheduler(prune_only())
+    first, second = prune_only(), prune_only()
     assert first.enqueue_due(ctx) == 1
     assert second.enqueue_due(ctx) == 0  # another process sees the same period: no second job
     assert drain(ctx, "w1") == 1
@@ -147,7 +147,7 @@ def test_concurrent_workers_share_one_job_per_period(ctx: Context, clock: Frozen
 
 def test_disabled_task_enqueues_nothing(ctx: Context) -> None:
     load_jobs()  # retention_days is 0 in the test settings: the prune is off
-    assert Scheduler(prune_only()).enqueue_due(ctx) == 0
+    assert prune_only().enqueue_due(ctx) == 0
     assert prune_jobs(ctx) == []
 
 

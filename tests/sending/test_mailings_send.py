@@ -13,6 +13,7 @@ from mailroom.db.tables import contact_mailing_totals, contacts, events, sends
 from mailroom.jobs import worker
 from mailroom.sending import deliver
 from mailroom.sending import jobs as sending_jobs  # noqa: F401 - registers the handlers
+from mailroom.sending.jobs import automation_minute
 from smtp_sink import (
     add_message,
     add_people,
@@ -103,7 +104,8 @@ def test_temporary_refusal_is_retried_after_backoff(
     ctx.clock.advance(seconds=30)  # type: ignore[attr-defined]
     assert deliver.deliver(ctx, "w") == 0
     ctx.clock.advance(seconds=31)  # type: ignore[attr-defined]
-    assert deliver.deliver(ctx, "w") == 1
+    automation_minute(ctx)  # the scheduler's minute sees the retry due and enqueues delivery
+    run_jobs(ctx)
     assert sorted(r.recipient for r in handler.received) == ["a@x.test", "b@x.test"]
 
 
@@ -243,3 +245,43 @@ def test_mailing_412s_and_cancel(
         assert conn.execute(select(sends)).all() == []
     again = client.put(f"/api/mailings/{mailing['id']}/pause", headers=ongage_headers)
     assert again.status_code == 409
+
+
+def test_pipelined_exchange_handles_refusals_and_success(
+    client: Any,
+    ctx: Context,
+    account: Any,
+    ongage_headers: dict[str, str],
+    smtp: Any,
+    monkeypatch: Any,
+) -> None:
+    """With PIPELINING (aiosmtpd reads pipelined commands but does not offer it: forced here)."""
+    import smtplib
+
+    offered = smtplib.SMTP.has_extn
+    monkeypatch.setattr(
+        smtplib.SMTP, "has_extn", lambda self, name: name == "pipelining" or offered(self, name)
+    )
+    handler, port = smtp
+    replies = {"later@x.test": "451 4.3.0 busy", "gone@x.test": "550 5.1.1 unknown user"}
+    handler.rcpt_reply = replies.get
+    add_people(ctx, account, ["ok@x.test", "later@x.test", "gone@x.test", "ok2@x.test"])
+    add_smtp(ctx, account, port)
+    body = {"email_message": [add_message(ctx, account)], "segments": [add_segment(ctx, account)]}
+    assert _mailing(client, ongage_headers, **body).status_code == 200
+    run_jobs(ctx)
+    assert sorted(r.recipient for r in handler.received) == ["ok2@x.test", "ok@x.test"]
+    with ctx.db.read() as conn:
+        by_email = dict(
+            conn.execute(
+                select(contacts.c.email, sends.c.status).join(
+                    contacts, contacts.c.id == sends.c.contact_id
+                )
+            ).all()
+        )
+    assert by_email == {
+        "ok@x.test": "sent",
+        "ok2@x.test": "sent",
+        "later@x.test": "queued",
+        "gone@x.test": "bounced",
+    }

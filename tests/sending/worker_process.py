@@ -15,7 +15,9 @@ from mailroom.sending import deliver
 
 def main() -> None:
     url, now_ms = sys.argv[1], int(sys.argv[2])
-    settings = Settings(database_url=url, secret_key="test-secret", public_url="http://testserver")
+    settings = Settings(
+        database_url=url, secret_key="test-secret-of-the-suite", public_url="http://testserver"
+    )
     ctx = Context(settings=settings, db=Database(url), clock=FrozenClock(now_ms))
     handled = deliver.deliver(ctx, f"process-{os.getpid()}", limit=5)
     print(handled)

@@ -10,6 +10,7 @@ from pydantic import TypeAdapter
 
 from mailroom.accounts.schemas import NewAccount
 from mailroom.dialects.ongage import apidocs as ongage_docs
+from mailroom.dialects.ongage import apidocs_search as search_docs
 
 ONGAGE = [{"X_USERNAME": [], "X_PASSWORD": [], "X_ACCOUNT_CODE": []}]
 BEARER = [{"bearer": []}]
@@ -36,6 +37,10 @@ def test_security_schemes_are_ongages_headers_and_the_bearer_token(spec: dict[st
             assert op["security"] == ONGAGE, (method, path)
         elif path.startswith(("/v3/", "/mailroom/v1/")):
             assert op["security"] == BEARER, (method, path)
+        elif path in ("/CampaignCloud/Report/ContactChart", "/CampaignCloud/logout"):
+            assert op["security"] == [{"JSESSIONID": [], "X-XSRF-TOKEN": []}], (method, path)
+        elif path == "/CampaignCloud/UserInfo":
+            assert op["security"] == [{"JSESSIONID": []}], (method, path)
         else:
             assert "security" not in op, (method, path)
 
@@ -51,7 +56,7 @@ def test_every_route_documents_its_bodies(spec: dict[str, Any]) -> None:
                 assert content["schema"] not in ({}, {"type": "string"}), (method, path, status)
         if method in ("POST", "PUT") and not path.startswith("/t/u/"):
             assert "requestBody" in op, (method, path)
-        if path.startswith(("/api/", "/{list_id}/api/", "/v3/", "/mailroom/")):
+        if path.startswith(("/api/", "/{list_id}/api/", "/v3/", "/mailroom/", "/CampaignCloud/")):
             assert "4XX" in op["responses"], (method, path)
         assert "422" not in op["responses"], (method, path)
 
@@ -91,6 +96,20 @@ def test_documented_shapes_match_real_answers(
     TypeAdapter(ongage_docs.envelope("C", ongage_docs.ContactObject)).validate_python(contact)
     error = client.get("/api/lists/999999", headers=ongage_headers).json()
     ongage_docs.OngageError.model_validate(error)
+    rule = {"field_name": "city", "type": "string", "operator": "=", "operand": ["Oslo"]}
+    body = {"name": "Oslo", "criteria": [rule]}
+    segment = client.post("/api/segments", json=body, headers=ongage_headers).json()
+    TypeAdapter(ongage_docs.envelope("S", search_docs.SegmentObject)).validate_python(segment)
+    counts = client.post(
+        "/api/contact_counts", json={"segment_id": segment["payload"]["id"]}, headers=ongage_headers
+    ).json()
+    TypeAdapter(ongage_docs.envelope("N", search_docs.CountsObject)).validate_python(counts)
+    assert counts["payload"]["total"] == 1
+    search = client.post(
+        "/api/contact_search", json={"title": "all", "filters": {"criteria": [rule]}},
+        headers=ongage_headers,
+    ).json()  # fmt: skip
+    TypeAdapter(ongage_docs.envelope("Q", search_docs.SearchObject)).validate_python(search)
 
 
 def test_docs_pages_load_only_mailrooms_own_assets(client: Any) -> None:

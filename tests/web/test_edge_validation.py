@@ -224,3 +224,16 @@ def test_body_over_the_limit_is_413(client: Any, ongage_headers: dict[str, str],
         content=b" " * (limit + 1),
     )
     _ongage_error(response, 413)
+
+
+def test_long_strings_are_refused_not_truncated(
+    client: Any, ongage_headers: dict[str, str]
+) -> None:
+    cases = [
+        ("/api/lists", {"name": "n" * 256}),
+        ("/api/lists", {"name": "n", "description": "d" * 70_000}),
+        ("/api/list_fields", {"name": "f1", "type": "string", "title": "t" * 300}),
+        ("/api/contacts", {"email": "a@" + "b" * 250 + ".com"}),
+    ]
+    for path, body in cases:
+        _ongage_error(client.post(path, headers=ongage_headers, json=body), 412)

@@ -18,6 +18,13 @@ def insert_account(conn: Connection, *, code: str, name: str, now: int) -> int:
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
+def default_list_id(conn: Connection, account_id: int) -> int | None:
+    value = conn.execute(
+        select(accounts.c.default_list_id).where(accounts.c.id == account_id)
+    ).scalar_one_or_none()
+    return int(value) if value is not None else None
+
+
 def set_default_list(conn: Connection, account_id: int, list_id: int) -> None:
     conn.execute(
         update(accounts).where(accounts.c.id == account_id).values(default_list_id=list_id)
@@ -135,10 +142,6 @@ def find_token(conn: Connection, token_hash: str) -> Any:
     return conn.execute(query).first()
 
 
-def get_account(conn: Connection, account_id: int) -> Any:
-    return conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
-
-
 def find_account_by_code(conn: Connection, code: str) -> Any:
     return conn.execute(select(accounts).where(accounts.c.code == code)).first()
 
@@ -179,3 +182,7 @@ def add_calls(conn: Connection, account_id: int, minute: int, calls: int) -> int
 
 def set_time_zone(conn: Connection, account_id: int, name: str) -> None:
     conn.execute(update(accounts).where(accounts.c.id == account_id).values(time_zone=name))
+
+
+def get_account(conn: Connection, account_id: int) -> Any:
+    return conn.execute(select(accounts).where(accounts.c.id == account_id)).first()

@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import Connection
 
-from mailroom.accounts import passwords, repository
+from mailroom.accounts import hooks, passwords, repository
 from mailroom.accounts.schemas import NewAccount, Principal
 from mailroom.errors import Forbidden, NotFound, Unauthorized, ValidationFailed
 from mailroom.kit import ids
 from mailroom.kit.clock import Clock, now_s
-from mailroom.lists import service as lists_service
 
 ONGAGE_BAD_CREDENTIALS = (
     "Invalid Credentials. Please provide valid x_username, x_password and x_account_code headers."
@@ -55,9 +54,20 @@ def create_account(
         scopes="contact_data campaign_data account_read",
         now=now,
     )
-    default_list = lists_service.create_list(conn, clock, account_id, {"name": f"{name} list"})
-    repository.set_default_list(conn, account_id, int(default_list["id"]))
-    return NewAccount(account_id, code, username, password, token, int(default_list["id"]))
+    hooks.created(conn, clock, account_id, name)  # the lists domain adds the default list
+    default_list_id = repository.default_list_id(conn, account_id)
+    if default_list_id is None:
+        raise RuntimeError("no default list was created for the new account")
+    return NewAccount(account_id, code, username, password, token, default_list_id)
+
+
+def set_default_list(conn: Connection, account_id: int, list_id: int) -> None:
+    repository.set_default_list(conn, account_id, list_id)
+
+
+def default_list_id(conn: Connection, account_id: int) -> int | None:
+    """The account's default list (where calls that name no list land)."""
+    return repository.default_list_id(conn, account_id)
 
 
 class CredentialCache:

@@ -16,24 +16,18 @@ only makes them wait for each other.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, TextClause, text
+from sqlalchemy import Connection
+
+from mailroom.db import locks
 
 NAMESPACE = 0x6D61_696C  # "mail"
-
-_SHARED = text("SELECT pg_advisory_xact_lock_shared(:namespace, :key)")
-_EXCLUSIVE = text("SELECT pg_advisory_xact_lock(:namespace, :key)")
-
-
-def _take(conn: Connection, statement: TextClause, account_id: int) -> None:
-    if conn.dialect.name == "postgresql":
-        conn.execute(statement, {"namespace": NAMESPACE, "key": account_id & 0x7FFF_FFFF})
 
 
 def for_storing(conn: Connection, account_id: int) -> None:
     """Hold the account's lock shared until the transaction ends: events are being stored."""
-    _take(conn, _SHARED, account_id)
+    locks.hold_shared(conn, NAMESPACE, account_id & 0x7FFF_FFFF)
 
 
 def for_deleting(conn: Connection, account_id: int) -> None:
     """Hold the account's lock exclusive until the transaction ends: contacts are deleted."""
-    _take(conn, _EXCLUSIVE, account_id)
+    locks.hold_exclusive(conn, NAMESPACE, account_id & 0x7FFF_FFFF)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mailroom.activity.types import BY_NAME, EventType
+from mailroom.kit import ids
 from mailroom.kit.emails import InvalidEmail, check_email
 
 MAX_FUTURE_MS = 86_400_000  # events dated more than a day ahead are mistakes, not schedules
@@ -19,7 +20,7 @@ MAX_KEY_LEN = 128
 MAX_TEXT_LEN = 1000
 MAX_URL_LEN = 4000
 MAX_EMAIL_LEN = 320
-_MAX_ID = 2**63  # ids are BIGINT
+_MAX_ID = ids.MAX_ID
 # Unix seconds below this are seconds; at or above, milliseconds (1e11 s is the year 5138).
 _MS_THRESHOLD = 100_000_000_000
 
@@ -152,19 +153,7 @@ def _check_time(ms: int, now_ms: int) -> int:
 
 def positive_int(value: Any, name: str) -> int:
     """A positive BIGINT id, as a number or an ASCII digit string; `Invalid` naming `name` else."""
-    if isinstance(value, bool):
-        raise Invalid(f"{name} must be an integer")
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, str) and (text := value.strip()).isascii() and text.isdigit():
-        number = int(text)
-    elif isinstance(value, float) and value.is_integer():
-        number = int(value)
-    else:
-        raise Invalid(f"{name} must be an integer")
-    if number <= 0 or number >= _MAX_ID:
-        raise Invalid(f"{name} must be a positive integer")
-    return number
+    return ids.positive_int(value, name, Invalid)
 
 
 def _text(value: Any, name: str, limit: int = MAX_TEXT_LEN) -> str:
@@ -319,9 +308,3 @@ def _bounce_details(kind: Any, code: Any, details: dict[str, Any]) -> dict[str, 
         kind = BOUNCE_CODES.get(details.get("bounce_code", ""), "hard")
     details["bounce_type"] = kind
     return details
-
-
-def is_soft_bounce(type_: int, details: dict[str, Any] | None) -> bool:
-    return (
-        type_ == EventType.EM_BOUNCES and details is not None and details["bounce_type"] == "soft"
-    )

@@ -7,8 +7,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from mailroom.activity.types import EventType, Source
-
 # A raw item, as the bulk endpoint, imports, tracking and webhooks hand it to `service.ingest`
 # (validated by `activity.parse`; unknown keys are ignored):
 # {
@@ -25,23 +23,6 @@ from mailroom.activity.types import EventType, Source
 #   "diagnostic": "...", "reason": "..." (opt-out reason; "opt_out_reason" also read),
 #   "machine": true | false                  # optional; otherwise detected for opens/clicks
 # }
-
-
-@dataclass
-class Event:
-    """A validated event, resolved to internal ids, ready to store."""
-
-    account_id: int
-    list_id: int
-    contact_id: int  # contacts.id
-    type: EventType
-    at_ms: int
-    mailing_id: int | None = None
-    link_id: int | None = None
-    machine: bool = False
-    source: Source = Source.API
-    idem_key: str | None = None
-    details: dict[str, Any] | None = None
 
 
 @dataclass

@@ -15,8 +15,7 @@ one) reads that contact's stored sends and replaces their pairs: the pairs befor
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection
@@ -35,14 +34,41 @@ def _hour(at_ms: int | None) -> int:
     return NONE if at_ms is None else at_ms // HOUR_MS * 3600
 
 
-def _pairs(times: Sequence[int], before: int | None = None) -> Counter[tuple[int, int]]:
-    """(hour, previous hour) of each send in ``times`` (sorted), the first following ``before``."""
-    out: Counter[tuple[int, int]] = Counter()
-    prev = before
+def _add(delta: dict[tuple[int, int], int], hour: int, prev: int, n: int) -> None:
+    key = (hour, prev)
+    delta[key] = delta.get(key, 0) + n
+
+
+def _chain(delta: dict[tuple[int, int], int], times: list[int], before: int | None) -> None:
+    """Pairs of sends that all follow the contact's stored ones: a chain after ``before``."""
+    prev = _hour(before)
     for at in times:
-        out[(_hour(at), _hour(prev))] += 1
-        prev = at
-    return out
+        hour = at // HOUR_MS * 3600
+        _add(delta, hour, prev, 1)
+        prev = hour
+
+
+def _insert(delta: dict[tuple[int, int], int], stored: list[int], times: list[int]) -> None:
+    """Pair changes when ``times`` (sorted) join ``stored`` (sorted, without them): each new send
+    pairs with its predecessor, and a stored send whose predecessor changed moves its pair."""
+    prev = NONE  # hour of the predecessor in the merged sequence
+    prev_old = NONE  # ... among the stored sends only
+    prev_was_new = False
+    i = j = 0
+    while i < len(stored) or j < len(times):
+        if j < len(times) and (i == len(stored) or times[j] < stored[i]):
+            hour = times[j] // HOUR_MS * 3600
+            _add(delta, hour, prev, 1)
+            prev, prev_was_new = hour, True
+            j += 1
+            continue
+        hour = stored[i] // HOUR_MS * 3600
+        if prev_was_new and prev != prev_old:
+            _add(delta, hour, prev, 1)
+            _add(delta, hour, prev_old, -1)
+        prev = prev_old = hour
+        prev_was_new = False
+        i += 1
 
 
 def counts(conn: Connection, account_id: int, stored: Iterable[Draft]) -> list[tuple[Any, ...]]:
@@ -57,7 +83,7 @@ def counts(conn: Connection, account_id: int, stored: Iterable[Draft]) -> list[t
     if not new:
         return []
     last = repository.last_sent_locked(conn, sorted(new))
-    delta: Counter[tuple[int, int]] = Counter()
+    delta: dict[tuple[int, int], int] = {}
     late: list[int] = []
     for contact_id, times in new.items():
         times.sort()
@@ -65,16 +91,14 @@ def counts(conn: Connection, account_id: int, stored: Iterable[Draft]) -> list[t
         if before is not None and times[0] < before:
             late.append(contact_id)
             continue
-        delta.update(_pairs(times, before))
+        _chain(delta, times, before)
     if late:
         history = repository.send_times(conn, late)
         for contact_id in late:
-            everything = history.get(contact_id, [])
-            old = list(everything)
+            old = history.get(contact_id, [])
             for at in new[contact_id]:
                 old.remove(at)  # the batch's own sends are stored already
-            delta.update(_pairs(everything))
-            delta.subtract(_pairs(old))
+            _insert(delta, old, new[contact_id])
     return [(account_id, hour, prev, n) for (hour, prev), n in sorted(delta.items()) if n != 0]
 
 

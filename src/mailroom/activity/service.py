@@ -47,7 +47,6 @@ __all__ = [
 UNKNOWN_CONTACT = "unknown contact"
 UNKNOWN_MAILING = "unknown mailing"
 UNKNOWN_LINK = "unknown link"
-DUPLICATE_IN_BATCH = "duplicate idempotency_key in this batch"
 
 _EFFECTS = {
     EventType.EM_COMPLAINTS: "complaint",

@@ -24,9 +24,22 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import String, and_, case, cast, false, func, literal, or_, select, true
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    true,
+)
 from sqlalchemy.sql import Select
 
+from mailroom.db import backend
 from mailroom.db.tables import contact_mailing_totals as cmt
 from mailroom.db.tables import contacts, sends
 
@@ -86,29 +99,44 @@ def _is_leap(year: int) -> bool:
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
+def date_key(field: str, annual: bool) -> Any:
+    """What a date-field trigger compares: the stored date's month and day (annual), or its
+    day. Stored dates are ISO text (`fields.formats`). PostgreSQL indexes this expression
+    (`repository.ensure_date_index`), so a run reads only the contacts due."""
+    value = backend.JsonField(contacts.c.fields, field)
+    # Literal positions, not parameters: the expression must read as the index's does.
+    start, length = ("6", "5") if annual else ("1", "10")
+    return func.substr(value, literal_column(start), literal_column(length))
+
+
 def date_clause(event: Any, trigger: Any, day: date) -> Any:
     offset = timedelta(days=trigger.days_diff or 0)
     target = day - offset if trigger.operator != "before" else day + offset
-    value = contacts.c.fields[event.date_field_name].as_string()
     if not event.annually_event:
-        return func.substr(value, 1, 10) == target.isoformat()
-    month_day = func.substr(value, 6, 5)
+        return date_key(event.date_field_name, False) == target.isoformat()
+    month_day = date_key(event.date_field_name, True)
     if target.month == 2 and target.day == 28 and not _is_leap(target.year):
         return month_day.in_(("02-28", "02-29"))
     return month_day == target.strftime("%m-%d")
 
 
-def engagement(email_operator: str | None) -> Any:
-    """`email_operator` on the joined contact x mailing totals (people's opens and clicks)."""
-    opens = func.coalesce(cmt.c.opens, 0)
-    clicks = func.coalesce(cmt.c.clicks, 0)
+def engagement(email_operator: str | None, outer: bool = False) -> Any:
+    """`email_operator` on the joined contact x mailing totals (people's opens and clicks).
+
+    The columns are compared as they are (not through coalesce) so the planner can use their
+    statistics; with an outer join a missing row counts as no open and no click."""
+    opened, clicked = cmt.c.opens > 0, cmt.c.clicks > 0
+    unopened, unclicked = cmt.c.opens == 0, cmt.c.clicks == 0
+    if outer:
+        missing = cmt.c.contact_id.is_(None)
+        unopened, unclicked = or_(missing, unopened), or_(missing, unclicked)
     return {
         "sent": true(),
-        "opened": opens > 0,
-        "not_opened": opens == 0,
-        "clicked": clicks > 0,
-        "not_clicked": clicks == 0,
-        "open_not_clicked": and_(opens > 0, clicks == 0),
+        "opened": opened,
+        "not_opened": unopened,
+        "clicked": clicked,
+        "not_clicked": unclicked,
+        "open_not_clicked": and_(opened, unclicked),
     }.get(email_operator or "sent", false())
 
 
@@ -184,7 +212,7 @@ def due_select(
             sends.c.status.in_(("sent", "delivered")),
             sends.c.sent_ms >= low,
             sends.c.sent_ms < high,
-            or_(engagement(trigger.email_operator)),
+            engagement(trigger.email_operator, outer=True),
             audience_where,
         )
     )

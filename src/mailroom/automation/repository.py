@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, Select, delete, func, insert, literal_column, select, update
 
 from mailroom.db import backend
-from mailroom.db.tables import automation_events, automation_previews, sends, triggers
+from mailroom.db.tables import automation_events, automation_previews, contacts, sends, triggers
 
 SEND_COLUMNS = (
     "account_id",
@@ -139,6 +139,14 @@ def sends_per_day(conn: Connection, trigger_ids: list[int], since_ms: int) -> li
         .group_by(sends.c.trigger_id, literal_column("day"))
     )
     return list(conn.execute(query))
+
+
+def ensure_date_index(conn: Connection, field: str, annual: bool) -> None:
+    """The index a date-field event's runs read (PostgreSQL; one per field and kind)."""
+    from mailroom.automation.due import date_key
+
+    name = f"ix_contacts_{'md' if annual else 'day'}_{field}"[:63]
+    backend.field_index(conn, contacts, name, contacts.c.list_id, date_key(field, annual))
 
 
 def stored_preview(conn: Connection, account_id: int, event_id: int) -> Any:

@@ -68,6 +68,8 @@ def create_event(conn: Connection, clock: Clock, account_id: int, list_id: int, 
     spec, problems = parse_event(data, zone)
     _check_references(conn, account_id, list_id, spec, problems)
     problems.raise_any()
+    if spec.date_field_name:
+        repository.ensure_date_index(conn, spec.date_field_name, spec.annually_event)
     now = now_s(clock)
     event_id = repository.insert_event(
         conn,

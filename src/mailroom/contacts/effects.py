@@ -14,9 +14,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from mailroom.contacts import repository
 from mailroom.contacts.status import opts_out, transition
-from mailroom.db import backend
-from mailroom.db.tables import contacts
 
 
 class Change:
@@ -78,7 +77,7 @@ def apply(
         shape = ("modified", *sorted(columns))
         by_shape[shape].append((contact_id, now_s, *(columns[name] for name in shape[1:])))
     for shape, rows in by_shape.items():
-        backend.update_many(conn, contacts, "id", shape, rows, unless_newer="status_changed_ms")
+        repository.update_statuses(conn, shape, rows)
     if opted_out is not None:
         opted_out.extend(c.at_ms // 1000 for c in out)
     return len(updates)

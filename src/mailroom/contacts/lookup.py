@@ -7,8 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Connection
 
-from mailroom.db import backend
-from mailroom.db.tables import contacts
+from mailroom.contacts import repository
 
 
 class ContactRef(NamedTuple):
@@ -20,21 +19,9 @@ class ContactRef(NamedTuple):
     list_id: int
 
 
-# Columns near the row's start: reaching the status columns past the fields JSON costs a
-# lookup of 8,000 contacts about a fifth more.
-_COLUMNS = ("id", "uid", "list_id", "email")
-
-
 def by_uid(conn: Connection, account_id: int, uids: Iterable[str]) -> dict[str, ContactRef]:
     """Public id -> contact, for the account's contacts among `uids` (others are absent)."""
-    rows = backend.fetch_in(
-        conn,
-        contacts,
-        _COLUMNS[:3],
-        ("uid",),
-        [(u,) for u in set(uids)],
-        equals={"account_id": account_id},
-    )
+    rows = repository.refs_by_uid(conn, account_id, uids)
     return {ref.uid: ref for ref in map(ContactRef._make, rows)}
 
 
@@ -46,9 +33,7 @@ def by_email(
     for list_id, email in pairs:
         wanted.add((list_id, email))
         wanted.add((list_id, email.lower()))
-    rows = backend.fetch_in(
-        conn, contacts, _COLUMNS, ("list_id", "email"), wanted, equals={"account_id": account_id}
-    )
+    rows = repository.refs_by_email(conn, account_id, wanted)
     return {(row[2], row[3].lower()): ContactRef(*row[:3]) for row in rows}
 
 
@@ -62,12 +47,10 @@ class ContactState(NamedTuple):
 
 def gone(conn: Connection, ids: Iterable[int]) -> set[int]:
     """The contacts.id values among `ids` no contact has (deleted since they were looked up)."""
-    return backend.missing_keys(conn, contacts, "id", ids)
+    return repository.missing_ids(conn, ids)
 
 
 def current(conn: Connection, ids: Iterable[int]) -> dict[int, ContactState]:
     """contacts.id -> its current status state, for the contacts among `ids` that still exist."""
-    rows = backend.fetch_in(
-        conn, contacts, ("id", "status", "status_changed_ms"), ("id",), [(i,) for i in set(ids)]
-    )
+    rows = repository.status_states(conn, ids)
     return {row[0]: ContactState(*row) for row in rows}

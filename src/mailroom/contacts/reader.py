@@ -30,7 +30,7 @@ class ContactReader:
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
         self.schemas: SchemaCache = schema_cache(ctx)
-        self.coalesce = not ctx.db.is_sqlite
+        self.coalesce = not ctx.db.reads_in_process
         # Looked up per round, like the direct read on SQLite: one `_read` serves both paths.
         self._rounds: Rounds[Wanted, Found | None] = Rounds(lambda w: self._read(w), MAX_ROUND)
 

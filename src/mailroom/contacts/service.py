@@ -12,11 +12,8 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from mailroom.activity import purge
-from mailroom.activity import service as activity_service
-from mailroom.activity.parse import Invalid, positive_int
-from mailroom.activity.types import Source
-from mailroom.contacts import repository, status
+from mailroom.contacts import hooks, repository, status
+from mailroom.contacts.hooks import StatusChange
 from mailroom.contacts.schemas import (
     EMAIL_NOT_FOUND,
     NOT_FOUND,
@@ -28,8 +25,9 @@ from mailroom.contacts.values import InvalidContact, parse_email
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.kit.clock import Clock, now_s
 from mailroom.kit.emails import is_email
-from mailroom.kit.ids import is_object_id
+from mailroom.kit.ids import is_object_id, positive_int
 from mailroom.lists import service as lists_service
+from mailroom.lists.schemas import ListCounts
 from mailroom.lists.service import LIST_NOT_FOUND
 from mailroom.mailings import service as mailings_service
 
@@ -45,12 +43,6 @@ USER_TYPES: dict[str, tuple[str, ...] | None] = {
     "complaints": (status.COMPLAINT,),
 }
 SORTABLE = tuple(repository.SORTABLE)
-# The engagement event a change_status records when it changes a contact (`_record_events`).
-CHANGE_EVENTS: dict[str, dict[str, str]] = {
-    "unsubscribe": {"type": "em_optouts"},
-    "complaint": {"type": "em_complaints"},
-    "bounce": {"type": "em_bounces", "bounce_type": "hard"},
-}
 
 
 def _email_or_412(value: object, name: str = "email") -> str:
@@ -203,9 +195,9 @@ def stream_among(
 
 
 def _delete(conn: Connection, found: Sequence[Contact]) -> None:
-    """Hard-delete contacts of one list with their events and totals (`activity.purge`)."""
+    """Hard-delete contacts of one list; activity purges their events first (`hooks.deleting`)."""
     if found:
-        purge.purge_contacts(conn, found[0].account_id, [c.id for c in found])
+        hooks.deleting(conn, found[0].account_id, [c.id for c in found])
         repository.delete_ids(conn, (c.id for c in found))
 
 
@@ -262,7 +254,7 @@ def _positive_id(value: object, name: str) -> int | None:
         return None
     try:
         return positive_int(value, name)
-    except Invalid:
+    except ValueError:
         raise ValidationFailed(
             f"{name} must be a positive integer",
             errors=[{"field": name, "message": "must be a positive integer"}],
@@ -278,35 +270,6 @@ def _credited_mailing(conn: Connection, account_id: int, value: object, name: st
             message = f"{name} {mailing_id} is not a mailing of this account"
             raise ValidationFailed(message, errors=[{"field": name, "message": message}])
     return mailing_id
-
-
-def _record_events(
-    conn: Connection,
-    clock: Clock,
-    account_id: int,
-    changed: Sequence[Contact],
-    change_to: str,
-    at_ms: int,
-    mailing_id: int | None,
-    connection_id: int | None,
-) -> None:
-    """Store the engagement event of each status change through the one ingest path.
-
-    The contacts' new status is already written, so ingest's status effect finds nothing left
-    to change: the change is applied once and counted once.
-    """
-    template = CHANGE_EVENTS.get(change_to)
-    if template is None or not changed:
-        return
-    credit: dict[str, Any] = {"mailing_id": mailing_id} if mailing_id is not None else {}
-    items = [{**template, **credit, "contact_id": c.uid, "at": at_ms} for c in changed]
-    batch = activity_service.validate(clock, items)
-    if connection_id is not None:
-        for draft in batch.drafts:
-            draft.details = {**(draft.details or {}), "connection_id": connection_id}
-    result = activity_service.store(conn, account_id, batch, source=Source.API)
-    if result.rejected:  # every item names a contact and mailing checked above
-        raise RuntimeError(f"change_status events rejected: {result.rejected[:3]}")
 
 
 def change_status(
@@ -325,8 +288,9 @@ def change_status(
     A contact already in the target state counts as a success and keeps its first date;
     `soft_bounce` changes nothing but is accepted; `remove` deletes the contacts and their
     activity. An unsubscribe, complaint or bounce that changes a contact is also stored as its
-    engagement event (`CHANGE_EVENTS`), credited to `mailing` (Ongage's `ocx_child_id`: a
-    mailing of the account) and `connection` (`ocx_connection_id`) when given.
+    engagement event (by activity, through `hooks.status_changed`), credited to `mailing`
+    (Ongage's `ocx_child_id`: a mailing of the account) and `connection`
+    (`ocx_connection_id`) when given.
     """
     if change_to not in status.CHANGE_TO_VALUES:
         raise ValidationFailed(
@@ -361,9 +325,18 @@ def change_status(
                 if status.opts_out(contact.status, change["status"]):
                     opted_out.append((at_ms // 1000, "contacts_blocked", 1))
         repository.update_status(conn, rows)
-        _record_events(
-            conn, clock, account_id, changed, change_to, at_ms, mailing_id, connection_id
-        )
+        if changed:  # activity records each change's engagement event (`hooks.status_changed`)
+            uids = [c.uid for c in changed]
+            hooks.status_changed(
+                conn,
+                clock,
+                StatusChange(account_id, change_to, at_ms, uids, mailing_id, connection_id),
+            )
         lists_service.count_hourly(conn, account_id, opted_out)  # last: the account's hour row
     result.changed = {c.email: c.uid for c in found.values()}
     return result
+
+
+def counts_by_list(conn: Connection, list_ids: Sequence[int]) -> dict[int, ListCounts]:
+    """Contacts per list and status, for many lists in one grouped query (`lists.hooks`)."""
+    return repository.counts_by_list(conn, list_ids)

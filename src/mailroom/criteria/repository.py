@@ -138,12 +138,13 @@ def _prefilter(conn: Connection, rule: Rule) -> Clause:
         or not all(exprs.verbatim(v) for v in rule.values)
     ):
         return true()
-    return or_(
-        *(
-            exprs.raw_contains(conn, contacts.c.fields, v, case_sensitive=rule.case_sensitive)
-            for v in rule.values
-        )
-    )
+    tests = [
+        exprs.raw_contains(conn, contacts.c.fields, v, case_sensitive=rule.case_sensitive)
+        for v in rule.values
+    ]
+    if any(t is None for t in tests):
+        return true()
+    return or_(*(t for t in tests if t is not None))
 
 
 def _value(conn: Connection, rule: Rule) -> Any:
@@ -193,7 +194,9 @@ def _one(conn: Connection, rule: Rule, expr: Any, value: Any) -> Clause:
             value = func.lower(literal(value, String))
     if isinstance(value, tuple):
         low, high = value
-        return and_(expr >= low, expr <= high)
+        return expr.between(low, high)  # type: ignore[no-any-return]
+    if rule.kind == NUMERIC and rule.field_id is not None:
+        return exprs.number_compare(conn, expr, op, value)
     return _compare(expr, op, value)
 
 

@@ -15,6 +15,9 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         self.url = str(self.engine.url.render_as_string(hide_password=False))
         self.is_sqlite = is_sqlite(self.engine)
+        # Capabilities domains ask about instead of naming the backend:
+        self.one_writer = self.is_sqlite  # writes are serialised (lock or queue) by the backend
+        self.reads_in_process = self.is_sqlite  # a read costs microseconds, no round trip
         # One-statement reads run outside transactions. On PostgreSQL they use their own pool of
         # autocommit connections: no BEGIN or ROLLBACK round trip, and no switching per checkout.
         self._single: Engine

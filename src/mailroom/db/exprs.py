@@ -7,6 +7,7 @@ than failing a cast.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sqlalchemy import (
@@ -40,7 +41,11 @@ def json_text(conn: Connection, column: Any, key: str) -> ColumnElement[Any]:
 
 
 def json_number(conn: Connection, column: Any, key: str) -> ColumnElement[Any]:
-    """The number under `key`, NULL when absent or not a JSON number."""
+    """The number under `key`, NULL when absent; compare it with `number_compare`.
+
+    PostgreSQL: NULL too when the value is not a JSON number (a cast would fail). SQLite: the
+    value as stored, parsed once; a text value there is kept out by `number_compare`.
+    """
     if _postgres(conn):
         name = bindparam(None, key, type_=String)
         return case(
@@ -50,11 +55,25 @@ def json_number(conn: Connection, column: Any, key: str) -> ColumnElement[Any]:
             ),
             else_=None,
         )
-    path = _path(key)
-    return case(
-        (func.json_type(column, path).in_(("integer", "real")), func.json_extract(column, path)),
-        else_=None,
-    )
+    return func.json_extract(column, _path(key))
+
+
+def number_compare(conn: Connection, expr: Any, op: str, value: float) -> ColumnElement[bool]:
+    """`expr op value` for a `json_number`, true only for numbers.
+
+    SQLite orders every text after every number, so ``>``/``>=`` become a BETWEEN up to
+    infinity (BETWEEN reads its operand once; a type test would parse the JSON again).
+    """
+    if op in ("=", "!="):
+        return expr == value  # type: ignore[no-any-return]
+    if op == "<":
+        return expr < value  # type: ignore[no-any-return]
+    if op == "<=":
+        return expr <= value  # type: ignore[no-any-return]
+    if _postgres(conn):
+        return (expr >= value) if op == ">=" else (expr > value)  # type: ignore[no-any-return]
+    low = value if op == ">=" else math.nextafter(float(value), math.inf)
+    return expr.between(low, math.inf)  # type: ignore[no-any-return]
 
 
 def _escape_like(value: str) -> str:
@@ -87,18 +106,22 @@ def text_match(
 
 def raw_contains(
     conn: Connection, column: Any, value: str, *, case_sensitive: bool
-) -> ColumnElement[bool]:
+) -> ColumnElement[bool] | None:
     """Whether a JSON column's stored text contains `value`: a cheap necessary condition to
-    test before parsing the JSON, for values that JSON writes verbatim (see `verbatim`)."""
+    test before parsing the JSON, for values JSON writes verbatim (see `verbatim`); None where
+    the test would cost more than the parse it saves.
+
+    PostgreSQL: strpos for exact case; its ILIKE (locale case folding over the whole text) cost
+    twice a `->>` in a measurement, so case-insensitive rules go without. SQLite: instr, or
+    LIKE, which folds ASCII case only, as its lower() does.
+    """
     if _postgres(conn):
-        text = cast(column, Text)
-        if case_sensitive:
-            return func.strpos(text, literal(value, String)) > 0
-        return text.ilike(literal("%" + _escape_like(value) + "%", String), escape="\\")
+        if not case_sensitive:
+            return None
+        return func.strpos(cast(column, Text), literal(value, String)) > 0
     stored = type_coerce(column, Text)  # SQLite keeps JSON as text: no cast needed
     if case_sensitive:
         return func.instr(stored, literal(value, String)) > 0
-    # SQLite's LIKE folds ASCII case only, as its lower() does.
     return stored.like(literal("%" + _escape_like(value) + "%", String), escape="\\")
 
 

@@ -177,6 +177,8 @@ contacts = Table(
     postgresql_with={"fillfactor": 90},
 )
 Index("ix_contacts_account_email", contacts.c.account_id, contacts.c.email)
+# A list's contacts in table order (SQLite's rowid follows list_id here): criteria scan lists.
+Index("ix_contacts_list_id", contacts.c.list_id)
 # The few contacts not active, by list and status in email order: the console's status filter
 # pages through them without walking a million active ones (migration 0017b).
 Index(
@@ -580,7 +582,7 @@ sends = Table(
     metadata,
     _id(),
     Column("account_id", BigInteger, nullable=False),
-    Column("key", String(96), nullable=False),
+    Column("key", _opaque(96), nullable=False),  # compared as bytes on PostgreSQL
     Column("mailing_id", BigInteger, nullable=False),
     Column("trigger_id", BigInteger, nullable=True),
     Column("contact_id", BigInteger, nullable=False),

@@ -12,8 +12,6 @@ from typing import Any
 
 from mailroom.kit.emails import MAX_LENGTH, InvalidEmail, check_email
 
-FIELD_TYPES = ("email", "string", "numeric", "date")
-
 _DATE_PARTS = {
     "dd/mm/yyyy": "%d/%m/%Y",
     "mm/dd/yyyy": "%m/%d/%Y",

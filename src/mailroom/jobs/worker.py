@@ -92,6 +92,7 @@ def run_forever(
     scheduler = scheduler or Scheduler(PERIODIC)
     name = worker_name()
     while not stop.is_set():
+        _nudged.clear()  # before looking for work: a nudge from now on ends the next sleep
         try:
             scheduler.enqueue_due(ctx)
             with ctx.db.single() as conn:
@@ -102,4 +103,3 @@ def run_forever(
             ran = False
         if not ran and not stop.is_set():
             _nudged.wait(idle_sleep_s)
-            _nudged.clear()

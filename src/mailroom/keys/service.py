@@ -23,7 +23,7 @@ from mailroom.kit.clock import Clock, now_s
 log = logging.getLogger("mailroom")
 
 FROM_SETTING = "the MAILROOM_SECRET_KEY setting"
-GENERATED = "generated on this start and stored in the database (table server_keys)"
+GENERATED = "a new key, generated on this start and stored in the database (table server_keys)"
 FROM_DATABASE = "the database (table server_keys)"
 MIN_LENGTH = 16
 PUBLISHED_DEFAULT = "change-me-in-production"

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from typing import Any
+
+MAX_ID = 2**63  # ids are BIGINT
 
 
 def object_id(now_ms: int) -> str:
@@ -33,3 +36,20 @@ def token(nbytes: int = 24) -> str:
 def account_code(nbytes: int = 8) -> str:
     """Alphanumeric, like the code on Ongage's Account Profile page."""
     return secrets.token_hex(nbytes)
+
+
+def positive_int(value: Any, name: str, error: type[ValueError] = ValueError) -> int:
+    """A positive BIGINT id, as a number or an ASCII digit string; `error` naming `name` else."""
+    if isinstance(value, bool):
+        raise error(f"{name} must be an integer")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and (text := value.strip()).isascii() and text.isdigit():
+        number = int(text)
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
+    else:
+        raise error(f"{name} must be an integer")
+    if number <= 0 or number >= MAX_ID:
+        raise error(f"{name} must be a positive integer")
+    return number

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, case, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Table, delete, func, insert, select, text, update
 
-from mailroom.contacts import status
 from mailroom.db import backend
 from mailroom.db.tables import (
     ACCOUNT_HOURLY_COUNTERS,
     account_hourly,
-    accounts,
     automation_events,
     contacts,
     list_fields,
@@ -21,7 +19,7 @@ from mailroom.db.tables import (
     reports,
     segments,
 )
-from mailroom.lists.schemas import ListCounts, ListQuery
+from mailroom.lists.schemas import ListQuery
 
 
 def insert_list(conn: Connection, values: dict[str, Any]) -> int:
@@ -67,29 +65,6 @@ def list_ids_of_account(conn: Connection, account_id: int) -> list[int]:
     return [int(i) for i in conn.execute(stmt).scalars()]
 
 
-def _status_sum(name: str) -> Any:
-    return func.sum(case((contacts.c.status == name, 1), else_=0))
-
-
-def contact_counts(conn: Connection, list_ids: Sequence[int]) -> dict[int, ListCounts]:
-    """Contacts per list and status, for many lists in one grouped query."""
-    if not list_ids:
-        return {}
-    stmt = (
-        select(
-            contacts.c.list_id,
-            func.count(),
-            _status_sum(status.ACTIVE),
-            _status_sum(status.UNSUBSCRIBED),
-            _status_sum(status.BOUNCED),
-            _status_sum(status.COMPLAINT),
-        )
-        .where(contacts.c.list_id.in_(list(list_ids)))
-        .group_by(contacts.c.list_id)
-    )
-    return {int(r[0]): ListCounts(*(int(v or 0) for v in r[1:])) for r in conn.execute(stmt).all()}
-
-
 def update_list(conn: Connection, list_id: int, values: dict[str, Any]) -> None:
     conn.execute(update(lists).where(lists.c.id == list_id).values(**values))
 
@@ -97,19 +72,6 @@ def update_list(conn: Connection, list_id: int, values: dict[str, Any]) -> None:
 def delete_list(conn: Connection, list_id: int) -> None:
     # Contacts, fields, segments, reports and automation events go with it (ON DELETE CASCADE).
     conn.execute(delete(lists).where(lists.c.id == list_id))
-
-
-def default_list_id(conn: Connection, account_id: int) -> int | None:
-    value = conn.execute(
-        select(accounts.c.default_list_id).where(accounts.c.id == account_id)
-    ).scalar_one_or_none()
-    return int(value) if value is not None else None
-
-
-def set_default_list(conn: Connection, account_id: int, list_id: int) -> None:
-    conn.execute(
-        update(accounts).where(accounts.c.id == account_id).values(default_list_id=list_id)
-    )
 
 
 def _count_where(conn: Connection, table: Table, list_id: int) -> int:

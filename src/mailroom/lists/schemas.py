@@ -11,6 +11,7 @@ LIST_TYPES = (SENDING, SUPPRESSION)
 SUPPRESSION_SCOPES = ("global", "campaign")
 SORTABLE = ("id", "name", "type", "created", "modified")
 MAX_NAME = 255
+MAX_DESCRIPTION = 65_535
 
 
 @dataclass(frozen=True)

@@ -7,15 +7,16 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from mailroom.activity import purge
+from mailroom.accounts import service as accounts_service
 from mailroom.db.tables import ACCOUNT_HOURLY_COUNTERS
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.fields import service as fields_service
 from mailroom.fields.formats import InvalidValue, normalise_email
 from mailroom.kit.clock import Clock, now_s
-from mailroom.lists import repository
+from mailroom.lists import hooks, repository
 from mailroom.lists.schemas import (
     LIST_TYPES,
+    MAX_DESCRIPTION,
     MAX_NAME,
     SENDING,
     SUPPRESSION,
@@ -64,6 +65,9 @@ def _validated(data: dict[str, Any], current: Any = None) -> dict[str, Any]:
         description = data["description"]
         if description is not None and not isinstance(description, str):
             errors.append(_error("description", "description must be a string"))
+        elif description is not None and len(description) > MAX_DESCRIPTION:
+            message = f"description is longer than {MAX_DESCRIPTION} characters"
+            errors.append(_error("description", message))
         else:
             values["description"] = description or ""
     if "notification_email" in data:
@@ -158,16 +162,16 @@ def get_list(conn: Connection, account_id: int, list_id: int) -> Any:
 
 def view_list(conn: Connection, account_id: int, list_id: int) -> ListView:
     row = get_list(conn, account_id, list_id)
-    counts = repository.contact_counts(conn, [row.id]).get(row.id, ListCounts())
-    return ListView(row, counts, row.id == repository.default_list_id(conn, account_id))
+    counts = hooks.contact_counts(conn, [row.id]).get(row.id, ListCounts())
+    return ListView(row, counts, row.id == accounts_service.default_list_id(conn, account_id))
 
 
 def find_lists(conn: Connection, account_id: int, query: ListQuery) -> tuple[list[ListView], int]:
     """One page of the account's lists with their counts, and the total matching."""
     rows = repository.find_lists(conn, account_id, query)
-    counts = repository.contact_counts(conn, [r.id for r in rows])
+    counts = hooks.contact_counts(conn, [r.id for r in rows])
     total = repository.count_lists(conn, account_id, query)
-    default = repository.default_list_id(conn, account_id)
+    default = accounts_service.default_list_id(conn, account_id)
     views = [ListView(r, counts.get(r.id, ListCounts()), r.id == default) for r in rows]
     return views, total
 
@@ -193,7 +197,7 @@ def update_list(
     current = get_list(conn, account_id, list_id)
     values = _validated(data, current)
     wanted = data.get("default")
-    is_default = repository.default_list_id(conn, account_id) == list_id
+    is_default = accounts_service.default_list_id(conn, account_id) == list_id
     if wanted is False and is_default:
         raise ValidationFailed(DEFAULT_LIST_KEPT, errors=[_error("default", DEFAULT_LIST_KEPT)])
     if wanted is True and values.get("type", current.type) != SENDING:
@@ -203,7 +207,7 @@ def update_list(
     values["modified"] = now_s(clock)
     repository.update_list(conn, list_id, values)
     if wanted is True and not is_default:
-        repository.set_default_list(conn, account_id, list_id)
+        accounts_service.set_default_list(conn, account_id, list_id)
     return view_list(conn, account_id, list_id)
 
 
@@ -214,27 +218,27 @@ def make_default(conn: Connection, account_id: int, list_id: int) -> None:
         raise ValidationFailed(
             SUPPRESSION_NOT_DEFAULT, errors=[_error("default", SUPPRESSION_NOT_DEFAULT)]
         )
-    repository.set_default_list(conn, account_id, list_id)
+    accounts_service.set_default_list(conn, account_id, list_id)
 
 
 def default_list_id(conn: Connection, account_id: int) -> int | None:
-    return repository.default_list_id(conn, account_id)
+    return accounts_service.default_list_id(conn, account_id)  # kept: callers name it here
 
 
 def delete_implications(conn: Connection, account_id: int, list_id: int) -> DeleteImplications:
     get_list(conn, account_id, list_id)
-    is_default = repository.default_list_id(conn, account_id) == list_id
+    is_default = accounts_service.default_list_id(conn, account_id) == list_id
     return DeleteImplications(can_delete=not is_default, **repository.dependants(conn, list_id))
 
 
 def delete_list(conn: Connection, account_id: int, list_id: int) -> ListView:
     """Remove a list and everything in it, its activity too; the account's default list stays."""
     view = view_list(conn, account_id, list_id)
-    if repository.default_list_id(conn, account_id) == list_id:
+    if accounts_service.default_list_id(conn, account_id) == list_id:
         raise ValidationFailed(
             DEFAULT_LIST_UNDELETABLE,
             errors=[_error("list_id", DEFAULT_LIST_UNDELETABLE)],
         )
-    purge.purge_list(conn, account_id, list_id)  # finds events through the contacts: first
+    hooks.deleting(conn, account_id, list_id)  # activity finds events through the contacts
     repository.delete_list(conn, list_id)
     return view

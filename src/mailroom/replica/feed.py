@@ -141,7 +141,8 @@ def one_round(
 ) -> Round:
     """Apply one snapshot's worth of the main database's logs; the caller commits DuckDB."""
     done = Round()
-    marks = {name: store.get(duck, name) for name in repository.LOGS}
+    known = store.marks(duck)
+    marks = {name: known.get(name, 0) for name in repository.LOGS}
     floor = repository.log_floor(conn)
     for log in ("contact_changes", "event_deletions"):
         if floor[log] > marks[log] + 1:
@@ -181,7 +182,6 @@ def one_round(
         _append_events(duck, rows, dedupe=lowered)
         marks["events"] = int(rows[-1][0])
         done.events += len(rows)
-    for name, value in marks.items():
-        store.put(duck, name, value)
+    store.put_all(duck, marks)
     done.marks = marks
     return done

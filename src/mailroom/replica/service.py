@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
+
 from mailroom.config import Settings
 from mailroom.context import Context
 from mailroom.replica import feed, repository, store
@@ -45,29 +47,42 @@ def catch_up(
 
 
 def _catch_up(ctx: Context, max_rounds: int, progress: Progress | None) -> Caught:
-    path = store.path_of(ctx.settings)
+    with store.connect(store.path_of(ctx.settings)) as duck:
+        return catch_up_in(ctx, duck, max_rounds=max_rounds, progress=progress)
+
+
+def catch_up_in(
+    ctx: Context,
+    duck: duckdb.DuckDBPyConnection,
+    *,
+    max_rounds: int = 1_000_000,
+    progress: Progress | None = None,
+) -> Caught:
+    """`catch_up` on a replica connection the caller holds (a report computes on it next).
+
+    Raises `feed.NeedsRebuild` instead of rebuilding; `catch_up` does that.
+    """
     appended = 0
     changed = False
-    with store.connect(path) as duck:
-        if store.get(duck, "version") not in (0, store.VERSION):
-            raise feed.NeedsRebuild("the replica was written by another version")
-        store.put(duck, "version", store.VERSION)
-        for _ in range(max_rounds):
-            duck.execute("BEGIN")
-            try:
-                with ctx.db.snapshot() as conn:
-                    done = feed.one_round(conn, duck, ctx.clock)
-                duck.execute("COMMIT")
-            except BaseException:
-                duck.execute("ROLLBACK")
-                raise
-            appended += done.events
-            changed = changed or bool(done.contacts or done.deletions)
-            if progress is not None and done.events:
-                progress(done.events)
-            if not (done.events or done.contacts or done.deletions):
-                break
-        marks = store.marks(duck)
+    if store.get(duck, "version") not in (0, store.VERSION):
+        raise feed.NeedsRebuild("the replica was written by another version")
+    store.put(duck, "version", store.VERSION)
+    for _ in range(max_rounds):
+        duck.execute("BEGIN")
+        try:
+            with ctx.db.snapshot() as conn:
+                done = feed.one_round(conn, duck, ctx.clock)
+            duck.execute("COMMIT")
+        except BaseException:
+            duck.execute("ROLLBACK")
+            raise
+        appended += done.events
+        changed = changed or bool(done.contacts or done.deletions)
+        if progress is not None and done.events:
+            progress(done.events)
+        if not (done.events or done.contacts or done.deletions):
+            break
+    marks = store.marks(duck)
     if changed:  # only then have the logs grown
         _trim(ctx, marks)
     return Caught(appended, marks.get("events", 0))

@@ -32,6 +32,7 @@ SCHEMA = (
     # Gaps in a followed log's ids that a later commit may still fill (PostgreSQL only).
     "CREATE TABLE IF NOT EXISTS holes (log VARCHAR, lo BIGINT, hi BIGINT, seen_ms BIGINT)",
 )
+_HAS_STATE = "SELECT 1 FROM duckdb_tables() WHERE table_name = 'state'"
 CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
 LOCK_WAIT_S = 30.0
 
@@ -68,8 +69,9 @@ def connect(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckD
                     raise
                 time.sleep(0.05)
         try:
-            for statement in SCHEMA:
-                conn.execute(statement)
+            if not conn.execute(_HAS_STATE).fetchone():
+                for statement in SCHEMA:
+                    conn.execute(statement)
             yield conn
         finally:
             conn.close()
@@ -86,9 +88,18 @@ def get(conn: duckdb.DuckDBPyConnection, name: str, default: int = 0) -> int:
 
 
 def put(conn: duckdb.DuckDBPyConnection, name: str, value: int) -> None:
+    put_all(conn, {name: value})
+
+
+def put_all(conn: duckdb.DuckDBPyConnection, values: dict[str, int]) -> None:
+    """Set several watermarks in one statement."""
+    if not values:
+        return
+    rows = ", ".join("(?, ?)" for _ in values)
+    params = [x for pair in values.items() for x in pair]
     conn.execute(
-        "INSERT INTO state VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        [name, value],
+        f"INSERT INTO state VALUES {rows} ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        params,
     )
 
 

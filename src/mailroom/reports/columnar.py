@@ -55,7 +55,7 @@ totals AS (
       AND contact_id IN (SELECT id FROM chosen)
     GROUP BY contact_id
 )
-SELECT c.id AS contact_id, c.email, c.status, c.fields, c.created, c.unsubscribe_date,
+SELECT c.id AS contact_id, c.email, c.status, {{fields}} AS fields, c.created, c.unsubscribe_date,
     c.resubscribe_date, c.bounce_date, c.complaint_date,
     coalesce(t.sent, 0) AS sent, coalesce(t.opens, 0) AS opens, coalesce(t.clicks, 0) AS clicks,
     coalesce(t.machine_opens, 0) AS machine_opens,
@@ -107,6 +107,7 @@ def compute(
     window_ms: tuple[int, int],
     include_machine: bool,
     where: tuple[str, dict[str, Any]] | None = None,
+    with_fields: bool = True,
 ) -> int:
     """Write the report's rows to `target` (atomically); return how many rows."""
     params: dict[str, Any] = {
@@ -127,7 +128,9 @@ def compute(
     if where is not None:  # the criteria's own condition (list, account and user type included)
         status_sql = f"AND ({where[0]})"
         params.update(where[1])
-    query = _ROWS.format(statuses=status_sql, picked=picked_sql)
+    # The list-field values only when a list field is selected: the JSON is the widest column.
+    fields_sql = "c.fields" if with_fields else "NULL::VARCHAR"
+    query = _ROWS.format(statuses=status_sql, picked=picked_sql, fields=fields_sql)
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     copied = duck.execute(

@@ -23,12 +23,14 @@ from mailroom.errors import NotFound, ValidationFailed
 from mailroom.fields import service as fields_service
 from mailroom.jobs import queue
 from mailroom.kit.clock import Clock, now_s
+from mailroom.replica import feed, store
 from mailroom.replica import service as replica_service
-from mailroom.replica import store
 from mailroom.reports import columnar, repository, selection
 from mailroom.reports.render import ListFields
 from mailroom.reports.schemas import (
+    ACTIVITY_FIELDS,
     COMPLETED,
+    CONTACT_FIELDS,
     FAILED,
     KIND,
     PENDING,
@@ -190,8 +192,6 @@ def _run_in_main(ctx: Context, row: Any, spec: ReportSpec) -> None:
 
 
 def _run_in_replica(ctx: Context, row: Any, spec: ReportSpec) -> None:
-    # A catch-up that starts now reads every event committed before the report was created.
-    caught = replica_service.catch_up(ctx)
     with ctx.db.read() as conn:
         chosen = _selection(conn, ctx, row, spec)
     target = columnar.file_of(ctx.settings, row.id)
@@ -201,23 +201,27 @@ def _run_in_replica(ctx: Context, row: Any, spec: ReportSpec) -> None:
         "statuses": chosen.statuses,
         "window_ms": spec.window_ms(),
         "include_machine": spec.include_machine,
+        "with_fields": bool(set(spec.selected_fields) - set(CONTACT_FIELDS) - set(ACTIVITY_FIELDS)),
     }
-    count: int | None = None
-    in_replica = chosen.has_rules and chosen.kinds() <= columnar.IN_REPLICA_KINDS
-    where = columnar.condition(chosen.where) if in_replica else None
-    with store.connect(store.path_of(ctx.settings)) as duck:
-        if where is not None:  # rules on the contact's own columns: DuckDB applies them itself
-            try:
-                count = columnar.compute(duck, target, picked=None, where=where, **options)
-            except duckdb.Error:  # an expression DuckDB does not take: the main database picks
-                log.warning("report %s: criteria not runnable in DuckDB", row.id, exc_info=True)
-    if count is None:
-        picked: list[int] | None = None
-        if chosen.has_rules:
-            with ctx.db.read() as conn:
-                picked = [int(r[0]) for r in conn.execute(chosen.ids())]
-        with store.connect(store.path_of(ctx.settings)) as duck:
-            count = columnar.compute(duck, target, picked=picked, **options)
+    in_replica = not chosen.has_rules or chosen.kinds() <= columnar.IN_REPLICA_KINDS
+    where = columnar.condition(chosen.where) if chosen.has_rules and in_replica else None
+    picked: list[int] | None = None
+    if chosen.has_rules and where is None:
+        with ctx.db.read() as conn:
+            picked = [int(r[0]) for r in conn.execute(chosen.ids())]
+    try:
+        caught, count = _compute(ctx, target, options, where, picked)
+    except feed.NeedsRebuild:
+        replica_service.catch_up(ctx)  # rebuilds it
+        caught, count = _compute(ctx, target, options, where, picked)
+    except duckdb.Error:
+        if where is None:
+            raise
+        # An expression DuckDB does not take: the main database picks the ids instead.
+        log.warning("report %s: criteria not runnable in DuckDB", row.id, exc_info=True)
+        with ctx.db.read() as conn:
+            picked = [int(r[0]) for r in conn.execute(chosen.ids())]
+        caught, count = _compute(ctx, target, options, None, picked)
     with ctx.db.write() as conn:
         done = repository.finish_report(
             conn,
@@ -232,6 +236,22 @@ def _run_in_replica(ctx: Context, row: Any, spec: ReportSpec) -> None:
         )
     if not done:  # deleted while it ran
         target.unlink(missing_ok=True)
+
+
+def _compute(
+    ctx: Context,
+    target: Path,
+    options: dict[str, Any],
+    where: tuple[str, dict[str, Any]] | None,
+    picked: list[int] | None,
+) -> tuple[replica_service.Caught, int]:
+    """Catch the replica up, then compute on the same connection (one open of the file).
+
+    A catch-up that starts after the report was created reads every event committed before.
+    """
+    with store.connect(store.path_of(ctx.settings)) as duck:
+        caught = replica_service.catch_up_in(ctx, duck)
+        return caught, columnar.compute(duck, target, picked=picked, where=where, **options)
 
 
 def _fail(ctx: Context, report_id: int, reason: str) -> None:

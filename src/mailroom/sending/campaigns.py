@@ -193,11 +193,15 @@ def start_mailing(conn: Connection, clock: Clock, mailing_id: int) -> int:
     return recipients
 
 
-def enqueue_delivery(conn: Connection, clock: Clock, workers: int = 1) -> None:
-    """Delivery jobs (one per worker wanted); jobs already waiting make these no-ops."""
+def enqueue_delivery(
+    conn: Connection, clock: Clock, workers: int = 1, follow_up: int | None = None
+) -> None:
+    """Delivery jobs (one per worker wanted); one per minute and slot, so repeats are no-ops.
+    A job that ran out of its time budget enqueues its follow-up under its own id."""
     minute = clock.now_ms() // 60_000
     for slot in range(workers):
-        queue.enqueue(conn, clock, DELIVER_JOB, {}, dedupe_key=f"{DELIVER_JOB}:{minute}:{slot}")
+        key = f"{DELIVER_JOB}:after:{follow_up}" if follow_up else f"{DELIVER_JOB}:{minute}:{slot}"
+        queue.enqueue(conn, clock, DELIVER_JOB, {}, dedupe_key=key)
 
 
 def cancel(conn: Connection, clock: Clock, account_id: int, mailing_id: int) -> Any:

@@ -80,7 +80,7 @@ def compose(
     html = merge.render(message.html, values, merge.escape_html) if message.html else ""
     text = merge.render(message.text, values) if message.text else ""
     if html:
-        html = links.rewrite_html(html, to)
+        html = links.rewrite_html(html, to, unsubscribe)
     mid = message_id(send_key, sender.from_address)
     headers: list[tuple[str, str]] = [
         ("From", formataddr((sender.from_name, sender.from_address), "utf-8")),
@@ -92,7 +92,7 @@ def compose(
     ]
     if sender.reply_address:
         headers.append(("Reply-To", sender.reply_address))
-    headers.extend(links.list_unsubscribe_headers(to).items())
+    headers.extend(links.list_unsubscribe_headers(to, unsubscribe).items())
     headers.extend(mail_headers(to).items())
     headers.append((HEADER_SEND, send_key))
     parts: list[tuple[str, bytes]] = []

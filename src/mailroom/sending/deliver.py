@@ -12,6 +12,11 @@ hard bounce, recorded as `em_bounces` (the contact becomes Bounced).
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,6 +27,7 @@ from mailroom.accounts import service as accounts_service
 from mailroom.activity import service as activity
 from mailroom.activity.types import Source
 from mailroom.context import Context
+from mailroom.db import backend
 from mailroom.esp import distribution as dist
 from mailroom.esp import service as esp_service
 from mailroom.mailings import schemas as mailing_status
@@ -48,21 +54,56 @@ BATCH = 100
 
 @dataclass
 class Pool:
-    """Open transports and pacers, per connection id, kept across batches."""
+    """Open transports (one SMTP session per lane and connection) and one pacer per
+    connection, kept across batches. Lanes hand messages over in parallel threads: an SMTP
+    exchange is mostly waiting for the server's replies."""
 
-    transports: dict[int, Transport] = field(default_factory=dict)
+    lanes: int = 4
+    transports: dict[tuple[int, int], Transport] = field(default_factory=dict)
     pacers: dict[int, Pacer] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    executor: ThreadPoolExecutor | None = None
+    markers: dict[int, Connection] = field(default_factory=dict)
+    stack: ExitStack = field(default_factory=ExitStack)
 
-    def get(self, row: Any) -> tuple[Transport, Pacer]:
-        if row.id not in self.transports:
-            self.transports[row.id] = open_transport(row)
-            self.pacers[row.id] = Pacer(row.rate_per_second)
-        return self.transports[row.id], self.pacers[row.id]
+    def marker(self, ctx: Context, lane: int) -> Connection:
+        """The lane's connection for "being sent" marks: each statement commits alone, and
+        without waiting for the disk (a mark per message must cost one round trip)."""
+        with self.lock:
+            if lane not in self.markers:
+                conn = self.stack.enter_context(ctx.db.single())
+                backend.relaxed_commits(conn)
+                self.markers[lane] = conn
+            return self.markers[lane]
+
+    def get(self, row: Any, lane: int) -> tuple[Transport, Pacer]:
+        with self.lock:
+            if (lane, row.id) not in self.transports:
+                self.transports[(lane, row.id)] = open_transport(row)
+            if row.id not in self.pacers:
+                self.pacers[row.id] = Pacer(row.rate_per_second)
+            return self.transports[(lane, row.id)], self.pacers[row.id]
+
+    def run(self, work: list[Callable[[], list[Any]]]) -> list[Any]:
+        """Each lane's work in its own thread; their results in lane order."""
+        if len(work) == 1:
+            return work[0]()
+        if self.executor is None:
+            self.executor = ThreadPoolExecutor(self.lanes, thread_name_prefix="mailroom-send")
+        futures = [self.executor.submit(fn) for fn in work]
+        return [item for future in futures for item in future.result()]
 
     def close(self) -> None:
         for transport in self.transports.values():
             transport.close()
         self.transports.clear()
+        for conn in self.markers.values():
+            backend.relaxed_commits(conn, False)
+        self.markers.clear()
+        self.stack.close()
+        if self.executor is not None:
+            self.executor.shutdown()
+            self.executor = None
 
 
 @dataclass
@@ -72,7 +113,7 @@ class _Account:
     mailings: dict[int, Any]
     day_start_ms: int
     next_day_ms: int
-    used_today: dict[int, int]
+    used_today: dict[int, int]  # sends per connection today (lanes may pass a quota by a few)
 
 
 def _account(conn: Connection, ctx: Context, account_id: int, rows: list[Any]) -> _Account:
@@ -95,14 +136,25 @@ def _account(conn: Connection, ctx: Context, account_id: int, rows: list[Any]) -
     )
 
 
-def deliver(ctx: Context, worker: str, *, limit: int = BATCH, pool: Pool | None = None) -> int:
-    """Send every due send (batch after batch) until none is left; how many were handled."""
+def deliver(
+    ctx: Context,
+    worker: str,
+    *,
+    limit: int = BATCH,
+    pool: Pool | None = None,
+    budget_s: float | None = None,
+) -> int:
+    """Send due sends batch after batch until none is left (or `budget_s` of wall time has
+    passed: a job hands the rest to the next job); how many were handled."""
     own = pool is None
-    pool = pool or Pool()
+    pool = pool or Pool(lanes=ctx.settings.send_lanes)
     total = 0
+    deadline = None if budget_s is None else time.monotonic() + budget_s
     try:
         while (handled := deliver_batch(ctx, worker, pool, limit)) > 0:
             total += handled
+            if deadline is not None and time.monotonic() > deadline:
+                break
     finally:
         if own:
             pool.close()
@@ -130,16 +182,27 @@ def deliver_batch(ctx: Context, worker: str, pool: Pool, limit: int = BATCH) -> 
     if not rows:
         return 0
     links = TrackingLinks.for_context(ctx)
-    results: list[tuple[Any, str | None, Outcome, int | None]] = []
-    delivered: list[tuple[int, int]] = []  # accepted, not yet marked
-    for row in rows:
-        account = accounts[row.account_id]
-        outcome, connection_id = _send_one(ctx, row, account, links, pool, lease_ms, delivered)
-        results.append((row, row.uid, outcome, connection_id))
-        if outcome.kind == SENT:
-            delivered.append((row.id, ctx.clock.now_ms()))
+    lanes = max(1, min(pool.lanes, len(rows)))
+    delivered: list[list[tuple[int, int]]] = [[] for _ in range(lanes)]  # accepted, unmarked
+
+    def lane(number: int) -> Callable[[], list[Any]]:
+        def work() -> list[Any]:
+            done: list[Any] = []
+            for row in rows[number::lanes]:
+                account = accounts[row.account_id]
+                outcome, connection_id = _send_one(
+                    ctx, row, account, links, pool, number, lease_ms, delivered[number]
+                )
+                done.append((row, row.uid, outcome, connection_id))
+                if outcome.kind == SENT:
+                    delivered[number].append((row.id, ctx.clock.now_ms()))
+            return done
+
+        return work
+
+    results = pool.run([lane(n) for n in range(lanes)])
     with ctx.db.write() as conn:
-        repo.mark_delivered(conn, delivered)
+        repo.mark_delivered(conn, [d for marks in delivered for d in marks])
         _record(conn, ctx, results)
         _finish_mailings(conn, ctx, {r.mailing_id for r in rows})
     return len(rows)
@@ -151,6 +214,7 @@ def _send_one(
     account: _Account,
     links: TrackingLinks,
     pool: Pool,
+    lane: int,
     lease_ms: int,
     delivered: list[tuple[int, int]],
 ) -> tuple[Outcome, int | None]:
@@ -210,19 +274,22 @@ def _send_one(
         send_key=row.key,
         now_s=ctx.clock.now_ms() / 1000,
     )
-    transport, pacer = pool.get(chosen)
+    transport, pacer = pool.get(chosen, lane)
     pacer.wait()
 
     def before_commit() -> None:
-        with ctx.db.write() as conn:
-            repo.mark_sending(
-                conn, row.id, chosen.id, ctx.clock.now_ms() + lease_ms, list(delivered)
-            )
-        delivered.clear()
+        now = ctx.clock.now_ms()
+        marker = pool.marker(ctx, lane)
+        accepted = delivered.pop()[0] if delivered else None
+        if delivered:  # more than one accepted since the last mark (not the usual case)
+            repo.mark_delivered(marker, list(delivered))
+            delivered.clear()
+        repo.mark_sending(marker, row.id, chosen.id, now + lease_ms, accepted, now)
 
     outcome = transport.send(envelope.sender, envelope.recipient, envelope.data, before_commit)
     if outcome.kind == SENT:
-        account.used_today[chosen.id] = account.used_today.get(chosen.id, 0) + 1
+        with pool.lock:
+            account.used_today[chosen.id] = account.used_today.get(chosen.id, 0) + 1
     return outcome, chosen.id
 
 

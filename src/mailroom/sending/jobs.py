@@ -6,7 +6,7 @@ from mailroom.automation import engine
 from mailroom.context import Context
 from mailroom.jobs import queue
 from mailroom.jobs.worker import handler, periodic, worker_name
-from mailroom.sending import campaigns, deliver
+from mailroom.sending import campaigns, deliver, repository
 
 
 @handler(campaigns.START_JOB)
@@ -14,9 +14,15 @@ def start_mailing(ctx: Context, job: queue.Job) -> None:
     campaigns.run_start(ctx, int(job.payload["mailing_id"]))
 
 
+DELIVER_BUDGET_S = 45  # a job's share of delivery, so the worker's other jobs get their turn
+
+
 @handler(campaigns.DELIVER_JOB)
 def deliver_due(ctx: Context, job: queue.Job) -> None:
-    deliver.deliver(ctx, worker_name())
+    deliver.deliver(ctx, worker_name(), budget_s=DELIVER_BUDGET_S)
+    with ctx.db.write() as conn:
+        if repository.anything_due(conn, ctx.clock.now_ms()):
+            campaigns.enqueue_delivery(conn, ctx.clock, follow_up=job.id)
 
 
 TICK_JOB = "automation.tick"
@@ -25,8 +31,8 @@ TICK_JOB = "automation.tick"
 def automation_minute(ctx: Context) -> int:
     """The scheduler's run: claim what fell due, then start delivering it."""
     claimed = engine.tick(ctx)
-    if claimed:
-        with ctx.db.write() as conn:
+    with ctx.db.write() as conn:  # new claims, retries now due, or a dead worker's sends
+        if claimed or repository.anything_due(conn, ctx.clock.now_ms()):
             campaigns.enqueue_delivery(conn, ctx.clock)
     return claimed
 

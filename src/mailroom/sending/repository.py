@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Select, and_, bindparam, case, func, or_, select, update
 
 from mailroom.db import backend
 from mailroom.db.tables import contacts, mailings, sends
@@ -87,15 +87,24 @@ def mark_sending(
     send_id: int,
     connection_id: int,
     lease_until_ms: int,
-    delivered: Sequence[tuple[int, int]] = (),
+    accepted_id: int | None = None,
+    now_ms: int = 0,
 ) -> None:
-    """This send is being handed over; the (id, sent_ms) in `delivered` were accepted."""
+    """One statement: this send is being handed over, and `accepted_id` (the lane's previous
+    send, if the server accepted it) was. Run on a connection where each statement commits
+    alone. Two scalar ids, not a list: the statement compiles once."""
+    this = sends.c.id == send_id
+    other = accepted_id if accepted_id is not None else send_id
     conn.execute(
         update(sends)
-        .where(sends.c.id == send_id)
-        .values(status=SENDING, connection_id=connection_id, lease_until_ms=lease_until_ms)
+        .where(or_(this, sends.c.id == other))
+        .values(
+            status=case((this, SENDING), else_=DELIVERED),
+            connection_id=case((this, connection_id), else_=sends.c.connection_id),
+            lease_until_ms=case((this, lease_until_ms), else_=sends.c.lease_until_ms),
+            sent_ms=case((this, sends.c.sent_ms), else_=now_ms),
+        )
     )
-    mark_delivered(conn, delivered)
 
 
 def mark_delivered(conn: Connection, delivered: Sequence[tuple[int, int]]) -> None:
@@ -212,3 +221,12 @@ def statuses(conn: Connection, mailing_id: int) -> dict[str, int]:
 
 def sends_of(mailing_id: int) -> Any:
     return sends.c.mailing_id == mailing_id
+
+
+def anything_due(conn: Connection, now_ms: int) -> bool:
+    """Whether a delivery run has work: due sends, or sends of a dead worker to settle."""
+    ready = or_(
+        and_(sends.c.status == QUEUED, sends.c.due_ms <= now_ms),
+        and_(sends.c.status.in_((CLAIMED, SENDING, DELIVERED)), sends.c.lease_until_ms < now_ms),
+    )
+    return conn.execute(select(sends.c.id).where(ready).limit(1)).first() is not None

@@ -12,16 +12,17 @@ import html as htmllib
 import re
 from dataclasses import dataclass
 
+from mailroom.activity.sends import META_CONTACT as META_CONTACT
+from mailroom.activity.sends import META_MAILING as META_MAILING
+from mailroom.activity.sends import send_idempotency_key as send_idempotency_key
 from mailroom.context import Context
 from mailroom.keys.service import key_ring
 from mailroom.kit.clock import Clock, now_s
 from mailroom.tracking.tokens import Claims, Kind, Signer, check_link_url
 
-# Names of the metadata mailroom puts on outgoing mail; the webhook mappers read them back.
+# Names of the headers mailroom puts on outgoing mail (the metadata names: `activity.sends`).
 HEADER_CONTACT = "X-Mailroom-Contact"
 HEADER_MAILING = "X-Mailroom-Mailing"
-META_CONTACT = "mailroom_contact"
-META_MAILING = "mailroom_mailing"
 # A template may link to this placeholder; `rewrite_html` puts the unsubscribe URL there.
 UNSUBSCRIBE_PLACEHOLDER = "{{unsubscribe_url}}"
 
@@ -36,11 +37,6 @@ class Recipient:
     account_id: int
     contact_uid: str
     mailing_id: int | None = None
-
-
-def send_idempotency_key(contact_uid: str, mailing_id: int) -> str:
-    """The one key for 'mailing sent to contact', shared by the sender and provider webhooks."""
-    return f"send:{contact_uid}:{mailing_id}"
 
 
 class TrackingLinks:
@@ -69,16 +65,16 @@ class TrackingLinks:
     def unsubscribe_url(self, to: Recipient) -> str:
         return f"{self.base}/t/u/{self._token(Kind.UNSUBSCRIBE, to)}"
 
-    def list_unsubscribe_headers(self, to: Recipient) -> dict[str, str]:
+    def list_unsubscribe_headers(self, to: Recipient, url: str | None = None) -> dict[str, str]:
         """RFC 2369 + RFC 8058 headers: mail clients offer a one-click unsubscribe button."""
         return {
-            "List-Unsubscribe": f"<{self.unsubscribe_url(to)}>",
+            "List-Unsubscribe": f"<{url or self.unsubscribe_url(to)}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         }
 
-    def rewrite_html(self, html: str, to: Recipient) -> str:
+    def rewrite_html(self, html: str, to: Recipient, unsubscribe_url: str | None = None) -> str:
         """Wrap every http(s) link in a click redirect and append the open pixel."""
-        unsubscribe = htmllib.escape(self.unsubscribe_url(to), quote=True)
+        unsubscribe = htmllib.escape(unsubscribe_url or self.unsubscribe_url(to), quote=True)
         own_prefix = f"{self.base}/t/"
 
         def wrap(match: re.Match[str]) -> str:

@@ -44,7 +44,20 @@ SECURITY_SCHEMES: dict[str, dict[str, Any]] = {
         "type": "http",
         "scheme": "bearer",
         "description": "Constant Contact v3 routes and mailroom's own API: the account's token.",
-    }
+    },
+    "JSESSIONID": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "JSESSIONID",
+        "description": "Tellody routes: the session cookie POST /CampaignCloud/login sets.",
+    },
+    "X-XSRF-TOKEN": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-XSRF-TOKEN",
+        "description": "Tellody writes: the token GET /CampaignCloud/RememberMeController/ping"
+        " answers in its X-XSRF-TOKEN header.",
+    },
 }
 # The pages may load and call only mailroom itself (ReDoc would fetch its maker's logo from a
 # CDN; `data:` covers Swagger UI's inline icons, `blob:` ReDoc's search worker).
@@ -56,6 +69,8 @@ ONGAGE_LOGIN: list[dict[str, list[str]]] = [
     {"X_USERNAME": [], "X_PASSWORD": [], "X_ACCOUNT_CODE": []}
 ]
 BEARER_LOGIN: list[dict[str, list[str]]] = [{"bearer": []}]
+SESSION: list[dict[str, list[str]]] = [{"JSESSIONID": []}]
+SESSION_AND_XSRF: list[dict[str, list[str]]] = [{"JSESSIONID": [], "X-XSRF-TOKEN": []}]
 
 
 @dataclass(frozen=True)
@@ -64,6 +79,8 @@ class RouteDoc:
 
     request: Any = None
     response: Any = None
+    # "form": the request is URL-encoded form fields (the same keys as a JSON object also work).
+    request_media: str = "application/json"
     # Routes that answer something else than JSON: its media type, status and what it is.
     media: str = "application/json"
     status: str = "200"
@@ -119,10 +136,14 @@ def complete(spec: dict[str, Any], api: ApiDocs) -> dict[str, Any]:
         for method, op in operations.items():
             doc = api.docs.get((method.upper(), path))
             if doc is not None and doc.request is not None and "requestBody" not in op:
-                op["requestBody"] = {
-                    "required": True,
-                    **_json(schemas.of(doc.request), "JSON body"),
-                }
+                body = _json(schemas.of(doc.request), "JSON body")
+                if doc.request_media == "form":
+                    schema = body["content"]["application/json"]["schema"]
+                    body["content"] = {
+                        "application/x-www-form-urlencoded": {"schema": schema},
+                        "application/json": {"schema": schema},
+                    }
+                op["requestBody"] = {"required": True, **body}
             if doc is not None and doc.response is not None:
                 op.setdefault("responses", {})[doc.status] = _json(
                     schemas.of(doc.response), doc.description

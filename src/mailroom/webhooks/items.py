@@ -11,7 +11,7 @@ import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
-from mailroom.tracking.links import META_CONTACT, META_MAILING, send_idempotency_key
+from mailroom.activity.sends import META_CONTACT, META_MAILING, send_idempotency_key
 
 MAX_KEY = 128
 UNKNOWN_EVENT = "event type not tracked by mailroom"

@@ -10,12 +10,11 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from mailroom.accounts.schemas import Principal
-from mailroom.activity import service
+from mailroom.activity import intake
 from mailroom.activity.parse import Invalid
 from mailroom.activity.schemas import EventItem, IngestResponse
 from mailroom.activity.types import Source
 from mailroom.context import Context
-from mailroom.db import backend, retry
 from mailroom.errors import BadRequest, PayloadTooLarge
 from mailroom.kit import gcpause
 from mailroom.kit.jsonx import JSONResponse
@@ -105,27 +104,15 @@ def ingest_body(
     would make its first collection walk every one of them (about 10% of the request's CPU).
     """
     with gcpause.paused():
-        return retry.on_deadlock(
-            lambda: _ingest(ctx, principal, raw, content_type, create_mailings)
+        result = intake.ingest_request(
+            ctx,
+            principal.account_id,
+            lambda: read_items(raw, content_type, ctx.settings.bulk_max_items),
+            default_list_id=principal.default_list_id,
+            source=Source.API,
+            create_mailings=create_mailings,
         )
-
-
-def _ingest(
-    ctx: Context, principal: Principal, raw: bytes, content_type: str, create_mailings: bool
-) -> dict[str, Any]:
-    items = read_items(raw, content_type, ctx.settings.bulk_max_items)
-    batch = service.validate(
-        ctx.clock, items, principal.default_list_id, create_mailings=create_mailings
-    )
-    del items
-    # One writer at a time on SQLite: look up beside the writer, not inside it (unless the
-    # lookup writes new mailings).
-    if ctx.db.is_sqlite and not create_mailings:
-        with ctx.db.read() as conn:
-            service.resolve(conn, principal.account_id, batch)
-    with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
-        result = service.store(conn, principal.account_id, batch, source=Source.API)
-    return result.as_json()
+        return result.as_json()
 
 
 _BODY_DOC = {

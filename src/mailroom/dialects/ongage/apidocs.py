@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from mailroom.dialects.ongage import apidocs_search, automation_apidocs, reports_apidocs
 from mailroom.web.apidocs import RouteDoc
 
 # --- shared --------------------------------------------------------------------------------------
@@ -266,8 +267,8 @@ def _docs() -> dict[tuple[str, str], RouteDoc]:
         docs["POST", path] = RouteDoc(ChangeStatusRequest, status)
     docs["POST", "/api/contacts/remove"] = RouteDoc(ChangeStatusRequest, status)
     docs["POST", "/api/contacts/change_email"] = docs["PUT", "/api/contacts/change_email"]
-    return docs
+    return {**docs, **apidocs_search.docs()}
 
 
-DOCS = _docs()
+DOCS = {**_docs(), **reports_apidocs.docs(), **automation_apidocs.docs(envelope)}
 ERROR = OngageError

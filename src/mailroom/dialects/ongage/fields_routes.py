@@ -11,7 +11,7 @@ from mailroom.accounts.schemas import Principal
 from mailroom.context import Context
 from mailroom.dialects.ongage.auth import ongage_principal
 from mailroom.dialects.ongage.envelope import ok
-from mailroom.dialects.ongage.lists_routes import json_body, paging
+from mailroom.dialects.ongage.params import json_body, paging
 from mailroom.dialects.ongage.scope import resolve_list
 from mailroom.errors import PayloadTooLarge, ValidationFailed
 from mailroom.fields import service

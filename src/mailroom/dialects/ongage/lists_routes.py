@@ -11,7 +11,7 @@ from mailroom.accounts.schemas import Principal
 from mailroom.context import Context
 from mailroom.dialects.ongage.auth import ongage_principal
 from mailroom.dialects.ongage.envelope import ok
-from mailroom.dialects.ongage.params import int_param
+from mailroom.dialects.ongage.params import json_body, paging
 from mailroom.errors import ValidationFailed
 from mailroom.kit.bounds import MAX_BIGINT, whole_number
 from mailroom.kit.clock import now_s
@@ -19,7 +19,7 @@ from mailroom.kit.jsonx import JSONResponse
 from mailroom.lists import service
 from mailroom.lists.schemas import LIST_TYPES, SORTABLE, ListQuery, ListView
 from mailroom.web.bearer import credential_cache
-from mailroom.web.deps import get_ctx, read_json
+from mailroom.web.deps import get_ctx
 from mailroom.web.inputs import path_id
 
 router = APIRouter(tags=["ongage: lists"])
@@ -66,29 +66,6 @@ EXTRA_DEFAULTS: dict[str, Any] = {
     "link_query_params": None,
 }
 _CORE_KEYS = ("name", "description", "type", "scope", "notification_email")
-
-
-async def json_body(request: Request) -> Any:
-    """The request's JSON body (None when empty), read before a sync handler runs."""
-    return await read_json(request, required=False)
-
-
-def paging(request: Request, sortable: tuple[str, ...], default_sort: str = "id") -> ListQuery:
-    """Ongage's collection parameters: sort, order (ASC/DESC), offset, limit."""
-    sort = request.query_params.get("sort") or default_sort
-    if sort not in sortable:
-        message = f"sort must be one of: {', '.join(sortable)}"
-        raise ValidationFailed(message, errors=[{"field": "sort", "message": message}])
-    order = (request.query_params.get("order") or "ASC").upper()
-    if order not in ("ASC", "DESC"):
-        message = "order must be ASC or DESC"
-        raise ValidationFailed(message, errors=[{"field": "order", "message": message}])
-    return ListQuery(
-        sort=sort,
-        descending=order == "DESC",
-        offset=int_param(request, "offset", 0),
-        limit=int_param(request, "limit", None),
-    )
 
 
 def _list_id(raw: str) -> int:

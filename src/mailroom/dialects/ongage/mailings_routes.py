@@ -13,7 +13,7 @@ from mailroom.context import Context
 from mailroom.dialects.ongage.auth import ongage_principal
 from mailroom.dialects.ongage.envelope import ok
 from mailroom.dialects.ongage.ids import path_id
-from mailroom.dialects.ongage.lists_routes import json_body, paging
+from mailroom.dialects.ongage.params import json_body, paging
 from mailroom.dialects.ongage.scope import resolve_list
 from mailroom.kit.jsonx import JSONResponse
 from mailroom.mailings import service

@@ -20,7 +20,7 @@ from mailroom.context import Context
 from mailroom.dialects.ongage.auth import ongage_principal
 from mailroom.dialects.ongage.contacts_render import contact_object
 from mailroom.dialects.ongage.envelope import ok
-from mailroom.dialects.ongage.lists_routes import json_body, paging
+from mailroom.dialects.ongage.params import json_body, paging
 from mailroom.dialects.ongage.routing import route_list_id
 from mailroom.dialects.ongage.scope import resolve_list
 from mailroom.errors import NotFound

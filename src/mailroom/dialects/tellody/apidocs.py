@@ -1,53 +1,55 @@
-"""Shapes of the Tellody routes (``/CampaignCloud/...``), for the OpenAPI page only.
+"""Request and response shapes of Tellody's CampaignCloud routes, for the OpenAPI page only.
 
-They authenticate with a session cookie and an ``X-XSRF-TOKEN`` header (see docs/tellody.md),
-which Swagger's "Try it out" cannot hold, so no security scheme is declared for them.
+Tellody signs a browser session in: `POST /CampaignCloud/login` sets the `JSESSIONID` cookie,
+`GET .../RememberMeController/ping` hands out the `X-XSRF-TOKEN` that writes must send back.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from mailroom.web.apidocs import RouteDoc
 
 
 class Ping(BaseModel):
     status: str = Field(examples=["success"])
-    authenticated: bool = Field(description="Whether the session is signed in")
+    authenticated: bool
 
 
-class Login(BaseModel):
-    """Form fields, whatever the Content-Type header claims."""
+class LoginForm(BaseModel):
+    """Form fields (URL-encoded) or the same keys as a JSON object."""
 
     username: str = Field(examples=["demo@mailroom.local"])
-    password: str
-    remember_me: bool | None = Field(None, alias="remember-me")
+    password: str = Field(examples=["demo-password"])
+    remember_me: str | None = Field(None, alias="remember-me", examples=["true"])
 
 
 class Outcome(BaseModel):
-    message: str = Field(examples=["You have logged in with success."])
+    message: str
     status: str = Field(examples=["success"])
 
 
 class UserInfo(BaseModel):
-    model_config = ConfigDict(extra="allow")
     userId: int
     username: str
     email: str | None
+    role: str
     accountId: int
     accountCode: str
     accountName: str
+    creditsSpent: int
+    creditsAvailable: int
 
 
 class ChartRequest(BaseModel):
-    from_: int = Field(alias="from", description="Unix ms; bucket 0 starts here (caller's zone)")
-    to: int = Field(description="Unix ms, end of the window")
-    unit: str = Field(examples=["day"], description="hour, day, week or month")
-    window: str = Field(examples=["month"], description="day, week, month or year")
-    dow: int | None = Field(None, description="First day of a week for unit week: 0 = Sunday")
+    from_: int = Field(alias="from", description="Unix ms", examples=[1437426000000])
+    to: int = Field(description="Unix ms", examples=[1437512399999])
+    unit: str = Field(examples=["hour"])
+    window: str = Field(examples=["day"])
+    dow: int = Field(0, description="First day of the week (0 Sunday)")
 
 
-class Chart(BaseModel):
+class ContactChart(BaseModel):
     contactsAdded: list[int]
     groupsAdded: list[int]
     contactsBlocked: list[int]
@@ -55,18 +57,17 @@ class Chart(BaseModel):
 
 
 class TellodyError(BaseModel):
-    """Tellody's error body (a failed login answers its own, documented in docs/tellody.md)."""
-
     status: int
     error: str
     message: str
 
 
+_BASE = "/CampaignCloud"
 DOCS = {
-    ("GET", "/CampaignCloud/RememberMeController/ping"): RouteDoc(response=Ping),
-    ("POST", "/CampaignCloud/login"): RouteDoc(Login, Outcome),
-    ("POST", "/CampaignCloud/logout"): RouteDoc(dict[str, str], Outcome),
-    ("GET", "/CampaignCloud/UserInfo"): RouteDoc(response=UserInfo),
-    ("POST", "/CampaignCloud/Report/ContactChart"): RouteDoc(ChartRequest, Chart),
+    ("GET", f"{_BASE}/RememberMeController/ping"): RouteDoc(response=Ping),
+    ("POST", f"{_BASE}/login"): RouteDoc(LoginForm, Outcome, request_media="form"),
+    ("POST", f"{_BASE}/logout"): RouteDoc(dict[str, str], Outcome),
+    ("GET", f"{_BASE}/UserInfo"): RouteDoc(response=UserInfo),
+    ("POST", f"{_BASE}/Report/ContactChart"): RouteDoc(ChartRequest, ContactChart),
 }
 ERROR = TellodyError

@@ -69,7 +69,12 @@ def upgrade() -> None:
         "sends",
         sa.Column("id", _ID, primary_key=True, autoincrement=True),
         sa.Column("account_id", sa.BigInteger(), nullable=False),
-        sa.Column("key", sa.String(96), nullable=False),
+        # Compared as bytes on PostgreSQL (collation "C", as contacts.uid): cheaper in its index.
+        sa.Column(
+            "key",
+            sa.String(96).with_variant(sa.String(96, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("mailing_id", sa.BigInteger(), nullable=False),
         sa.Column("trigger_id", sa.BigInteger(), nullable=True),
         sa.Column("contact_id", sa.BigInteger(), nullable=False),

@@ -5,7 +5,7 @@ seconds, too slow for a page. A job computes it and stores the totals per day an
 messages due; the console's event page reads that row.
 
 Revision ID: 0017c_automation_previews
-Revises: 0017b_contacts_inactive
+Revises: 0013b_contacts_list_id
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0017c_automation_previews"
-down_revision = "0017b_contacts_inactive"
+down_revision = "0013b_contacts_list_id"
 branch_labels = None
 depends_on = None
 
