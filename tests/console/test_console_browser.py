@@ -83,12 +83,20 @@ def wait_for_url(driver: Any, prefix: str) -> None:
 
 def follow(driver: Any, kind: str, value: str) -> None:
     """Click a link or button and wait until the next page has replaced this one."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.support.wait import WebDriverWait
 
     old = driver.find_element(by("TAG_NAME"), "html")
     driver.find_element(by(kind), value).click()
-    WebDriverWait(driver, 10).until(expected_conditions.staleness_of(old))
+
+    def replaced(_: Any) -> bool:
+        try:
+            old.is_enabled()
+        except WebDriverException:  # stale; or, mid-navigation, "node does not belong"
+            return True
+        return False
+
+    WebDriverWait(driver, 10).until(replaced)
 
 
 def heading(driver: Any) -> str:
