@@ -124,7 +124,8 @@ def run(backend: str, pg_url: str, max_time: int, workers: int) -> int:
         ]
         for name, value in headers.items():
             command += ["-H", f"{name}: {value}"]
-        done = subprocess.run(command, capture_output=True, text=True, check=False)
+        # In the temporary folder: schemathesis keeps a cache where it runs.
+        done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=folder)
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -18,9 +18,9 @@ from mailroom.accounts.schemas import Principal
 from mailroom.context import Context
 from mailroom.dialects.ongage.auth import ongage_principal
 from mailroom.dialects.ongage.envelope import ok
+from mailroom.dialects.ongage.ids import path_id
 from mailroom.dialects.ongage.params import int_param, json_body, paging
 from mailroom.dialects.ongage.scope import resolve_list
-from mailroom.errors import NotFound
 from mailroom.jobs import worker
 from mailroom.kit import jsonx
 from mailroom.kit.jsonx import JSONResponse
@@ -57,10 +57,7 @@ def render_report(report: service.Report) -> dict[str, Any]:
 
 
 def _report_id(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise NotFound(service.NOT_FOUND) from None
+    return path_id(raw, service.NOT_FOUND)
 
 
 def _ready(ctx: Context, principal: Principal, report_id: str) -> tuple[service.Report, Any]:

@@ -20,10 +20,10 @@ from mailroom.context import Context
 from mailroom.dialects.ongage.auth import ongage_principal
 from mailroom.dialects.ongage.contacts_render import contact_object
 from mailroom.dialects.ongage.envelope import ok
+from mailroom.dialects.ongage.ids import path_id
 from mailroom.dialects.ongage.params import json_body, paging
 from mailroom.dialects.ongage.routing import route_list_id
 from mailroom.dialects.ongage.scope import resolve_list
-from mailroom.errors import NotFound
 from mailroom.fields import service as fields_service
 from mailroom.fields.service import FieldSchema
 from mailroom.kit.jsonx import JSONResponse
@@ -63,10 +63,7 @@ def render_search(row: Any) -> dict[str, Any]:
 
 
 def _id(raw: str, message: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise NotFound(message) from None
+    return path_id(raw, message)
 
 
 def _columns(schema: FieldSchema, selected: list[str]) -> list[str]:

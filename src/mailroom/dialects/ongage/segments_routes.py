@@ -16,9 +16,10 @@ from mailroom.accounts.schemas import Principal
 from mailroom.context import Context
 from mailroom.dialects.ongage.auth import ongage_principal
 from mailroom.dialects.ongage.envelope import ok
+from mailroom.dialects.ongage.ids import path_id
 from mailroom.dialects.ongage.params import json_body, paging
 from mailroom.dialects.ongage.scope import requested_list_id, resolve_list
-from mailroom.errors import NotFound, ValidationFailed
+from mailroom.errors import ValidationFailed
 from mailroom.kit.jsonx import JSONResponse
 from mailroom.segments import service
 from mailroom.segments.schemas import SEGMENT_NOT_FOUND, SORTABLE, SegmentQuery
@@ -96,10 +97,7 @@ def render_segment(row: Any) -> dict[str, Any]:
 
 
 def _segment_id(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        raise NotFound(SEGMENT_NOT_FOUND) from None
+    return path_id(raw, SEGMENT_NOT_FOUND)
 
 
 def _object(body: Any) -> dict[str, Any]:
