@@ -17,14 +17,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Integer, Select, bindparam, case, func, select, tuple_
+from sqlalchemy import Connection
 
+from mailroom.activity import history_repository
+from mailroom.activity.history_repository import event_page_query as event_page_query
 from mailroom.activity.types import EventType
 from mailroom.contacts import lookup
-from mailroom.db.tables import contact_mailing_totals, events, links, mailings
 
 SUMMARY_CAMPAIGNS = 200
-_PAGE_QUERIES: dict[tuple[bool, bool], Select[Any]] = {}
 
 
 class LoggedEvent(NamedTuple):
@@ -80,56 +80,6 @@ def contact_key(conn: Connection, account_id: int, uid: str) -> int | None:
     return ref.id if ref is not None else None
 
 
-def event_page_query(*, after: bool, with_names: bool) -> Select[Any]:
-    """The SELECT behind `event_page` with bound parameters: ``contact_id``, ``types``
-    (expanding), ``limit`` and, with `after`, ``after_at`` and ``after_id``. Built once per shape.
-    """
-    shape = (after, with_names)
-    found = _PAGE_QUERIES.get(shape)
-    if found is not None:
-        return found
-    # The page is cut first, from the (contact_id, at_ms, id) index alone; only its rows are
-    # then joined to their mailing and link, whatever the size of those tables.
-    e = events
-    page = (
-        select(e.c.id, e.c.type, e.c.at_ms, e.c.machine, e.c.link_id, e.c.details, e.c.mailing_id)
-        .where(
-            e.c.contact_id == bindparam("contact_id"),
-            e.c.type.in_(bindparam("types", expanding=True)),
-        )
-        .order_by(e.c.at_ms.desc(), e.c.id.desc())
-        .limit(bindparam("limit", type_=Integer))
-    )
-    if after:
-        page = page.where(
-            tuple_(e.c.at_ms, e.c.id) < tuple_(bindparam("after_at"), bindparam("after_id"))
-        )
-    p = page.subquery("page")
-    columns: list[Any] = [
-        p.c.id,
-        p.c.type,
-        p.c.at_ms,
-        p.c.machine,
-        p.c.link_id,
-        p.c.details,
-        mailings.c.campaign_activity_id,
-        links.c.url,
-    ]
-    if with_names:
-        columns.append(mailings.c.name)
-    query = (
-        select(*columns)
-        .select_from(
-            p.outerjoin(mailings, mailings.c.id == p.c.mailing_id).outerjoin(
-                links, links.c.id == p.c.link_id
-            )
-        )
-        .order_by(p.c.at_ms.desc(), p.c.id.desc())
-    )
-    _PAGE_QUERIES[shape] = query
-    return query
-
-
 def event_page_params(
     contact_id: int, types: Sequence[EventType], limit: int, after: tuple[int, int] | None
 ) -> dict[str, Any]:
@@ -154,8 +104,12 @@ def event_page(
     with_names: bool = True,
 ) -> EventPage:
     """Up to `limit` of the contact's events of `types`, newest first, older than `after`."""
-    query = event_page_query(after=after is not None, with_names=with_names)
-    rows = conn.execute(query, event_page_params(contact_id, types, limit, after)).all()
+    rows = history_repository.select_event_page(
+        conn,
+        event_page_params(contact_id, types, limit, after),
+        after=after is not None,
+        with_names=with_names,
+    )
     page = [
         LoggedEvent(
             row[0],
@@ -173,33 +127,10 @@ def event_page(
     return EventPage(page, more=len(rows) > limit)
 
 
-def _sent_ms() -> Any:
-    t = contact_mailing_totals
-    return func.coalesce(t.c.last_sent_ms, t.c.last_at_ms)
-
-
 def campaign_counts(
     conn: Connection, contact_id: int, start_ms: int, end_ms: int
 ) -> list[CampaignCounts]:
     """Per-campaign totals of the most recent campaigns sent to the contact in the window."""
-    t = contact_mailing_totals
-    sent = _sent_ms()
-    query = (
-        select(
-            mailings.c.campaign_activity_id,
-            sent.label("sent_ms"),
-            t.c.sends,
-            (t.c.opens + t.c.machine_opens).label("opens"),
-            (t.c.clicks + t.c.machine_clicks).label("clicks"),
-            t.c.bounces,
-            t.c.optouts,
-            t.c.forwards,
-        )
-        .join(mailings, mailings.c.id == t.c.mailing_id)
-        .where(t.c.contact_id == contact_id, sent >= start_ms, sent <= end_ms)
-        .order_by(sent.desc(), t.c.mailing_id.desc())
-        .limit(SUMMARY_CAMPAIGNS)
-    )
     return [
         CampaignCounts(
             campaign_activity_id=row.campaign_activity_id,
@@ -211,21 +142,13 @@ def campaign_counts(
             optouts=row.optouts,
             forwards=row.forwards,
         )
-        for row in conn.execute(query)
+        for row in history_repository.select_campaign_counts(
+            conn, contact_id, start_ms, end_ms, SUMMARY_CAMPAIGNS
+        )
     ]
 
 
 def rates(conn: Connection, contact_id: int, start_ms: int, end_ms: int) -> Rates:
     """How many campaigns sent to the contact in the window it opened and clicked."""
-    t = contact_mailing_totals
-    sent = _sent_ms()
-    opened = case((t.c.opens + t.c.machine_opens > 0, 1), else_=0)
-    clicked = case((t.c.clicks + t.c.machine_clicks > 0, 1), else_=0)
-    row = conn.execute(
-        select(
-            func.count().label("campaigns"),
-            func.coalesce(func.sum(opened), 0).label("opened"),
-            func.coalesce(func.sum(clicked), 0).label("clicked"),
-        ).where(t.c.contact_id == contact_id, sent >= start_ms, sent <= end_ms)
-    ).one()
+    row = history_repository.select_rates(conn, contact_id, start_ms, end_ms)
     return Rates(int(row.campaigns), int(row.opened), int(row.clicked))

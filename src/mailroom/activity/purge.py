@@ -19,19 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import Connection, Table, delete, select
+from sqlalchemy import Connection
 
-from mailroom.activity import deletions, lock
-from mailroom.db import backend
-from mailroom.db.tables import (
-    activity_hourly,
-    contact_mailing_totals,
-    contact_totals,
-    contacts,
-    events,
-)
+from mailroom.activity import deletions, lock, maintenance_repository
 
 
 @dataclass(frozen=True)
@@ -44,34 +35,13 @@ class Purged:
     activity_hourly: int = 0
 
 
-def _delete(conn: Connection, table: Table, account_id: int, *where: Any) -> int:
-    result = conn.execute(delete(table).where(table.c.account_id == account_id, *where))
-    return int(result.rowcount or 0)
-
-
 def purge_list(conn: Connection, account_id: int, list_id: int) -> Purged:
     """Delete the list's events and every aggregate of it; call before its contacts go.
 
     Takes the account's activity lock (`activity.lock`) until the transaction ends.
     """
     lock.for_deleting(conn, account_id)
-    # By list only, so the (list_id, email) index serves it; every DELETE checks the account.
-    members = select(contacts.c.id).where(contacts.c.list_id == list_id)
-    purged = Purged(
-        events=_delete(conn, events, account_id, events.c.contact_id.in_(members)),
-        contact_totals=_delete(
-            conn, contact_totals, account_id, contact_totals.c.contact_id.in_(members)
-        ),
-        contact_mailing_totals=_delete(
-            conn,
-            contact_mailing_totals,
-            account_id,
-            contact_mailing_totals.c.contact_id.in_(members),
-        ),
-        activity_hourly=_delete(
-            conn, activity_hourly, account_id, activity_hourly.c.list_id == list_id
-        ),
-    )
+    purged = Purged(**maintenance_repository.delete_list_activity(conn, account_id, list_id))
     deletions.record(conn, account_id, deletions.LIST, list_id=list_id)
     return purged
 
@@ -86,13 +56,6 @@ def purge_contacts(conn: Connection, account_id: int, contact_ids: Sequence[int]
     lock.for_deleting(conn, account_id)
     ids = sorted(set(contact_ids))
 
-    def of(table: Table) -> int:
-        return _delete(conn, table, account_id, backend.in_values(conn, table.c.contact_id, ids))
-
-    purged = Purged(
-        events=of(events),
-        contact_totals=of(contact_totals),
-        contact_mailing_totals=of(contact_mailing_totals),
-    )
+    purged = Purged(**maintenance_repository.delete_contacts_activity(conn, account_id, ids))
     deletions.record(conn, account_id, deletions.CONTACTS, contact_ids=ids)
     return purged

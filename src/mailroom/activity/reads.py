@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection
 
+from mailroom.activity import history_repository
 from mailroom.activity.repository import CONTACT_COUNTERS, MACHINE_APART, hourly_counter
 from mailroom.activity.types import EventType
-from mailroom.db.tables import HOURLY_COUNTERS, activity_hourly
-from mailroom.db.tables import contact_totals as contact_totals_table
 
 
 def contact_totals(
     conn: Connection, account_id: int, contact_id: int, *, include_machine: bool = False
 ) -> dict[str, Any]:
     """A contact's lifetime counts; with `include_machine`, opens and clicks include machines'."""
-    row = conn.execute(
-        select(contact_totals_table).where(
-            contact_totals_table.c.contact_id == contact_id,
-            contact_totals_table.c.account_id == account_id,
-        )
-    ).first()
+    row = history_repository.select_contact_totals(conn, account_id, contact_id)
     values: dict[str, Any] = dict(row._mapping) if row is not None else {}
     out: dict[str, Any] = {name: int(values.get(name) or 0) for name in CONTACT_COUNTERS}
     for name in ("last_sent_ms", "last_open_ms", "last_click_ms"):
@@ -45,17 +39,7 @@ def list_summary(
 
     Opens and clicks count people's only unless `include_machine`.
     """
-    h = activity_hourly
-    query = select(*(func.coalesce(func.sum(h.c[name]), 0) for name in HOURLY_COUNTERS)).where(
-        h.c.account_id == account_id
-    )
-    if list_id is not None:
-        query = query.where(h.c.list_id == list_id)
-    if start_ms is not None:
-        query = query.where(h.c.hour >= start_ms // 1000)
-    if end_ms is not None:
-        query = query.where(h.c.hour < end_ms // 1000)
-    sums = dict(zip(HOURLY_COUNTERS, (int(v) for v in conn.execute(query).one()), strict=True))
+    sums = history_repository.sum_hourly(conn, account_id, list_id, start_ms, end_ms)
     counts = {t.wire: sums[hourly_counter(t, False)] for t in EventType}
     if include_machine:
         for t in MACHINE_APART:

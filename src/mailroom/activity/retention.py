@@ -8,11 +8,9 @@ walks the primary key in chunks (no index on time needed) and leaves a marker so
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection
 
-from mailroom.activity import deletions
-from mailroom.db import backend
-from mailroom.db.tables import events, replica_state
+from mailroom.activity import deletions, maintenance_repository
 from mailroom.kit.clock import Clock
 
 DAY_MS = 86_400_000
@@ -25,7 +23,7 @@ def cutoff_ms(clock: Clock, older_than_days: int) -> int:
 
 
 def id_range(conn: Connection) -> tuple[int, int]:
-    low, high = conn.execute(select(func.min(events.c.id), func.max(events.c.id))).one()
+    low, high = maintenance_repository.select_event_id_range(conn)
     return (int(low) - 1, int(high)) if low is not None else (0, 0)
 
 
@@ -33,19 +31,9 @@ def prune_chunk(
     conn: Connection, cutoff: int, after_id: int, now_ms: int, chunk: int = CHUNK
 ) -> int:
     """Delete events older than `cutoff` with ids in (after_id, after_id + chunk]; return count."""
-    ids = conn.scalars(
-        delete(events)
-        .where(events.c.id > after_id, events.c.id <= after_id + chunk, events.c.at_ms < cutoff)
-        .returning(events.c.id)
-    ).all()
+    ids = maintenance_repository.delete_events_before(conn, cutoff, after_id, chunk)
     if ids:
-        backend.upsert_add(
-            conn,
-            replica_state,
-            [{"name": MARKER, "last_event_id": max(ids), "updated_ms": now_ms}],
-            keys=("name",),
-            greatest=("last_event_id", "updated_ms"),
-        )
+        maintenance_repository.upsert_marker(conn, MARKER, max(ids), now_ms)
         deletions.record(
             conn,
             0,
@@ -71,5 +59,5 @@ def prune(conn: Connection, clock: Clock, older_than_days: int, *, chunk: int = 
 
 
 def pruned_any(conn: Connection) -> bool:
-    value = conn.scalar(select(replica_state.c.last_event_id).where(replica_state.c.name == MARKER))
+    value = maintenance_repository.select_marker(conn, MARKER)
     return bool(value)
