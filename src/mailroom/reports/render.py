@@ -15,9 +15,9 @@ import orjson
 
 from mailroom.contacts.status import OCX_STATUS
 from mailroom.fields.formats import DATE_FORMATS, render_value
+from mailroom.kit.spreadsheet import FORMULA_STARTS
 from mailroom.reports.schemas import ACTIVITY_FIELDS, CONTACT_FIELDS
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 TEXT_TYPES = ("string", "email")
 
 ListFields = Mapping[str, tuple[str, str]]  # name -> (type, format)

@@ -27,6 +27,7 @@ from mailroom.dialects.ongage.scope import resolve_list
 from mailroom.fields import service as fields_service
 from mailroom.fields.service import FieldSchema
 from mailroom.kit.jsonx import JSONResponse
+from mailroom.kit.spreadsheet import FORMULA_STARTS
 from mailroom.search import service
 from mailroom.search.schemas import (
     COUNTS_NOT_FOUND,
@@ -172,16 +173,12 @@ def get_result(
     return ok([_row(schema, c, selected) for c in contacts], total=total, fields={})
 
 
-# Cells a spreadsheet would run as a formula start with one of these; a quote makes them text.
-_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_cell(value: Any) -> str:
     """A value as the JSON shows it, as CSV text that no spreadsheet runs."""
     if value is None:
         return ""
     text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-    if text.startswith(_FORMULA) and not _is_number(text):
+    if text.startswith(FORMULA_STARTS) and not _is_number(text):
         return "'" + text
     return text
 
