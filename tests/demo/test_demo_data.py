@@ -10,11 +10,13 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from mailroom.activity.service import rebuild_aggregates
 from mailroom.activity.types import EventType, Source
 from mailroom.cli.main import cli
 from mailroom.context import Context
 from mailroom.db.tables import (
     accounts,
+    activity_hourly,
     contact_mailing_totals,
     contact_totals,
     contacts,
@@ -22,6 +24,7 @@ from mailroom.db.tables import (
     links,
     list_fields,
     mailings,
+    served_hourly,
 )
 from mailroom.demo import service
 from mailroom.demo.service import DemoSpec, load_demo
@@ -238,3 +241,20 @@ def test_cli_prints_credentials_as_json(db_url: str, monkeypatch: pytest.MonkeyP
     assert printed["created"] is True and printed["counts"]["contacts"] == 30
     again = runner.invoke(cli, ["demo", "--no-progress"])
     assert json.loads(again.stdout.strip().splitlines()[-1])["created"] is False
+
+
+def test_totals_counted_while_loading_equal_a_rebuild_from_events(ctx: Context) -> None:
+    result = load_demo(ctx, SMALL)
+    tables = (contact_totals, contact_mailing_totals, activity_hourly, served_hourly)
+
+    def stored() -> list[list[tuple[Any, ...]]]:
+        with ctx.db.read() as conn:
+            return [sorted(tuple(r) for r in conn.execute(select(t)).all()) for t in tables]
+
+    loaded = stored()
+    with ctx.db.write() as conn:
+        rebuild_aggregates(conn, result.account_id)
+    rebuilt = stored()
+    assert all(loaded)  # every table has rows to compare
+    for table, mine, theirs in zip(tables, loaded, rebuilt, strict=True):
+        assert mine == theirs, table.name

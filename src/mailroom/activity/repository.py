@@ -179,6 +179,16 @@ def add_contact_totals(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> Non
     )
 
 
+def load_contact_totals(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
+    """Append rows of contacts that have none yet (COPY on PostgreSQL); the count stored."""
+    return backend.bulk_load(conn, contact_totals, CONTACT_COLUMNS, rows)
+
+
+def load_mailing_totals(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
+    """Append contact x mailing rows whose keys are not stored yet; the count stored."""
+    return backend.bulk_load(conn, contact_mailing_totals, MAILING_COLUMNS, rows)
+
+
 def add_mailing_totals(conn: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
     backend.upsert_add_many(
         conn,
