@@ -258,3 +258,14 @@ def test_totals_counted_while_loading_equal_a_rebuild_from_events(ctx: Context) 
     assert all(loaded)  # every table has rows to compare
     for table, mine, theirs in zip(tables, loaded, rebuilt, strict=True):
         assert mine == theirs, table.name
+
+
+def test_a_producer_process_makes_the_same_data(
+    ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(service, "CHUNK", 100)  # several chunks, so some are made ahead
+    made_here = load_demo(ctx, SMALL, producer=False)
+    here = snapshot(ctx)
+    made_apart = load_demo(ctx, DemoSpec(300, 6000, seed=7, reset=True), producer=True)
+    assert snapshot(ctx) == here
+    assert made_apart.summary()["counts"] == made_here.summary()["counts"]

@@ -28,19 +28,27 @@ def bulk_load(
     quote = conn.dialect.identifier_preparer.quote
     names = ", ".join(quote(c) for c in columns)
     raw: Any = conn.connection.dbapi_connection
+    if isinstance(rows, list):  # counted by its length: no Python call per row on the way
+        _load(conn, raw, table, names, len(columns), rows)
+        return len(rows)
     counted = _Counting(rows)
+    _load(conn, raw, table, names, len(columns), counted)
+    return counted.count
+
+
+def _load(conn: Connection, raw: Any, table: Table, names: str, width: int, rows: Any) -> None:
+    quote = conn.dialect.identifier_preparer.quote
     if conn.dialect.name == "postgresql":
         with raw.cursor() as cur, cur.copy(f"COPY {quote(table.name)} ({names}) FROM STDIN") as cp:
-            for row in counted:
+            for row in rows:
                 cp.write_row(row)
-        return counted.count
-    marks = ", ".join("?" for _ in columns)
+        return
+    marks = ", ".join("?" * width)
     cur = raw.cursor()
     try:
-        cur.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", counted)
+        cur.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({marks})", rows)
     finally:
         cur.close()
-    return counted.count
 
 
 class _Counting:

@@ -63,24 +63,45 @@ def insert_links(conn: Connection, account_id: int, urls: Sequence[str], now_s: 
     return ids
 
 
-def last_contact_id(conn: Connection) -> int:
-    return int(conn.execute(select(func.coalesce(func.max(contacts.c.id), 0))).scalar_one())
+def reserve_contact_ids(conn: Connection, count: int) -> list[int]:
+    """Ids for the demo's contacts, known before they are made.
+
+    PostgreSQL draws them from the sequence. SQLite's continue after the largest stored id, so
+    a contact someone else adds during the load takes one of them and the load then fails on
+    the clash (it never mixes the two).
+    """
+    return backend.reserve_ids(conn, contacts, count)
+
+
+def load_contacts_with_ids(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
+    """Append contacts whose first value is their reserved id."""
+    return backend.bulk_load(conn, contacts, ("id", *CONTACT_COLUMNS), rows)
 
 
 def load_contacts(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
     return backend.bulk_load(conn, contacts, CONTACT_COLUMNS, rows)
 
 
-def contact_ids(conn: Connection, list_id: int, after_id: int) -> dict[str, int]:
-    """email -> id of the list's contacts added after `after_id`."""
-    stmt = select(contacts.c.email, contacts.c.id).where(
-        contacts.c.list_id == list_id, contacts.c.id > after_id
-    )
-    return {email: int(i) for email, i in conn.execute(stmt).all()}
-
-
 def load_events(conn: Connection, rows: Iterable[Sequence[Any]]) -> int:
     return backend.bulk_load(conn, events, EVENT_COLUMNS, rows)
+
+
+def no_events(conn: Connection) -> bool:
+    return conn.execute(select(events.c.id).limit(1)).first() is None
+
+
+def drop_event_lookups(conn: Connection) -> None:
+    """Drop the events' non-unique indexes: appending tens of millions of rows and indexing
+    them once afterwards (`restore_event_lookups`) is faster than keeping them up to date."""
+    for index in events.indexes:
+        if not index.unique:
+            index.drop(conn, checkfirst=True)
+
+
+def restore_event_lookups(conn: Connection) -> None:
+    """Create the events' indexes that are missing (after a load, or one that was cut short)."""
+    for index in events.indexes:
+        index.create(conn, checkfirst=True)
 
 
 def count_mailings(conn: Connection, account_id: int) -> int:

@@ -8,28 +8,27 @@ account; ``reset=True`` removes it and starts again.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import chain
-from operator import itemgetter
 from typing import Any
-
-import orjson
 
 from mailroom.accounts import service as accounts_service
 from mailroom.activity import bulkload as activity_bulk
-from mailroom.activity.types import EventType, Source
+from mailroom.activity.types import EventType
 from mailroom.charts import rollups as charts_rollups
 from mailroom.contacts import status
 from mailroom.context import Context
 from mailroom.demo import names, repository
-from mailroom.demo.people import DAY_MS, Person, make_person
-from mailroom.demo.tally import Tally
-from mailroom.demo.timeline import EVENTS_PER_SEND, HOUR_MS, Mailing, Outcome, Simulator
+from mailroom.demo.chunks import HISTORY_DAYS, Chunk, Job
+from mailroom.demo.people import DAY_MS
+from mailroom.demo.producer import produce
+from mailroom.demo.tally import Counters
+from mailroom.demo.timeline import EVENTS_PER_SEND, HOUR_MS, Mailing
 from mailroom.errors import NotFound
 from mailroom.fields import service as fields_service
 from mailroom.lists import service as lists_service
@@ -41,7 +40,7 @@ USERNAME = "demo@mailroom.local"
 PASSWORD = "demo-password"
 TOKEN = "mailroom-demo-token"
 CHUNK = 5000  # contacts per transaction; part of what the seed reproduces
-HISTORY_DAYS = 730  # contacts joined over the last two years
+PRODUCER_FROM = 8  # chunks from which a producer process pays for its start (about a second)
 NEWSLETTER_SHARE = 0.75
 
 FIELDS = (
@@ -121,21 +120,55 @@ class _Plan:
 Progress = Callable[[int, int], None]  # (contacts done, events done) since the last call
 
 
-def load_demo(ctx: Context, spec: DemoSpec, progress: Progress | None = None) -> DemoResult:
-    """Create the demo account with its data, or report the one already there."""
+def load_demo(
+    ctx: Context,
+    spec: DemoSpec,
+    progress: Progress | None = None,
+    *,
+    producer: bool | None = None,
+) -> DemoResult:
+    """Create the demo account with its data, or report the one already there.
+
+    With `producer` (by default when the load has many chunks and the machine several cores)
+    a second process makes the next chunks while this one stores the current chunk.
+    """
     started = time.monotonic()
+    with ctx.db.write() as conn:
+        repository.restore_event_lookups(conn)  # if an earlier load was cut short
     existing = _existing(ctx, spec)
     if existing is not None:
         return existing
+    with ctx.db.write() as conn:
+        # Into an empty events table (a new database), rows go in without the lookup index,
+        # which is built once at the end. Otherwise other accounts' readers need it meanwhile.
+        unindexed = repository.no_events(conn)
+        if unindexed:
+            repository.drop_event_lookups(conn)
     now_ms = ctx.clock.now_ms()
     result, plans, suppression_id = _structure(ctx, spec, now_ms)
     _plan_shares(plans, spec, now_ms)
-    tally = Tally(result.account_id)
-    for plan in plans:
-        for start in range(0, plan.size, CHUNK):
-            _load_chunk(ctx, spec, result, plan, start, suppression_id, now_ms, tally, progress)
+    jobs = _jobs(ctx, spec, result.account_id, plans, suppression_id, now_ms)
+    if producer is None:
+        producer = len(jobs) >= PRODUCER_FROM and (os.cpu_count() or 1) > 1
+    counters = Counters()
+    complaints: list[tuple[Any, ...]] = []
+    for chunk in produce(jobs, in_process=not producer):
+        _store(ctx, chunk)
+        counters.add(chunk.tally)
+        complaints.extend(chunk.complaints)
+        result.contacts += len(chunk.contacts)
+        result.events += len(chunk.events)
+        result.contacts_by_status.update(chunk.statuses)
+        result.events_by_type.update(chunk.types)
+        if progress is not None:
+            progress(len(chunk.contacts), len(chunk.events))
+    if unindexed:
+        with ctx.db.write() as conn:
+            repository.restore_event_lookups(conn)
     with ctx.db.write() as conn:
-        activity_bulk.add_counters(conn, *tally.counters())
+        # The suppression entries get ids after the reserved ones, at the end.
+        result.suppressed = repository.load_contacts(conn, complaints)
+        activity_bulk.add_counters(conn, *counters.rows(result.account_id))
         lists_service.rebuild_hourly(conn, result.account_id)
     with ctx.db.write() as conn:  # the console's figures, ready before anyone signs in
         charts_rollups.refresh(conn, ctx.clock, result.account_id, settle_ms=0)
@@ -259,95 +292,45 @@ def _plan_shares(plans: list[_Plan], spec: DemoSpec, now_ms: int) -> None:
         plan.send_share = min(1.0, wanted / (joined * plan.size)) if joined else 0.0
 
 
-def _load_chunk(
+def _jobs(
     ctx: Context,
     spec: DemoSpec,
-    result: DemoResult,
-    plan: _Plan,
-    start: int,
+    account_id: int,
+    plans: list[_Plan],
     suppression_id: int,
     now_ms: int,
-    tally: Tally,
-    progress: Progress | None,
-) -> None:
-    rng = random.Random(f"{spec.seed}:{plan.index}:{start // CHUNK}")
-    simulator = Simulator(rng, plan.mailings, plan.send_share, now_ms)
-    people: list[tuple[Person, Outcome]] = []
-    for n in range(start, min(start + CHUNK, plan.size)):
-        person = make_person(rng, plan.first_number + n + 1, now_ms, HISTORY_DAYS)
-        people.append((person, simulator.play(person)))
-    account_id = result.account_id
+) -> list[Job]:
+    """Every chunk's job, with the contact ids reserved for it (so chunks can be made apart)."""
     with ctx.db.write() as conn:
-        after = repository.last_contact_id(conn)
-        repository.load_contacts(conn, _contact_rows(account_id, plan.list_id, people))
-        ids = repository.contact_ids(conn, plan.list_id, after)
-        loaded = repository.load_events(
-            conn, _event_rows(account_id, plan.list_id, people, ids, tally)
-        )
-        activity_bulk.load_new_contact_totals(conn, *tally.take_totals())
-        blocked = [(p, o) for p, o in people if o.status == status.COMPLAINT]
-        repository.load_contacts(conn, _suppressed_rows(account_id, suppression_id, blocked))
-    result.contacts += len(people)
-    result.suppressed += len(blocked)
-    result.events += loaded
-    result.contacts_by_status.update(o.status for _, o in people)
-    kinds = Counter(map(itemgetter(0), chain.from_iterable(o.events for _, o in people)))
-    result.events_by_type.update({EventType(k).wire: n for k, n in kinds.items()})
-    if progress is not None:
-        progress(len(people), loaded)
+        ids = repository.reserve_contact_ids(conn, sum(p.size for p in plans))
+    jobs = []
+    taken = 0
+    for plan in plans:
+        mailings = tuple(plan.mailings)
+        for start in range(0, plan.size, CHUNK):
+            size = min(CHUNK, plan.size - start)
+            jobs.append(
+                Job(
+                    seed=spec.seed,
+                    account_id=account_id,
+                    list_id=plan.list_id,
+                    suppression_id=suppression_id,
+                    list_index=plan.index,
+                    number=start // CHUNK,
+                    first_number=plan.first_number + start,
+                    ids=tuple(ids[taken : taken + size]),
+                    mailings=mailings,
+                    send_share=plan.send_share,
+                    now_ms=now_ms,
+                )
+            )
+            taken += size
+    return jobs
 
 
-def _contact_rows(
-    account_id: int, list_id: int, people: list[tuple[Person, Outcome]]
-) -> Iterator[tuple[Any, ...]]:
-    for person, outcome in people:
-        created = person.created_ms // 1000
-        changed = outcome.status_ms // 1000 if outcome.status_ms else None
-        yield (
-            person.uid,
-            account_id,
-            list_id,
-            person.email,
-            outcome.status,
-            orjson.dumps(person.fields).decode(),
-            created,
-            max(created, changed or 0),
-            changed if outcome.status == status.UNSUBSCRIBED else None,
-            changed if outcome.status == status.BOUNCED else None,
-            changed if outcome.status == status.COMPLAINT else None,
-            outcome.status_ms,
-        )
-
-
-def _suppressed_rows(
-    account_id: int, list_id: int, people: list[tuple[Person, Outcome]]
-) -> Iterator[tuple[Any, ...]]:
-    """Complainers also land on the account's suppression list."""
-    for person, outcome in people:
-        added = outcome.status_ms // 1000
-        uid = f"{added:08x}{person.uid[8:]}"  # the contact's random part, a later time part
-        yield (
-            uid, account_id, list_id, person.email, status.ACTIVE, "{}", added, added,
-            None, None, None, 0,
-        )  # fmt: skip
-
-
-def _event_rows(
-    account_id: int,
-    list_id: int,
-    people: list[tuple[Person, Outcome]],
-    ids: dict[str, int],
-    tally: Tally,
-) -> list[tuple[Any, ...]]:
-    """The chunk's events as rows to store, in contact order, each contact counted on the way."""
-    source = int(Source.DEMO)
-    rows: list[tuple[Any, ...]] = []
-    for person, outcome in people:
-        contact_id = ids[person.email]
-        tally.count(contact_id, list_id, outcome.events)
-        rows.extend(
-            (account_id, list_id, contact_id, type_, at_ms, mailing_id, link_id, machine,
-             source, details)
-            for type_, at_ms, mailing_id, link_id, machine, details in outcome.events
-        )  # fmt: skip
-    return rows
+def _store(ctx: Context, chunk: Chunk) -> None:
+    """One chunk's contacts, events and per-contact totals, in one transaction."""
+    with ctx.db.write() as conn:
+        repository.load_contacts_with_ids(conn, chunk.contacts)
+        repository.load_events(conn, chunk.events)
+        activity_bulk.load_new_contact_totals(conn, chunk.tally.contacts, chunk.tally.mailings)

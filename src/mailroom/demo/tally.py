@@ -3,13 +3,14 @@
 Recounting tens of millions of stored events in SQL took most of a large demo's time. Every
 event of a demo contact is made in that contact's chunk, so its contact and contact x mailing
 rows are complete when the chunk is stored; the hourly and served counters, shared by all
-contacts, are summed over the whole load and stored at its end. The rules are activity's
-(`activity.aggregates`, `activity.served`) for the kinds of event the demo makes; the demo's
-tests check that a rebuild from the stored events gives the same rows.
+contacts, are summed over the whole load (`Counters`) and stored at its end. The rules are
+activity's (`activity.aggregates`, `activity.served`) for the kinds of event the demo makes;
+the demo's tests check that a rebuild from the stored events gives the same rows.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,25 +78,25 @@ assert HOURLY_COLUMNS[:3] == ("list_id", "hour", "account_id")
 
 
 class Tally:
-    """Counts one demo load: `count` one contact's events, `take_totals` after each chunk,
-    `counters` once at the end."""
+    """Counts the contacts of one chunk: `count` adds a contact's events to `contacts` and
+    `mailings` (rows to append) and to the chunk's `hourly` and `served` counters."""
 
     def __init__(self, account_id: int) -> None:
         self.account_id = account_id
-        self._contacts: list[tuple[Any, ...]] = []
-        self._mailings: list[tuple[Any, ...]] = []
-        self._hourly: dict[tuple[int, int], list[int]] = {}
-        self._served: dict[tuple[int, int], int] = {}
+        self.contacts: list[tuple[Any, ...]] = []
+        self.mailings: list[tuple[Any, ...]] = []
+        self.hourly: dict[tuple[int, int], list[int]] = {}
+        self.served: dict[tuple[int, int], int] = {}
 
     def count(self, contact_id: int, list_id: int, events: Sequence[EventRow]) -> None:
-        """Add one contact's events (all of them, in the order they were made)."""
+        """Add one contact's events (all of them)."""
         if not events:
             return
         account_id = self.account_id
         ct = _CT_BLANK.copy()
         ct[0], ct[1], ct[2] = contact_id, account_id, list_id
         pairs: dict[int, list[Any]] = {}
-        hourly = self._hourly
+        hourly = self.hourly
         sends: list[int] = []
         ct_at, cm_at, hour_at = _CT_AT, _CM_AT, _HOUR_AT
         for type_, at_ms, mailing_id, _link, machine, details in events:
@@ -129,27 +130,37 @@ class Tally:
             if hr is None:
                 hr = hourly[key] = [0] * len(HOURLY_COLUMNS)
             hr[hour_at[code]] += 1
-        self._contacts.append(tuple(ct))
-        self._mailings.extend(tuple(pairs[m]) for m in sorted(pairs))
-        served = self._served
+        self.contacts.append(tuple(ct))
+        self.mailings.extend(tuple(pairs[m]) for m in sorted(pairs))
+        served = self.served
         prev = NO_SEND
         for at_ms in sorted(sends):
             hour = at_ms // HOUR_MS * 3600
             served[(hour, prev)] = served.get((hour, prev), 0) + 1
             prev = hour
 
-    def take_totals(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        """The contact and contact x mailing rows counted since the last call."""
-        out = self._contacts, self._mailings
-        self._contacts, self._mailings = [], []
-        return out
 
-    def counters(self) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-        """The whole load's ``activity_hourly`` and ``served_hourly`` rows, in key order."""
-        account_id = self.account_id
+class Counters:
+    """The hourly and served counters of a whole load, summed over its chunks."""
+
+    def __init__(self) -> None:
+        self.hourly: dict[tuple[int, int], list[int]] = {}
+        self.served: Counter[tuple[int, int]] = Counter()
+
+    def add(self, tally: Tally) -> None:
+        for key, counts in tally.hourly.items():
+            mine = self.hourly.get(key)
+            if mine is None:
+                self.hourly[key] = counts.copy()
+            else:
+                self.hourly[key] = [a + b for a, b in zip(mine, counts, strict=True)]
+        self.served.update(tally.served)
+
+    def rows(self, account_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """``activity_hourly`` and ``served_hourly`` rows, in key order."""
         hourly = [
             (list_id, hour, account_id, *counts[3:])
-            for (list_id, hour), counts in sorted(self._hourly.items())
+            for (list_id, hour), counts in sorted(self.hourly.items())
         ]
-        served = [(account_id, *key, n) for key, n in sorted(self._served.items())]
+        served = [(account_id, *key, n) for key, n in sorted(self.served.items())]
         return hourly, served
