@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select, text
 
 from mailroom.activity.service import rebuild_aggregates
 from mailroom.activity.types import EventType, Source
@@ -269,3 +269,19 @@ def test_a_producer_process_makes_the_same_data(
     made_apart = load_demo(ctx, DemoSpec(300, 6000, seed=7, reset=True), producer=True)
     assert snapshot(ctx) == here
     assert made_apart.summary()["counts"] == made_here.summary()["counts"]
+
+
+def test_the_events_lookup_index_is_there_after_a_load_and_after_one_cut_short(
+    ctx: Context,
+) -> None:
+    def indexes() -> set[str]:
+        with ctx.db.read() as conn:
+            return {i["name"] for i in inspect(conn).get_indexes("events")}
+
+    load_demo(ctx, DemoSpec(contacts=40, events=400))  # into an empty events table
+    assert "ix_events_contact_at_type" in indexes()
+    with ctx.db.write() as conn:  # as a load cut short between dropping and rebuilding leaves it
+        conn.execute(text("DROP INDEX ix_events_contact_at_type"))
+    again = load_demo(ctx, DemoSpec(contacts=40, events=400))
+    assert again.created is False
+    assert "ix_events_contact_at_type" in indexes()

@@ -15,6 +15,8 @@ folded twice or skipped.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -160,6 +162,28 @@ def refresh(conn: Connection, clock: Clock, account_id: int, *, settle_ms: int =
     if target >= seen_id or not seen_ms:
         repository.set_state(conn, _seen(account_id), newest, now)
     return max(target - folded, 0)
+
+
+def add_loaded(
+    conn: Connection,
+    clock: Clock,
+    account_id: int,
+    curve: Sequence[tuple[Any, ...]],
+    links: Sequence[tuple[Any, ...]],
+) -> None:
+    """Add the first-hours and link counts a bulk loader made of the events it stored, and mark
+    every stored event folded, so the next refresh folds none of them again.
+
+    Only for an account all of whose stored events the loader counted (a new demo account):
+    refolding tens of millions of events in SQL costs more than the loader's own counting.
+    Rows as `repository.add_curve` and `repository.add_links` take them.
+    """
+    repository.add_curve(conn, curve)
+    repository.add_links(conn, links)
+    repository.lock_state(conn, _folded(account_id))
+    repository.set_state(
+        conn, _folded(account_id), repository.events_watermark(conn), clock.now_ms()
+    )
 
 
 def _fold(conn: Connection, account_id: int, after_id: int, upto_id: int) -> None:

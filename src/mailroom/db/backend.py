@@ -214,6 +214,14 @@ def for_update_of_skip_locked(conn: Connection, query: Select[Any], table: Table
     return query
 
 
+def large_cache(conn: Connection, mib: int) -> None:
+    """Let this connection cache up to `mib` MiB of pages, for a bulk load whose indexes outgrow
+    the usual cache (SQLite's ``cache_size``, kept by the pooled connection; memory is taken only
+    as pages are read). PostgreSQL's cache is the server's own: nothing to do."""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"PRAGMA cache_size = {-int(mib) * 1024}")
+
+
 def relaxed_commits(conn: Connection, relaxed: bool = True) -> None:
     """Whether this session's commits return before their WAL reaches disk (PostgreSQL's
     ``synchronous_commit``). A crash of the database server may lose the last fraction of a

@@ -61,7 +61,7 @@ def make_chunk(job: Job) -> Chunk:
         person = make_person(rng, job.first_number + n + 1, job.now_ms, HISTORY_DAYS)
         people.append((person, simulator.play(person)))
     account_id, list_id = job.account_id, job.list_id
-    tally = Tally(account_id)
+    tally = Tally(account_id, {m.id: m.sent_ms // 1000 * 1000 for m in job.mailings})
     source = int(Source.DEMO)
     events: list[tuple[Any, ...]] = []
     types: Counter[int] = Counter()

@@ -63,6 +63,14 @@ def insert_links(conn: Connection, account_id: int, urls: Sequence[str], now_s: 
     return ids
 
 
+CACHE_MIB = 1024  # a million contacts' indexes and the events' index build fit
+
+
+def widen_cache(conn: Connection) -> None:
+    """A page cache the contacts' indexes fit in while a million of them go in at random keys."""
+    backend.large_cache(conn, CACHE_MIB)
+
+
 def reserve_contact_ids(conn: Connection, count: int) -> list[int]:
     """Ids for the demo's contacts, known before they are made.
 

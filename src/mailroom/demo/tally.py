@@ -3,15 +3,16 @@
 Recounting tens of millions of stored events in SQL took most of a large demo's time. Every
 event of a demo contact is made in that contact's chunk, so its contact and contact x mailing
 rows are complete when the chunk is stored; the hourly and served counters, shared by all
-contacts, are summed over the whole load (`Counters`) and stored at its end. The rules are
-activity's (`activity.aggregates`, `activity.served`) for the kinds of event the demo makes;
-the demo's tests check that a rebuild from the stored events gives the same rows.
+contacts, are summed over the whole load (`Counters`) and stored at its end, as are the
+console's first-hours and link rollups. The rules are activity's (`activity.aggregates`,
+`activity.served`) and the charts' (`charts.repository.fold_hours`, `fold_links`) for the kinds
+of event the demo makes; tests check the rows against a rebuild and against the raw events.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mailroom.activity.bulkload import (
@@ -21,6 +22,7 @@ from mailroom.activity.bulkload import (
     hourly_counter,
 )
 from mailroom.activity.types import EventType
+from mailroom.charts.schemas import FIRST_HOURS
 from mailroom.demo.timeline import SOFT, EventRow
 
 HOUR_MS = 3_600_000
@@ -79,14 +81,20 @@ assert HOURLY_COLUMNS[:3] == ("list_id", "hour", "account_id")
 
 class Tally:
     """Counts the contacts of one chunk: `count` adds a contact's events to `contacts` and
-    `mailings` (rows to append) and to the chunk's `hourly` and `served` counters."""
+    `mailings` (rows to append) and to the chunk's `hourly`, `served`, `curve` and `links`
+    counters. `sent_ms` is each mailing's send time (`mailings.sent`, in ms)."""
 
-    def __init__(self, account_id: int) -> None:
+    def __init__(self, account_id: int, sent_ms: Mapping[int, int]) -> None:
         self.account_id = account_id
+        self.sent_ms = sent_ms
         self.contacts: list[tuple[Any, ...]] = []
         self.mailings: list[tuple[Any, ...]] = []
         self.hourly: dict[tuple[int, int], list[int]] = {}
         self.served: dict[tuple[int, int], int] = {}
+        # The console's rollups (`charts.rollups`): opens and clicks per hour in a mailing's
+        # first hours, as (opens, machine opens, clicks, machine clicks); clicks per link.
+        self.curve: dict[tuple[int, int], list[int]] = {}
+        self.links: dict[tuple[int, int], list[int]] = {}
 
     def count(self, contact_id: int, list_id: int, events: Sequence[EventRow]) -> None:
         """Add one contact's events (all of them)."""
@@ -99,7 +107,7 @@ class Tally:
         hourly = self.hourly
         sends: list[int] = []
         ct_at, cm_at, hour_at = _CT_AT, _CM_AT, _HOUR_AT
-        for type_, at_ms, mailing_id, _link, machine, details in events:
+        for type_, at_ms, mailing_id, link_id, machine, details in events:
             code = type_ * 2 + machine
             ct[ct_at[code]] += 1
             cm = pairs.get(mailing_id)
@@ -119,10 +127,12 @@ class Tally:
                     cm[_CM_SENT] = at_ms
                 if cm[_CM_FIRST] is None or at_ms < cm[_CM_FIRST]:
                     cm[_CM_FIRST] = at_ms
-            elif not machine and type_ in (_OPEN, _CLICK):
-                last = _CT_OPEN if type_ == _OPEN else _CT_CLICK
-                if ct[last] is None or at_ms > ct[last]:
-                    ct[last] = at_ms
+            elif type_ in (_OPEN, _CLICK):
+                if not machine:
+                    last = _CT_OPEN if type_ == _OPEN else _CT_CLICK
+                    if ct[last] is None or at_ms > ct[last]:
+                        ct[last] = at_ms
+                self._engaged(type_, at_ms, mailing_id, link_id, machine)
             elif type_ == _BOUNCE and details in _SOFT:
                 ct[_CT_SOFT] += 1
             key = (list_id, at_ms // HOUR_MS * 3600)
@@ -139,21 +149,38 @@ class Tally:
             served[(hour, prev)] = served.get((hour, prev), 0) + 1
             prev = hour
 
+    def _engaged(
+        self, type_: int, at_ms: int, mailing_id: int, link_id: int | None, machine: bool
+    ) -> None:
+        """An open or a click in the console's rollups (`charts.repository.fold_hours`)."""
+        slot = (0 if type_ == _OPEN else 2) + machine
+        since = at_ms - self.sent_ms[mailing_id]
+        if 0 <= since < FIRST_HOURS * HOUR_MS:
+            key = (mailing_id, since // HOUR_MS)
+            curve = self.curve.get(key)
+            if curve is None:
+                curve = self.curve[key] = [0, 0, 0, 0]
+            curve[slot] += 1
+        if type_ == _CLICK and link_id is not None:
+            clicks = self.links.get((mailing_id, link_id))
+            if clicks is None:
+                clicks = self.links[(mailing_id, link_id)] = [0, 0]
+            clicks[machine] += 1
+
 
 class Counters:
-    """The hourly and served counters of a whole load, summed over its chunks."""
+    """The hourly, served and console counters of a whole load, summed over its chunks."""
 
     def __init__(self) -> None:
         self.hourly: dict[tuple[int, int], list[int]] = {}
         self.served: Counter[tuple[int, int]] = Counter()
+        self.curve: dict[tuple[int, int], list[int]] = {}
+        self.links: dict[tuple[int, int], list[int]] = {}
 
     def add(self, tally: Tally) -> None:
-        for key, counts in tally.hourly.items():
-            mine = self.hourly.get(key)
-            if mine is None:
-                self.hourly[key] = counts.copy()
-            else:
-                self.hourly[key] = [a + b for a, b in zip(mine, counts, strict=True)]
+        _sum_into(self.hourly, tally.hourly)
+        _sum_into(self.curve, tally.curve)
+        _sum_into(self.links, tally.links)
         self.served.update(tally.served)
 
     def rows(self, account_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
@@ -164,3 +191,19 @@ class Counters:
         ]
         served = [(account_id, *key, n) for key, n in sorted(self.served.items())]
         return hourly, served
+
+    def rollups(self, account_id: int) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+        """``mailing_hourly`` and ``mailing_links`` rows, in key order."""
+        curve = [(*key, account_id, *n) for key, n in sorted(self.curve.items())]
+        links = [(*key, account_id, *n) for key, n in sorted(self.links.items())]
+        return curve, links
+
+
+def _sum_into(
+    total: dict[tuple[int, int], list[int]], part: dict[tuple[int, int], list[int]]
+) -> None:
+    for key, counts in part.items():
+        mine = total.get(key)
+        total[key] = (
+            counts.copy() if mine is None else [a + b for a, b in zip(mine, counts, strict=True)]
+        )
