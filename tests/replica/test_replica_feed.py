@@ -176,3 +176,19 @@ def test_an_id_committed_late_is_not_lost(
     clock.advance(seconds=5)
     service.catch_up(ctx)
     assert replica_rows(ctx, REPLICA_EVENTS) == main_events(ctx)
+
+
+def test_the_periodic_feed_opens_the_replica_only_when_something_moved(
+    ctx: Context, account: NewAccount, people: list[Any]
+) -> None:
+    assert service.feed_if_moved(ctx)  # first feed of this replica in this process
+    assert not service.feed_if_moved(ctx)  # nothing new: DuckDB is not opened
+    with ctx.db.write() as conn:
+        item = {"type": "em_opens", "contact_id": people[0].uid, "at": ctx.clock.now_ms()}
+        activity_service.ingest(conn, ctx.clock, account.account_id, [item], source=Source.API)
+    assert service.feed_if_moved(ctx)  # a new event
+    assert replica_rows(ctx, REPLICA_EVENTS) == main_events(ctx)
+    assert not service.feed_if_moved(ctx)
+    store.path_of(ctx.settings).unlink()  # the replica deleted: the next feed rebuilds it
+    assert service.feed_if_moved(ctx)
+    assert replica_rows(ctx, REPLICA_EVENTS) == main_events(ctx)

@@ -136,6 +136,11 @@ def _fill(duck: duckdb.DuckDBPyConnection, holes: list[tuple[int, int]], found: 
         duck.execute("INSERT INTO holes VALUES ('events', ?, ?, ?)", [lo, hi, seen_ms])
 
 
+def pending_holes(duck: duckdb.DuckDBPyConnection) -> bool:
+    """Whether gaps in the events' ids are still being watched for late commits."""
+    return bool(duck.execute("SELECT count(*) FROM holes").fetchall()[0][0])
+
+
 def one_round(
     conn: Any, duck: duckdb.DuckDBPyConnection, clock: Clock, batch: int = BATCH
 ) -> Round:
@@ -182,6 +187,6 @@ def one_round(
         _append_events(duck, rows, dedupe=lowered)
         marks["events"] = int(rows[-1][0])
         done.events += len(rows)
-    store.put_all(duck, marks)
+    store.put_all(duck, {k: v for k, v in marks.items() if known.get(k) != v})
     done.marks = marks
     return done

@@ -12,7 +12,7 @@ FEED_EVERY_S = 1
 @periodic("replica.feed", every_s=FEED_EVERY_S, enabled=service.enabled_by)
 def feed(ctx: Context) -> None:
     """Bring the replica up to date (rebuilding it if it fell behind the trimmed logs)."""
-    service.catch_up(ctx)
+    service.feed_if_moved(ctx)
 
 
 @periodic("replica.trim", every_s=3600, enabled=lambda s: not service.enabled_by(s))
