@@ -130,6 +130,11 @@ def test_rebuild_gives_the_same_replica(
     rebuilt = service.rebuild(ctx, progress=copied.append)
     assert sum(copied) == rebuilt.events == len(before[0])
     assert (replica_rows(ctx, everything), replica_rows(ctx, contacts)) == before
+    # Stored in time order: the seed's history was written newest first for some contacts.
+    stored = [t for (t,) in replica_rows(ctx, "SELECT at_ms FROM events")]
+    assert stored == sorted(stored)
+    ids = [i for (i,) in replica_rows(ctx, "SELECT id FROM events")]
+    assert ids != sorted(ids)  # the order differs from the ids': the rewrite did something
 
 
 def test_a_trimmed_log_forces_a_rebuild(ctx: Context, people: list[Any]) -> None:

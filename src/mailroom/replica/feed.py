@@ -136,6 +136,24 @@ def _fill(duck: duckdb.DuckDBPyConnection, holes: list[tuple[int, int]], found: 
         duck.execute("INSERT INTO holes VALUES ('events', ?, ?, ?)", [lo, hi, seen_ms])
 
 
+def order_by_time(duck: duckdb.DuckDBPyConnection) -> None:
+    """Rewrite the events in time order, in one transaction.
+
+    The feed appends in id order, which live ingest makes nearly time order, so a report's
+    window reads only the row groups whose times it covers. A rebuild copies in id order too,
+    but ids of imported or back-filled history need not follow time; this restores the order.
+    """
+    duck.execute("BEGIN")
+    try:
+        duck.execute("CREATE TABLE events_by_time AS SELECT * FROM events ORDER BY at_ms, id")
+        duck.execute("DROP TABLE events")
+        duck.execute("ALTER TABLE events_by_time RENAME TO events")
+        duck.execute("COMMIT")
+    except BaseException:
+        duck.execute("ROLLBACK")
+        raise
+
+
 def pending_holes(duck: duckdb.DuckDBPyConnection) -> bool:
     """Whether gaps in the events' ids are still being watched for late commits."""
     return bool(duck.execute("SELECT count(*) FROM holes").fetchall()[0][0])

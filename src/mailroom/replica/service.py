@@ -148,7 +148,8 @@ def rebuild(ctx: Context, progress: Progress | None = None) -> Caught:
     """Build a new replica from the main database beside the old one, then swap them.
 
     Contacts and links are copied first; events follow in id order, in the same rounds as a
-    regular catch-up (which also applies deletions logged meanwhile).
+    regular catch-up (which also applies deletions logged meanwhile), and are then put in time
+    order (`feed.order_by_time`).
     """
     path = store.path_of(ctx.settings)
     fresh = path.with_name(path.name + ".rebuild")
@@ -172,7 +173,10 @@ def rebuild(ctx: Context, progress: Progress | None = None) -> Caught:
             after = int(rows[-1].id)
     # Contacts changed during the copy are in the change log after the noted watermark.
     _swap(fresh, path)
-    return _catch_up(ctx, 1_000_000, progress)
+    caught = _catch_up(ctx, 1_000_000, progress)
+    with store.connect(path) as duck:
+        feed.order_by_time(duck)
+    return caught
 
 
 def _swap(fresh: Path, path: Path) -> None:
