@@ -23,7 +23,7 @@ import pyarrow as pa
 from mailroom.activity import deletions
 from mailroom.db import backend
 from mailroom.kit.clock import Clock
-from mailroom.replica import repository, store
+from mailroom.replica import repository, rollup, store
 
 BATCH = 100_000
 HOLE_TTL_MS = 600_000
@@ -172,6 +172,7 @@ def one_round(
             raise NeedsRebuild(f"the main database trimmed {log} past the replica's watermark")
     lowered = False
     for row in repository.deletions_after(conn, marks["event_deletions"]):
+        rollup.invalidate(duck)  # until its next build, reports count the raw events
         _apply_deletion(duck, row)
         marks["event_deletions"] = int(row.id)
         if row.events_max < marks["events"]:  # SQLite will hand these ids out again
@@ -194,6 +195,8 @@ def one_round(
         holes = _holes(duck, clock.now_ms())
         late = repository.events_in(conn, holes)
         if late:
+            if min(int(r[0]) for r in late) <= rollup.through(duck):
+                rollup.invalidate(duck)  # below its watermark: the table misses these
             _append_events(duck, late, dedupe=True)
             _fill(duck, holes, [int(r[0]) for r in late])
             done.events += len(late)

@@ -12,7 +12,7 @@ import duckdb
 
 from mailroom.config import Settings
 from mailroom.context import Context
-from mailroom.replica import feed, repository, store
+from mailroom.replica import feed, repository, rollup, store
 
 log = logging.getLogger("mailroom.replica")
 
@@ -176,7 +176,17 @@ def rebuild(ctx: Context, progress: Progress | None = None) -> Caught:
     caught = _catch_up(ctx, 1_000_000, progress)
     with store.connect(path) as duck:
         feed.order_by_time(duck)
+        rollup.build(duck)
     return caught
+
+
+def refresh_rollup(ctx: Context) -> bool:
+    """Build the per-contact period totals again when enough events are newer; whether built."""
+    with store.connect(store.path_of(ctx.settings)) as duck:
+        if not rollup.stale(duck):
+            return False
+        rollup.build(duck)
+        return True
 
 
 def _swap(fresh: Path, path: Path) -> None:

@@ -24,32 +24,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from mailroom.activity.types import EventType
 from mailroom.config import Settings
-from mailroom.replica import store
-from mailroom.reports.repository import (
-    BOUNCE,
-    CLICK,
-    COMPLAINT,
-    OPEN,
-    OPT_OUT,
-    ROW_COLUMNS,
-    SENT,
-)
-
-# Each activity column as the DuckDB aggregate over the window's events that computes it.
-_AGGREGATES = {
-    "sent": f"count(*) FILTER (WHERE type = {SENT})",
-    "opens": f"count(*) FILTER (WHERE type = {OPEN} AND (NOT machine OR $machine))",
-    "clicks": f"count(*) FILTER (WHERE type = {CLICK} AND (NOT machine OR $machine))",
-    "machine_opens": f"count(*) FILTER (WHERE type = {OPEN} AND machine)",
-    "machine_clicks": f"count(*) FILTER (WHERE type = {CLICK} AND machine)",
-    "unsubscribe": f"count(*) FILTER (WHERE type = {OPT_OUT})",
-    "complains": f"count(*) FILTER (WHERE type = {COMPLAINT})",
-    "bounces": f"count(*) FILTER (WHERE type = {BOUNCE})",
-    "last_sent_date": f"max(at_ms) FILTER (WHERE type = {SENT}) // 1000",
-    "last_open_date": f"max(at_ms) FILTER (WHERE type = {OPEN} AND NOT machine) // 1000",
-    "last_click_date": f"max(at_ms) FILTER (WHERE type = {CLICK} AND NOT machine) // 1000",
-}
-_DATES = frozenset({"last_sent_date", "last_open_date", "last_click_date"})
+from mailroom.replica import rollup, store
+from mailroom.reports import aggregates
+from mailroom.reports.repository import ROW_COLUMNS
 
 _ROWS = """
 WITH chosen AS (
@@ -62,16 +39,11 @@ ORDER BY c.id
 """
 
 _TOTALS = """,
-totals AS (
-    SELECT contact_id, {aggregates}
-    FROM events
-    WHERE account_id = $account AND list_id = $list AND at_ms >= $start AND at_ms < $end
-      AND contact_id IN (SELECT id FROM chosen)
-    GROUP BY contact_id
+totals AS ({select}
 )"""
 
 
-def _query(columns: Sequence[str], statuses: str, picked: str) -> str:
+def _query(columns: Sequence[str], statuses: str, picked: str, use_periods: bool) -> str:
     """The report's SELECT: only the contact columns and aggregates its file keeps.
 
     Aggregating the window's events is most of a report's cost, so an activity column that was
@@ -79,15 +51,14 @@ def _query(columns: Sequence[str], statuses: str, picked: str) -> str:
     export joins on them).
     """
     keep = ["contact_id", "email", *(c for c in columns if c not in ("contact_id", "email"))]
-    activity = [c for c in keep if c in _AGGREGATES]
-    from_contacts = [c for c in keep if c not in _AGGREGATES]
+    activity = [c for c in keep if c in aggregates.RAW]
+    from_contacts = [c for c in keep if c not in aggregates.RAW]
     contact_columns = ", ".join("id" if c == "contact_id" else c for c in from_contacts)
     out = ["c.id AS contact_id" if c == "contact_id" else f"c.{c}" for c in from_contacts]
-    out += [f"t.{c}" if c in _DATES else f"coalesce(t.{c}, 0) AS {c}" for c in activity]
+    out += [f"t.{c}" if c in aggregates.DATES else f"coalesce(t.{c}, 0) AS {c}" for c in activity]
     totals = join = ""
     if activity:
-        aggregates = ", ".join(f"{_AGGREGATES[c]} AS {c}" for c in activity)
-        totals = _TOTALS.format(aggregates=aggregates)
+        totals = _TOTALS.format(select=aggregates.totals(activity, use_periods))
         join = " LEFT JOIN totals t ON t.contact_id = c.id"
     if "id" not in contact_columns.split(", "):
         contact_columns = "id, " + contact_columns
@@ -105,7 +76,7 @@ def stored_columns(selected: Sequence[str], contact_fields: Mapping[str, str]) -
     """The file's columns for these selected fields (list fields share the `fields` JSON)."""
     out: list[str] = []
     for name in selected:
-        if name in _AGGREGATES:
+        if name in aggregates.RAW:
             column = name
         elif name in contact_fields:
             column = contact_fields[name]
@@ -182,7 +153,9 @@ def compute(
     if where is not None:  # the criteria's own condition (list, account and user type included)
         status_sql = f"AND ({where[0]})"
         params.update(where[1])
-    query = _query(columns, status_sql, picked_sql)
+    periods = aggregates.period_params(window_ms, rollup.through(duck))
+    query = _query(columns, status_sql, picked_sql, use_periods=periods is not None)
+    params.update(periods or {})
     params = {k: v for k, v in params.items() if re.search(rf"\${k}\b", query)}
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
