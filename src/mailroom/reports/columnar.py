@@ -60,8 +60,6 @@ def _query(columns: Sequence[str], statuses: str, picked: str, use_periods: bool
     if activity:
         totals = _TOTALS.format(select=aggregates.totals(activity, use_periods))
         join = " LEFT JOIN totals t ON t.contact_id = c.id"
-    if "id" not in contact_columns.split(", "):
-        contact_columns = "id, " + contact_columns
     return _ROWS.format(
         contact_columns=contact_columns,
         statuses=statuses,
