@@ -19,6 +19,7 @@ SEND_COLUMNS = (
     "due_ms",
     "status",
     "created_ms",
+    "segment_id",
 )
 
 
@@ -102,6 +103,30 @@ def active_events(conn: Connection) -> list[Any]:
 def insert_due(conn: Connection, query: Select[Any]) -> int:
     """Claim keys for the due rows `query` yields; rows whose key exists are skipped."""
     return backend.insert_select_ignore(conn, sends, SEND_COLUMNS, query, index_elements=["key"])
+
+
+def chunk_end(
+    conn: Connection, keyset: Select[Any], column: Any, after: int | None, size: int
+) -> int | None:
+    """The id that ends the next chunk of `size` ids after `after` (None: fewer are left, the
+    chunk runs to the end). Read on the keyset's index, not on the due rows."""
+    query = keyset if after is None else keyset.where(column > after)
+    found = conn.execute(query.order_by(column).offset(size - 1).limit(1)).scalar()
+    return None if found is None else int(found)
+
+
+def still_on(conn: Connection, event: Any) -> bool:
+    """Whether the event is as a run found it: not deleted, switched off, edited or switched on
+    again since."""
+    e = automation_events
+    query = select(e.c.active, e.c.activated, e.c.modified).where(e.c.id == event.id)
+    row = conn.execute(query).first()
+    return (
+        row is not None
+        and bool(row.active)
+        and row.activated == event.activated
+        and row.modified == event.modified
+    )
 
 
 def skip_queued(conn: Connection, mailing_ids: list[int]) -> None:

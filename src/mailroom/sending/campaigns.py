@@ -140,6 +140,7 @@ def due_rows(
     due_ms: Any,
     now_ms: int,
     where: Any,
+    segment: Any,
     key_suffix: str = "",
 ) -> Select[Any]:
     """The INSERT ... SELECT source of new sends (columns as `repo.INSERT_COLUMNS`)."""
@@ -156,6 +157,7 @@ def due_rows(
         due_ms,
         literal(repo.QUEUED),
         literal(now_ms),
+        segment,
     ).where(where)
 
 
@@ -176,6 +178,7 @@ def start_mailing(conn: Connection, clock: Clock, mailing_id: int) -> int:
         due_ms=literal(now_ms),
         now_ms=now_ms,
         where=clause,
+        segment=audience.segment(conn, row.account_id, row.segments or []),
     )
     repo.insert_due(conn, query)
     recipients = repo.count_for(conn, repo.sends_of(mailing_id))

@@ -32,6 +32,7 @@ INSERT_COLUMNS = (
     "due_ms",
     "status",
     "created_ms",
+    "segment_id",
 )
 
 
