@@ -147,6 +147,26 @@ def claimed_count(conn: Connection, mailing_ids: list[int]) -> int:
     return int(conn.execute(query).scalar() or 0)
 
 
+def quotas_of_triggers(conn: Connection, trigger_ids: list[int]) -> list[Any]:
+    """(trigger id, event id, the event's esp_connections_quota) of these triggers."""
+    if not trigger_ids:
+        return []
+    query = (
+        select(triggers.c.id, automation_events.c.id, automation_events.c.esp_connections_quota)
+        .join(automation_events, automation_events.c.id == triggers.c.event_id)
+        .where(triggers.c.id.in_(trigger_ids))
+    )
+    return list(conn.execute(query))
+
+
+def trigger_ids_of(conn: Connection, event_ids: list[int]) -> dict[int, int]:
+    """Every trigger of these events: trigger id -> event id."""
+    if not event_ids:
+        return {}
+    query = select(triggers.c.id, triggers.c.event_id).where(triggers.c.event_id.in_(event_ids))
+    return {int(t): int(e) for t, e in conn.execute(query)}
+
+
 def event_by_id(conn: Connection, event_id: int) -> Any:
     query = select(automation_events).where(automation_events.c.id == event_id)
     return conn.execute(query).first()

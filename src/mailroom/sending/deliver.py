@@ -35,7 +35,9 @@ from mailroom.mailings import service as mailings_service
 from mailroom.messages import service as messages_service
 from mailroom.messages.schemas import Compiled
 from mailroom.sending import repository as repo
-from mailroom.sending.compose import Sender, compose, values_for
+from mailroom.sending.compose import Sender, values_for
+from mailroom.sending.prepared import Prepared, fill, prepare
+from mailroom.sending.quotas import Allowance
 from mailroom.sending.transport import (
     BOUNCE,
     RETRY,
@@ -50,6 +52,7 @@ from mailroom.tracking.links import Recipient, TrackingLinks, send_idempotency_k
 BACKOFF_S = (60, 300, 900, 3600, 14_400)  # after the 1st, 2nd ... temporary failure
 MAX_ATTEMPTS = len(BACKOFF_S) + 1
 BATCH = 100
+RECORD_EVERY = 100  # outcomes a lane records in one transaction (one ingest call)
 
 
 @dataclass
@@ -113,7 +116,10 @@ class _Account:
     mailings: dict[int, Any]
     day_start_ms: int
     next_day_ms: int
-    used_today: dict[int, int]  # sends per connection today (lanes may pass a quota by a few)
+    allowance: Allowance  # what each connection may still send today
+    # (message, connection, mailing) -> the message prepared for them (lanes may race to make
+    # one: both are the same)
+    prepared: dict[tuple[int, int, int], Prepared] = field(default_factory=dict)
 
 
 def _account(conn: Connection, ctx: Context, account_id: int, rows: list[Any]) -> _Account:
@@ -132,7 +138,12 @@ def _account(conn: Connection, ctx: Context, account_id: int, rows: list[Any]) -
         },
         day_start_ms,
         day_start_ms + 86_400_000,
-        repo.sent_since(conn, connections, day_start_ms),
+        Allowance.load(
+            conn,
+            connections,
+            {r.trigger_id for r in mine if r.trigger_id is not None},
+            day_start_ms,
+        ),
     )
 
 
@@ -165,7 +176,7 @@ def sweep(ctx: Context) -> None:
     """Settle the sends of dead workers: delivered ones recorded, unknown ones marked."""
     now = ctx.clock.now_ms()
     to_status = repo.QUEUED if ctx.settings.send_unknown == "retry" else repo.UNKNOWN
-    with ctx.db.write() as conn:
+    with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
         moved = repo.expire_sending(conn, now, to_status)
         delivered = repo.stale_delivered(conn, now)
         if delivered:
@@ -176,7 +187,7 @@ def sweep(ctx: Context) -> None:
 def deliver_batch(ctx: Context, worker: str, pool: Pool, limit: int = BATCH) -> int:
     sweep(ctx)
     lease_ms = ctx.settings.send_lease_s * 1000
-    with ctx.db.write() as conn:
+    with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
         rows = repo.claim(conn, ctx.clock.now_ms(), worker, limit, lease_ms)
         accounts = {a: _account(conn, ctx, a, rows) for a in {r.account_id for r in rows}}
     if not rows:
@@ -188,24 +199,39 @@ def deliver_batch(ctx: Context, worker: str, pool: Pool, limit: int = BATCH) -> 
     def lane(number: int) -> Callable[[], list[Any]]:
         def work() -> list[Any]:
             done: list[Any] = []
+            pending: list[Any] = []
             for row in rows[number::lanes]:
                 account = accounts[row.account_id]
                 outcome, connection_id = _send_one(
                     ctx, row, account, links, pool, number, lease_ms, delivered[number]
                 )
-                done.append((row, row.uid, outcome, connection_id))
+                pending.append((row, row.uid, outcome, connection_id))
                 if outcome.kind == SENT:
                     delivered[number].append((row.id, ctx.clock.now_ms()))
-            return done
+                if len(pending) >= RECORD_EVERY:
+                    _record_lane(ctx, pending, delivered[number])
+                    done.extend(pending)
+                    pending = []
+            _record_lane(ctx, pending, delivered[number])
+            return done + pending
 
         return work
 
-    results = pool.run([lane(n) for n in range(lanes)])
-    with ctx.db.write() as conn:
-        repo.mark_delivered(conn, [d for marks in delivered for d in marks])
-        _record(conn, ctx, results)
+    pool.run([lane(n) for n in range(lanes)])
+    with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
         _finish_mailings(conn, ctx, {r.mailing_id for r in rows})
     return len(rows)
+
+
+def _record_lane(ctx: Context, results: list[Any], delivered: list[tuple[int, int]]) -> None:
+    """A lane records its outcomes itself, `RECORD_EVERY` at a time (one ingest call), while
+    the other lanes go on sending. Its accepted sends are then recorded as sent: none may be
+    marked "delivered" again by its next hand-over."""
+    if not results:
+        return
+    with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
+        _record(conn, ctx, results)
+    delivered.clear()
 
 
 def _send_one(
@@ -227,19 +253,10 @@ def _send_one(
     rules = dist.from_stored(mailing.distribution or [])
     active = {c: r for c, r in account.connections.items() if r.active}
     candidates = dist.candidates(rules, row.email, row.key) if rules.default else sorted(active)
-    chosen = None
-    for conn_id in candidates:
-        conn_row = active.get(conn_id)
-        if conn_row is None:
-            continue
-        quota = conn_row.daily_quota
-        if quota is not None and account.used_today.get(conn_id, 0) >= quota:
-            continue
-        chosen = conn_row
-        break
+    chosen = account.allowance.take(candidates, active, row.trigger_id)
     if chosen is None:
         if any(c in active for c in candidates) or (not rules.default and active):
-            return Outcome("defer", 0, "daily quota reached"), None
+            return Outcome("defer", 0, "daily quota reached"), None  # (or the event's)
         return Outcome("fail", 0, "no active ESP connection for this send"), None
     sender = Sender(
         message.from_name or chosen.from_name,
@@ -247,6 +264,11 @@ def _send_one(
         message.reply_address or chosen.reply_address,
     )
     to = Recipient(row.account_id, row.uid, row.mailing_id)
+    key = (message.id, chosen.id, row.mailing_id)
+    prepared = account.prepared.get(key)
+    if prepared is None:
+        prepared = prepare(message, sender, links, row.account_id, row.mailing_id)
+        account.prepared[key] = prepared
     system = {
         "email": row.email,
         "ocx_contact_id": row.uid,
@@ -255,6 +277,7 @@ def _send_one(
         "ocx_import_id": row.import_id,
         "ocx_mailing_id": row.mailing_id,
         "ocx_child_id": row.mailing_id,
+        "ocx_segment_id": row.segment_id,
         "ocx_campaign_name": mailing.name,
         "ocx_message_id": message.id,
         "ocx_connection_id": chosen.id,
@@ -264,9 +287,8 @@ def _send_one(
         "ocx_from_name": sender.from_name,
         "ocx_reply_address": sender.reply_address,
     }
-    envelope = compose(
-        message,
-        sender,
+    envelope = fill(
+        prepared,
         email=row.email,
         values=values_for(row.fields, system),
         to=to,
@@ -281,15 +303,20 @@ def _send_one(
         now = ctx.clock.now_ms()
         marker = pool.marker(ctx, lane)
         accepted = delivered.pop()[0] if delivered else None
-        if delivered:  # more than one accepted since the last mark (not the usual case)
-            repo.mark_delivered(marker, list(delivered))
-            delivered.clear()
-        repo.mark_sending(marker, row.id, chosen.id, now + lease_ms, accepted, now)
+        # SQLite: lanes wait in line for the writer (its busy handler would sleep and poll)
+        with backend.writer_queue(ctx.db.engine):
+            if delivered:  # more than one accepted since the last mark (not the usual case)
+                repo.mark_delivered(marker, list(delivered))
+                delivered.clear()
+            repo.mark_sending(marker, row.id, chosen.id, now + lease_ms, accepted, now)
 
-    outcome = transport.send(envelope.sender, envelope.recipient, envelope.data, before_commit)
-    if outcome.kind == SENT:
-        with pool.lock:
-            account.used_today[chosen.id] = account.used_today.get(chosen.id, 0) + 1
+    try:
+        outcome = transport.send(envelope.sender, envelope.recipient, envelope.data, before_commit)
+    except BaseException:
+        account.allowance.give_back(chosen.id, row.trigger_id)
+        raise
+    if outcome.kind != SENT:
+        account.allowance.give_back(chosen.id, row.trigger_id)
     return outcome, chosen.id
 
 
