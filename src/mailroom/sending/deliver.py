@@ -12,10 +12,11 @@ hard bounce, recorded as `em_bounces` (the contact becomes Bounced).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -66,6 +67,7 @@ class Pool:
     pacers: dict[int, Pacer] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     executor: ThreadPoolExecutor | None = None
+    claimer: ThreadPoolExecutor | None = None  # claims the next batch while lanes send
     markers: dict[int, Connection] = field(default_factory=dict)
     stack: ExitStack = field(default_factory=ExitStack)
 
@@ -96,6 +98,11 @@ class Pool:
         futures = [self.executor.submit(fn) for fn in work]
         return [item for future in futures for item in future.result()]
 
+    def prefetch(self, fn: Callable[[], list[Any]]) -> Future[list[Any]]:
+        if self.claimer is None:
+            self.claimer = ThreadPoolExecutor(1, thread_name_prefix="mailroom-claim")
+        return self.claimer.submit(fn)
+
     def close(self) -> None:
         for transport in self.transports.values():
             transport.close()
@@ -104,9 +111,10 @@ class Pool:
             backend.relaxed_commits(conn, False)
         self.markers.clear()
         self.stack.close()
-        if self.executor is not None:
-            self.executor.shutdown()
-            self.executor = None
+        for executor in (self.executor, self.claimer):
+            if executor is not None:
+                executor.shutdown()
+        self.executor = self.claimer = None
 
 
 @dataclass
@@ -161,12 +169,21 @@ def deliver(
     pool = pool or Pool(lanes=ctx.settings.send_lanes)
     total = 0
     deadline = None if budget_s is None else time.monotonic() + budget_s
+    upcoming: Future[list[Any]] | None = None
     try:
-        while (handled := deliver_batch(ctx, worker, pool, limit)) > 0:
-            total += handled
-            if deadline is not None and time.monotonic() > deadline:
-                break
+        rows = _claim_rows(ctx, worker, limit)
+        while rows:
+            total += len(rows)
+            if deadline is None or time.monotonic() <= deadline:
+                # the next batch is claimed while this one is sent (the lanes never wait for it)
+                upcoming = pool.prefetch(lambda: _claim_rows(ctx, worker, limit))
+            _send_rows(ctx, pool, rows)
+            rows = upcoming.result() if upcoming is not None else []
+            upcoming = None
     finally:
+        if upcoming is not None:  # this batch failed: the next one's claims run out by lease
+            with contextlib.suppress(Exception):
+                upcoming.result()
         if own:
             pool.close()
     return total
@@ -185,13 +202,26 @@ def sweep(ctx: Context) -> None:
 
 
 def deliver_batch(ctx: Context, worker: str, pool: Pool, limit: int = BATCH) -> int:
+    """Claim one batch and send it; how many sends it held."""
+    rows = _claim_rows(ctx, worker, limit)
+    if rows:
+        _send_rows(ctx, pool, rows)
+    return len(rows)
+
+
+def _claim_rows(ctx: Context, worker: str, limit: int) -> list[Any]:
     sweep(ctx)
     lease_ms = ctx.settings.send_lease_s * 1000
     with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
-        rows = repo.claim(conn, ctx.clock.now_ms(), worker, limit, lease_ms)
+        return repo.claim(conn, ctx.clock.now_ms(), worker, limit, lease_ms)
+
+
+def _send_rows(ctx: Context, pool: Pool, rows: list[Any]) -> None:
+    """Hand a claimed batch over lane by lane. What each account may still send is read now,
+    after the previous batch's outcomes are all recorded."""
+    lease_ms = ctx.settings.send_lease_s * 1000
+    with ctx.db.read() as conn:
         accounts = {a: _account(conn, ctx, a, rows) for a in {r.account_id for r in rows}}
-    if not rows:
-        return 0
     links = TrackingLinks.for_context(ctx)
     lanes = max(1, min(pool.lanes, len(rows)))
     delivered: list[list[tuple[int, int]]] = [[] for _ in range(lanes)]  # accepted, unmarked
@@ -220,7 +250,6 @@ def deliver_batch(ctx: Context, worker: str, pool: Pool, limit: int = BATCH) -> 
     pool.run([lane(n) for n in range(lanes)])
     with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
         _finish_mailings(conn, ctx, {r.mailing_id for r in rows})
-    return len(rows)
 
 
 def _record_lane(ctx: Context, results: list[Any], delivered: list[tuple[int, int]]) -> None:
