@@ -516,7 +516,7 @@ def main() -> None:
     parser.add_argument(
         "--mailing", type=int, default=100_000, help="recipients of the send-now mailing"
     )
-    parser.add_argument("--lanes", type=int, default=4, help="parallel SMTP sessions")
+    parser.add_argument("--lanes", type=int, default=8, help="parallel SMTP sessions")
     parser.add_argument("--due-only", action="store_true", help="only the due-set figures")
     parser.add_argument("--chunk", type=int, default=10_000, help="contact ids per claim chunk")
     parser.add_argument(

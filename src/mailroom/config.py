@@ -36,7 +36,7 @@ class Settings:
     # back the automation scheduler catches up after downtime.
     send_lease_s: int = 300
     send_unknown: str = "skip"
-    send_lanes: int = 4  # SMTP sessions per connection handing messages over in parallel
+    send_lanes: int = 8  # SMTP sessions per connection handing messages over in parallel
     automation_grace_s: int = 86_400
     automation_chunk: int = 10_000  # contact ids per claiming statement of a run
     inprocess_worker: bool = True  # `mailroom serve` runs jobs itself unless turned off
