@@ -5,18 +5,26 @@ Prints, for one backend:
 1. the due set of a date-field (birthday) event over N contacts: the engine's own
    INSERT ... SELECT of claims for one occasion (about N/365 contacts due), and the SELECT
    alone (target <= 1 s for 1,000,000 contacts);
-2. the due set of a not-opened follow-up after an N-recipient mailing (90% did not open):
-   the SELECT counting it, and the claims inserted (target <= 1 s for the computation);
+2. the due set of a not-opened follow-up after an N-recipient mailing (90% did not open): one
+   SELECT counting the whole set (the baseline: the former single statement), the same set as
+   the engine walks it in chunks of `--chunk` contact ids (first chunk, all chunks), and the
+   engine's run itself (each chunk an INSERT ... SELECT committed on its own: when the first
+   claims are committed, when the last), with the CPU time of this process and of the
+   PostgreSQL backends serving the database (read from /proc); `--one-statement` also times
+   the former claim of the whole set in one INSERT ... SELECT (target <= 1 s for the
+   computation);
 3. sending throughput to a local SMTP sink (Postfix's `smtp-sink` when installed, `apt-get
-   install postfix`, else aiosmtpd in another process; both discard what they receive):
-   messages/s of one delivering process (its lanes: parallel SMTP sessions), each message
-   rendered, tracked, marked before the hand-over and recorded as an `em_sends` event
-   (target >= 1,000/s);
+   install postfix`, else aiosmtpd in another process; both discard what they receive, and
+   share the machine's cores with this process and PostgreSQL): messages/s of one delivering
+   process (its lanes: parallel SMTP sessions), each message rendered, tracked, marked before
+   the hand-over and recorded as an `em_sends` event, with the CPU per message of this process
+   and of PostgreSQL (target >= 1,000/s);
 4. a mailing to M recipients from send-now (the API's create + the start job) to every send
    recorded as activity, by one delivering process.
 
     .venv/bin/python benchmarks/automation.py --backend postgresql
     .venv/bin/python benchmarks/automation.py --backend sqlite --contacts 100000 --mailing 10000
+    .venv/bin/python benchmarks/automation.py --backend sqlite --due-only
     .venv/bin/python benchmarks/automation.py --help
 
 The PostgreSQL database (default mailroom_bench_automation; `su postgres -c "createdb
