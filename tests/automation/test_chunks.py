@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from automation_support import MAILING_EVENT, RECURRING, example, seed_documented_ids
+from automation_support import BIRTHDAY, MAILING_EVENT, RECURRING, example, seed_documented_ids
 from sqlalchemy import Connection, func, select
 
 from mailroom.activity import service as activity
@@ -159,3 +159,34 @@ def test_daily_recurrence_walks_the_account_contacts_in_chunks(
     assert engine.tick(ctx, lambda conn: chunks.append(1)) == 5
     assert len(chunks) == 3
     assert len(set(claims_of(ctx, int(event["triggers"][0]["id"])))) == 5
+
+
+def test_chained_trigger_walks_the_contacts_in_chunks(
+    client: Any, ctx: Context, account: Any, ongage_headers: dict[str, str], smtp: Any
+) -> None:
+    handler, port = smtp
+    seed_documented_ids(ctx, account, port=port)
+    emails = [f"c{i}@x.test" for i in range(5)]
+    add_people(ctx, account, emails, [{"birth_date": "1990-01-05"}] * 5)
+    chained = {
+        "based_on": "trigger",
+        "based_on_trigger": 1,
+        "email_messages": [2381],
+        "days_diff": 1,
+        "operator": "after",
+        "email_operator": "not_opened",
+        "schedule_hour": 12,
+        "schedule_minute": 0,
+    }
+    body = example(BIRTHDAY, triggers=[BIRTHDAY["triggers"][0], chained])
+    event = client.post("/api/events", json=body, headers=ongage_headers).json()["payload"]
+    ctx.clock.set(ts("2026-01-05T11:00:00") * 1000)  # type: ignore[attr-defined]
+    engine.tick(ctx)
+    assert deliver.deliver(ctx, "worker") == 5
+    ctx.clock.set(ts("2026-01-06T13:00:00") * 1000)  # type: ignore[attr-defined]
+    chunks: list[int] = []
+    assert engine.tick(ctx, lambda conn: chunks.append(1)) == 5
+    assert len(chunks) == 3  # contact ids in chunks of 2
+    assert len(set(claims_of(ctx, int(event["triggers"][1]["id"])))) == 5
+    assert deliver.deliver(ctx, "worker") == 5
+    assert sorted(r.recipient for r in handler.received) == sorted(emails * 2)
