@@ -490,8 +490,7 @@ def send_mailing(ctx: Context, account: Any, message: int, label: str, domains: 
         body = {"name": label, "email_message": [message], "segments": [segment]}
         mailing = campaigns.create_mailing(conn, ctx.clock, account.account_id, list_id, body)
     start = time.perf_counter()
-    with ctx.db.write() as conn:
-        recipients = campaigns.start_mailing(conn, ctx.clock, mailing.id)
+    recipients = campaigns.run_start(ctx, mailing.id)  # the start job's claims, chunk by chunk
     claimed = time.perf_counter() - start
     cpu_before = cpu_now(ctx)
     handled = deliver.deliver(ctx, "bench", limit=500)

@@ -198,7 +198,7 @@ def sweep(ctx: Context) -> None:
         delivered = repo.stale_delivered(conn, now)
         if delivered:
             _record(conn, ctx, [(r, r.uid, Outcome(SENT, 250), r.connection_id) for r in delivered])
-        _finish_mailings(conn, ctx, {m for m, _ in moved} | {r.mailing_id for r in delivered})
+        finish_mailings(conn, ctx, {m for m, _ in moved} | {r.mailing_id for r in delivered})
 
 
 def deliver_batch(ctx: Context, worker: str, pool: Pool, limit: int = BATCH) -> int:
@@ -249,7 +249,7 @@ def _send_rows(ctx: Context, pool: Pool, rows: list[Any]) -> None:
 
     pool.run([lane(n) for n in range(lanes)])
     with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
-        _finish_mailings(conn, ctx, {r.mailing_id for r in rows})
+        finish_mailings(conn, ctx, {r.mailing_id for r in rows})
 
 
 def _record_lane(ctx: Context, results: list[Any], delivered: list[tuple[int, int]]) -> None:
@@ -433,7 +433,7 @@ def _next_day(conn: Connection, ctx: Context, account_id: int) -> int:
     return int(start.timestamp() * 1000) + 86_400_000
 
 
-def _finish_mailings(conn: Connection, ctx: Context, mailing_ids: set[int]) -> None:
+def finish_mailings(conn: Connection, ctx: Context, mailing_ids: set[int]) -> None:
     """A mailing (not a trigger's) with no open sends left is Completed (With Errors)."""
     for mailing_id, still_open in repo.open_counts(conn, mailing_ids).items():
         if still_open:

@@ -43,6 +43,18 @@ def insert_due(conn: Connection, query: Select[Any]) -> int:
     return backend.insert_select_ignore(conn, sends, INSERT_COLUMNS, query, index_elements=["key"])
 
 
+def contact_chunk_end(
+    conn: Connection, account_id: int, after: int | None, size: int
+) -> int | None:
+    """The contact id that ends the next chunk of `size` of the account's contacts after
+    `after` (None: fewer are left). A mailing's start claims its recipients chunk by chunk."""
+    query = select(contacts.c.id).where(contacts.c.account_id == account_id)
+    if after is not None:
+        query = query.where(contacts.c.id > after)
+    found = conn.execute(query.order_by(contacts.c.id).offset(size - 1).limit(1)).scalar()
+    return None if found is None else int(found)
+
+
 def claim(conn: Connection, now_ms: int, worker: str, limit: int, lease_ms: int) -> list[Any]:
     """Take up to `limit` sends that are due (claimed by a worker whose lease ran out before it
     marked them as being sent, then queued ones, earliest first), with the recipient's details.
