@@ -5,18 +5,26 @@ Prints, for one backend:
 1. the due set of a date-field (birthday) event over N contacts: the engine's own
    INSERT ... SELECT of claims for one occasion (about N/365 contacts due), and the SELECT
    alone (target <= 1 s for 1,000,000 contacts);
-2. the due set of a not-opened follow-up after an N-recipient mailing (90% did not open):
-   the SELECT counting it, and the claims inserted (target <= 1 s for the computation);
+2. the due set of a not-opened follow-up after an N-recipient mailing (90% did not open): one
+   SELECT counting the whole set (the baseline: the former single statement), the same set as
+   the engine walks it in chunks of `--chunk` contact ids (first chunk, all chunks), and the
+   engine's run itself (each chunk an INSERT ... SELECT committed on its own: when the first
+   claims are committed, when the last), with the CPU time of this process and of the
+   PostgreSQL backends serving the database (read from /proc); `--one-statement` also times
+   the former claim of the whole set in one INSERT ... SELECT (target <= 1 s for the
+   computation);
 3. sending throughput to a local SMTP sink (Postfix's `smtp-sink` when installed, `apt-get
-   install postfix`, else aiosmtpd in another process; both discard what they receive):
-   messages/s of one delivering process (its lanes: parallel SMTP sessions), each message
-   rendered, tracked, marked before the hand-over and recorded as an `em_sends` event
-   (target >= 1,000/s);
+   install postfix`, else aiosmtpd in another process; both discard what they receive, and
+   share the machine's cores with this process and PostgreSQL): messages/s of one delivering
+   process (its lanes: parallel SMTP sessions), each message rendered, tracked, marked before
+   the hand-over and recorded as an `em_sends` event, with the CPU per message of this process
+   and of PostgreSQL (target >= 1,000/s);
 4. a mailing to M recipients from send-now (the API's create + the start job) to every send
    recorded as activity, by one delivering process.
 
     .venv/bin/python benchmarks/automation.py --backend postgresql
     .venv/bin/python benchmarks/automation.py --backend sqlite --contacts 100000 --mailing 10000
+    .venv/bin/python benchmarks/automation.py --backend sqlite --due-only
     .venv/bin/python benchmarks/automation.py --help
 
 The PostgreSQL database (default mailroom_bench_automation; `su postgres -c "createdb
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import socket
 import statistics
@@ -286,7 +295,13 @@ def birthday_due(ctx: Context, account: Any, segment: int, connection: int, mess
 
 
 def follow_up_due(
-    ctx: Context, account: Any, segment: int, connection: int, message: int, count: int
+    ctx: Context,
+    account: Any,
+    segment: int,
+    connection: int,
+    message: int,
+    count: int,
+    one_statement: bool,
 ) -> None:
     with ctx.db.write() as conn:
         mailing_id = mailings_service.create_mailing(
@@ -361,16 +376,101 @@ def follow_up_due(
             q = query(conn)
             return int(conn.execute(select(func.count()).select_from(q.subquery())).scalar() or 0)
 
-    def claim() -> tuple[int, float]:
-        return claim_and_undo(ctx, query)
-
     seconds, found = timed(counted)
     print(
-        f"not-opened follow-up due set, SELECT: {found:,} contacts due, "
-        f"{seconds * 1000:.0f} ms (median of 3)"
+        f"not-opened follow-up due set, one SELECT of the whole set (baseline): {found:,} "
+        f"contacts due, {seconds * 1000:.0f} ms (median of 3)",
+        flush=True,
     )
-    made, seconds = claim()
-    print(f"not-opened follow-up, claims inserted: {made:,} in {seconds * 1000:.0f} ms")
+    chunked_due(ctx, event, triggers[0], occasion, zone)
+    engine_run(ctx, event, occasion)
+    if one_statement:
+        made, seconds = claim_and_undo(ctx, query)
+        print(
+            f"not-opened follow-up, claims in one INSERT ... SELECT (baseline): {made:,} "
+            f"in {seconds * 1000:.0f} ms",
+            flush=True,
+        )
+
+
+def cpu_now(ctx: Context) -> tuple[float, float]:
+    """(this process's CPU s, the CPU s of the benchmark database's PostgreSQL backends)."""
+    return time.process_time(), backend_cpu_s(ctx)
+
+
+def backend_cpu_s(ctx: Context) -> float:
+    """Sum of utime + stime of the server processes serving this database (PostgreSQL on this
+    machine, read from /proc; 0 on SQLite, whose work is this process's)."""
+    url = ctx.settings.database_url
+    if not url.startswith("postgresql"):
+        return 0.0
+    name = url.rsplit("/", 1)[1].encode()
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if not cmdline.startswith(b"postgres:") or name not in cmdline:
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def chunked_due(ctx: Context, event: Any, trigger: Any, occasion: Any, zone: Any) -> None:
+    """The due set as the engine walks it: chunk bounds on the keyset, one SELECT per chunk."""
+    keys = due.keyset(event, trigger)
+    assert keys is not None
+    size = ctx.settings.automation_chunk
+    cpu = cpu_now(ctx)
+    start = time.perf_counter()
+    first_s, found, chunks, low = 0.0, 0, 0, None
+    with ctx.db.read() as conn:
+        where = audience.where(conn, event.account_id, event.segments, event.segments_excluded)
+        while True:
+            high = engine.repository.chunk_end(conn, *keys, low, size)
+            q = due.due_select(
+                event, trigger, None, where, occasion, zone, START_MS, bounds=(low, high)
+            )
+            found += int(conn.execute(select(func.count()).select_from(q.subquery())).scalar() or 0)
+            chunks += 1
+            if chunks == 1:
+                first_s = time.perf_counter() - start
+            if high is None:
+                break
+            low = high
+    total = time.perf_counter() - start
+    used, server = (a - b for a, b in zip(cpu_now(ctx), cpu, strict=True))
+    print(
+        f"not-opened follow-up due set, in chunks of {size:,} contact ids: first chunk "
+        f"{first_s * 1000:.0f} ms, all {chunks} chunks ({found:,} due) {total * 1000:.0f} ms; "
+        f"CPU {used:.2f} s here, {server:.2f} s in PostgreSQL",
+        flush=True,
+    )
+
+
+def engine_run(ctx: Context, event: Any, occasion: Any) -> None:
+    """The engine's run at the occasion: chunk by chunk, each an INSERT ... SELECT committed on
+    its own; when the first claims are committed (delivery could start) and the last."""
+    marks: list[float] = []
+    cpu = cpu_now(ctx)
+    start = time.perf_counter()
+    made = engine.run_event(
+        ctx, event.id, occasion.at_ms + 60_000, lambda conn: marks.append(time.perf_counter())
+    )
+    total = time.perf_counter() - start
+    used, server = (a - b for a, b in zip(cpu_now(ctx), cpu, strict=True))
+    first = (marks[0] - start) if marks else total
+    print(
+        f"not-opened follow-up, engine run: {made:,} claims in {len(marks)} chunks, first "
+        f"chunk committed after {first * 1000:.0f} ms, all after {total:.1f} s; CPU "
+        f"{used:.2f} s here, {server:.2f} s in PostgreSQL",
+        flush=True,
+    )
+    with ctx.db.write() as conn:
+        conn.execute(delete(sends))
 
 
 def send_mailing(ctx: Context, account: Any, message: int, label: str, domains: range) -> None:
@@ -390,12 +490,13 @@ def send_mailing(ctx: Context, account: Any, message: int, label: str, domains: 
         body = {"name": label, "email_message": [message], "segments": [segment]}
         mailing = campaigns.create_mailing(conn, ctx.clock, account.account_id, list_id, body)
     start = time.perf_counter()
-    with ctx.db.write() as conn:
-        recipients = campaigns.start_mailing(conn, ctx.clock, mailing.id)
+    recipients = campaigns.run_start(ctx, mailing.id)  # the start job's claims, chunk by chunk
     claimed = time.perf_counter() - start
-    cpu_before = time.process_time()
+    cpu_before = cpu_now(ctx)
     handled = deliver.deliver(ctx, "bench", limit=500)
-    cpu_ms = (time.process_time() - cpu_before) * 1000 / max(1, handled)
+    used, server = (a - b for a, b in zip(cpu_now(ctx), cpu_before, strict=True))
+    cpu_ms = used * 1000 / max(1, handled)
+    server_ms = server * 1000 / max(1, handled)
     total = time.perf_counter() - start
     with ctx.db.read() as conn:
         mine = (events.c.mailing_id == mailing.id) & (events.c.type == 1)
@@ -405,7 +506,8 @@ def send_mailing(ctx: Context, account: Any, message: int, label: str, domains: 
         f"{label}: {recipients:,} recipients, claims in {claimed:.2f} s, all recorded after "
         f"{total:.1f} s; {handled:,} handled, {recorded:,} em_sends stored; "
         f"delivery {rate:,.0f} messages/s ({ctx.settings.send_lanes} lanes), "
-        f"{cpu_ms:.2f} ms of this process's CPU per message ({1000 / cpu_ms:,.0f}/s of one core)",
+        f"{cpu_ms:.2f} ms of this process's CPU per message ({1000 / cpu_ms:,.0f}/s of one core), "
+        f"{server_ms:.2f} ms in PostgreSQL",
         flush=True,
     )
 
@@ -421,8 +523,14 @@ def main() -> None:
     parser.add_argument(
         "--mailing", type=int, default=100_000, help="recipients of the send-now mailing"
     )
-    parser.add_argument("--lanes", type=int, default=4, help="parallel SMTP sessions")
+    parser.add_argument("--lanes", type=int, default=8, help="parallel SMTP sessions")
     parser.add_argument("--due-only", action="store_true", help="only the due-set figures")
+    parser.add_argument("--chunk", type=int, default=10_000, help="contact ids per claim chunk")
+    parser.add_argument(
+        "--one-statement",
+        action="store_true",
+        help="also time the former claim of the whole follow-up set in one INSERT ... SELECT",
+    )
     args = parser.parse_args()
     if args.backend == "postgresql":
         url = args.pg_url
@@ -431,9 +539,10 @@ def main() -> None:
     fresh(url)
     settings = Settings(
         database_url=url,
-        secret_key="bench",
+        secret_key="bench-secret-key-automation",
         public_url="https://t.bench.test",
         send_lanes=args.lanes,
+        automation_chunk=args.chunk,
     )
     ctx = Context(settings=settings, db=Database(url), clock=FrozenClock(START_MS))
     port = free_port()
@@ -444,7 +553,7 @@ def main() -> None:
         account, segment, connection, message = setup(ctx, args.contacts, port)
         print(f"(loaded in {time.perf_counter() - t0:.0f} s)", flush=True)
         birthday_due(ctx, account, segment, connection, message)
-        follow_up_due(ctx, account, segment, connection, message, args.contacts)
+        follow_up_due(ctx, account, segment, connection, message, args.contacts, args.one_statement)
         if args.due_only:
             return
         per_domain = args.contacts // 50

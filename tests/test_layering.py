@@ -34,7 +34,7 @@ ORDER: list[tuple[str, ...]] = [
     ("tracking", "webhooks", "replica"),
     ("criteria",),
     ("segments",),
-    ("reports", "charts", "search"),
+    ("reports", "charts"),
     ("messages",),
     ("automation",),
     ("sending",),

@@ -22,7 +22,6 @@ def load_jobs() -> None:
     import mailroom.charts.jobs
     import mailroom.replica.jobs
     import mailroom.reports.jobs
-    import mailroom.search.jobs
     import mailroom.segments.jobs
     import mailroom.sending.jobs  # noqa: F401
 

@@ -36,8 +36,9 @@ class Settings:
     # back the automation scheduler catches up after downtime.
     send_lease_s: int = 300
     send_unknown: str = "skip"
-    send_lanes: int = 4  # SMTP sessions per connection handing messages over in parallel
+    send_lanes: int = 8  # SMTP sessions per connection handing messages over in parallel
     automation_grace_s: int = 86_400
+    automation_chunk: int = 10_000  # contact ids per claiming statement of a run
     inprocess_worker: bool = True  # `mailroom serve` runs jobs itself unless turned off
     session_idle_s: int = 1800  # a web session ends after this long without a call
     session_remember_s: int = 1_209_600  # ... or this long when signed in with remember-me
@@ -77,6 +78,7 @@ class Settings:
             "send_lease_s",
             "send_lanes",
             "automation_grace_s",
+            "automation_chunk",
             "session_idle_s",
             "session_remember_s",
             "login_failures_allowed",

@@ -130,6 +130,11 @@ def test_rebuild_gives_the_same_replica(
     rebuilt = service.rebuild(ctx, progress=copied.append)
     assert sum(copied) == rebuilt.events == len(before[0])
     assert (replica_rows(ctx, everything), replica_rows(ctx, contacts)) == before
+    # Stored in time order: the seed's history was written newest first for some contacts.
+    stored = [t for (t,) in replica_rows(ctx, "SELECT at_ms FROM events")]
+    assert stored == sorted(stored)
+    ids = [i for (i,) in replica_rows(ctx, "SELECT id FROM events")]
+    assert ids != sorted(ids)  # the order differs from the ids': the rewrite did something
 
 
 def test_a_trimmed_log_forces_a_rebuild(ctx: Context, people: list[Any]) -> None:
@@ -175,4 +180,20 @@ def test_an_id_committed_late_is_not_lost(
         slow.commit()
     clock.advance(seconds=5)
     service.catch_up(ctx)
+    assert replica_rows(ctx, REPLICA_EVENTS) == main_events(ctx)
+
+
+def test_the_periodic_feed_opens_the_replica_only_when_something_moved(
+    ctx: Context, account: NewAccount, people: list[Any]
+) -> None:
+    assert service.feed_if_moved(ctx)  # first feed of this replica in this process
+    assert not service.feed_if_moved(ctx)  # nothing new: DuckDB is not opened
+    with ctx.db.write() as conn:
+        item = {"type": "em_opens", "contact_id": people[0].uid, "at": ctx.clock.now_ms()}
+        activity_service.ingest(conn, ctx.clock, account.account_id, [item], source=Source.API)
+    assert service.feed_if_moved(ctx)  # a new event
+    assert replica_rows(ctx, REPLICA_EVENTS) == main_events(ctx)
+    assert not service.feed_if_moved(ctx)
+    store.path_of(ctx.settings).unlink()  # the replica deleted: the next feed rebuilds it
+    assert service.feed_if_moved(ctx)
     assert replica_rows(ctx, REPLICA_EVENTS) == main_events(ctx)

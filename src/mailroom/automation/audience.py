@@ -5,7 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, exists, false, func, not_, or_, select
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Select,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    null,
+    or_,
+    select,
+)
 
 from mailroom.db.tables import contacts
 from mailroom.errors import NotFound
@@ -36,6 +51,20 @@ def where(
         out = segments_service.contact_selection(conn, account_id, segment_id).where
         clause = and_(clause, not_(func.coalesce(out, false())))  # NULL: not in it
     return and_(contacts.c.account_id == account_id, contacts.c.status == "active", clause)
+
+
+def segment(conn: Connection, account_id: int, included: Sequence[int]) -> Any:
+    """The id of the first included segment a contact is in (``{{ocx_segment_id}}``), as an
+    expression over `contacts`: the id itself when there is one segment."""
+    if not included:
+        return cast(null(), BigInteger)
+    if len(included) == 1:
+        return literal(int(included[0]), BigInteger)
+    whens = [
+        (segments_service.contact_selection(conn, account_id, s, user_type="active").where, s)
+        for s in included
+    ]
+    return case(*((func.coalesce(w, false()), literal(int(s), BigInteger)) for w, s in whens))
 
 
 def selection(

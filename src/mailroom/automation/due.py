@@ -14,6 +14,10 @@ At an occasion the due contacts are, by the trigger's kind:
 
 Always only active contacts in an included segment and in no excluded one, inside the event's
 start and end dates.
+
+A large due set is claimed in chunks of contact ids (`keyset` gives the column whose values
+bound them, `due_select` takes the bounds), so no statement inserts a million rows and the
+first chunk can be sent while the next is claimed.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    BigInteger,
     String,
     and_,
     case,
@@ -33,6 +38,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    null,
     or_,
     select,
     true,
@@ -153,6 +159,31 @@ def sent_window(trigger: Any, occasion: Occasion, zone: ZoneInfo) -> tuple[int, 
     return low, high
 
 
+Bounds = tuple[int | None, int | None]  # contact ids in (low, high]; None: open on that side
+
+
+def keyset(event: Any, trigger: Any) -> tuple[Select[Any], Any] | None:
+    """The ids whose ascending values bound a run's chunks (a select and its column), or None
+    when one statement claims the run: a date-field trigger's set is one day's dates, read on
+    its index. A follow-up walks its mailing's totals in contact order (an index of 0018a)."""
+    if trigger.based_on == "mailing":
+        column = cmt.c.contact_id
+        return select(column).where(cmt.c.mailing_id == event.mailing_id), column
+    if trigger.based_on in ("list", "trigger"):
+        return select(contacts.c.id).where(contacts.c.account_id == event.account_id), contacts.c.id
+    return None
+
+
+def _within(column: Any, bounds: Bounds | None) -> Any:
+    if bounds is None:
+        return true()
+    low, high = bounds
+    return and_(
+        column > low if low is not None else true(),
+        column <= high if high is not None else true(),
+    )
+
+
 def due_select(
     event: Any,
     trigger: Any,
@@ -161,8 +192,12 @@ def due_select(
     occasion: Occasion,
     zone: ZoneInfo,
     now_ms: int,
+    *,
+    segment: Any = None,
+    bounds: Bounds | None = None,
 ) -> Select[Any]:
-    """The rows to claim for this trigger at this occasion (columns of the `sends` insert)."""
+    """The rows to claim for this trigger at this occasion (columns of the `sends` insert),
+    for the contact ids inside `bounds`; `segment` is the included segment's id expression."""
     prefix = literal(f"t:{trigger.id}:") + cast(contacts.c.id, String)
     columns = [
         literal(event.account_id),
@@ -174,10 +209,11 @@ def due_select(
         literal(occasion.at_ms),
         literal("queued"),
         literal(now_ms),
+        segment if segment is not None else cast(null(), BigInteger),
     ]
     if trigger.based_on in ("list_field", "list"):
         columns[1] = prefix + literal(f":{occasion.day.isoformat()}")
-        where = audience_where
+        where = and_(audience_where, _within(contacts.c.id, bounds))
         if trigger.based_on == "list_field":
             where = and_(where, date_clause(event, trigger, occasion.day))
         return select(*columns).where(where)
@@ -189,6 +225,8 @@ def due_select(
             .select_from(cmt.join(contacts, contacts.c.id == cmt.c.contact_id))
             .where(
                 cmt.c.mailing_id == event.mailing_id,
+                _within(cmt.c.contact_id, bounds),
+                _within(contacts.c.id, bounds),
                 cmt.c.first_sent_ms >= low,
                 cmt.c.first_sent_ms < high,
                 engagement(trigger.email_operator),
@@ -209,6 +247,7 @@ def due_select(
         )
         .where(
             sends.c.trigger_id == parent.id,
+            _within(contacts.c.id, bounds),
             sends.c.status.in_(("sent", "delivered")),
             sends.c.sent_ms >= low,
             sends.c.sent_ms < high,

@@ -19,6 +19,7 @@ SEND_COLUMNS = (
     "due_ms",
     "status",
     "created_ms",
+    "segment_id",
 )
 
 
@@ -104,6 +105,30 @@ def insert_due(conn: Connection, query: Select[Any]) -> int:
     return backend.insert_select_ignore(conn, sends, SEND_COLUMNS, query, index_elements=["key"])
 
 
+def chunk_end(
+    conn: Connection, keyset: Select[Any], column: Any, after: int | None, size: int
+) -> int | None:
+    """The id that ends the next chunk of `size` ids after `after` (None: fewer are left, the
+    chunk runs to the end). Read on the keyset's index, not on the due rows."""
+    query = keyset if after is None else keyset.where(column > after)
+    found = conn.execute(query.order_by(column).offset(size - 1).limit(1)).scalar()
+    return None if found is None else int(found)
+
+
+def still_on(conn: Connection, event: Any) -> bool:
+    """Whether the event is as a run found it: not deleted, switched off, edited or switched on
+    again since."""
+    e = automation_events
+    query = select(e.c.active, e.c.activated, e.c.modified).where(e.c.id == event.id)
+    row = conn.execute(query).first()
+    return (
+        row is not None
+        and bool(row.active)
+        and row.activated == event.activated
+        and row.modified == event.modified
+    )
+
+
 def skip_queued(conn: Connection, mailing_ids: list[int]) -> None:
     """Queued sends of switched-off triggers never go out (they fell due while it was off)."""
     if mailing_ids:
@@ -120,6 +145,26 @@ def claimed_count(conn: Connection, mailing_ids: list[int]) -> int:
         return 0
     query = select(func.count()).select_from(sends).where(sends.c.mailing_id.in_(mailing_ids))
     return int(conn.execute(query).scalar() or 0)
+
+
+def quotas_of_triggers(conn: Connection, trigger_ids: list[int]) -> list[Any]:
+    """(trigger id, event id, the event's esp_connections_quota) of these triggers."""
+    if not trigger_ids:
+        return []
+    query = (
+        select(triggers.c.id, automation_events.c.id, automation_events.c.esp_connections_quota)
+        .join(automation_events, automation_events.c.id == triggers.c.event_id)
+        .where(triggers.c.id.in_(trigger_ids))
+    )
+    return list(conn.execute(query))
+
+
+def trigger_ids_of(conn: Connection, event_ids: list[int]) -> dict[int, int]:
+    """Every trigger of these events: trigger id -> event id."""
+    if not event_ids:
+        return {}
+    query = select(triggers.c.id, triggers.c.event_id).where(triggers.c.event_id.in_(event_ids))
+    return {int(t): int(e) for t, e in conn.execute(query)}
 
 
 def event_by_id(conn: Connection, event_id: int) -> Any:

@@ -4,6 +4,8 @@ update the few keys Ongage lets change, toggle, delete."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection
@@ -255,3 +257,29 @@ def sends_per_day(
     for trigger_id, day, count in repository.sends_per_day(conn, list(found), since_ms):
         found[int(trigger_id)][int(day)] = int(count)
     return found
+
+
+@dataclass(frozen=True)
+class ConnectionQuotas:
+    """Events' `esp_connections_quota`: at most `quota` messages of one event a day through a
+    connection (beside the connection's own `daily_quota`)."""
+
+    event_of: dict[int, int]  # trigger id -> event id, for the triggers that have quotas
+    quotas: dict[int, dict[int, int]]  # event id -> connection id -> messages a day
+    triggers_of: dict[int, list[int]]  # event id -> all its trigger ids (to count its sends)
+
+
+def connection_quotas(conn: Connection, trigger_ids: Iterable[int]) -> ConnectionQuotas:
+    """The quotas that apply to sends of these triggers."""
+    event_of: dict[int, int] = {}
+    quotas: dict[int, dict[int, int]] = {}
+    for trigger_id, event_id, raw in repository.quotas_of_triggers(conn, sorted(set(trigger_ids))):
+        if not raw:
+            continue
+        event_of[int(trigger_id)] = int(event_id)
+        quotas[int(event_id)] = {int(q["esp_connection_id"]): int(q["quota"]) for q in raw}
+    members = repository.trigger_ids_of(conn, sorted(quotas))
+    triggers_of: dict[int, list[int]] = {}
+    for trigger_id, event_id in members.items():
+        triggers_of.setdefault(event_id, []).append(trigger_id)
+    return ConnectionQuotas(event_of, quotas, triggers_of)

@@ -101,7 +101,7 @@ def text_match(
     if _postgres(conn):
         return expr.like(literal(before + _escape_like(value) + after, String), escape="\\")  # type: ignore[no-any-return]
     glob = before.replace("%", "*") + _escape_glob(value) + after.replace("%", "*")
-    return expr.op("GLOB")(literal(glob, String))  # type: ignore[no-any-return]
+    return expr.op("GLOB", is_comparison=True)(literal(glob, String))  # type: ignore[no-any-return]
 
 
 def raw_contains(

@@ -372,6 +372,12 @@ contact_mailing_totals = Table(
     sqlite_with_rowid=False,
     postgresql_with=_FILLFACTOR,
 )
+# A mailing's totals in contact order: the automation's chunks of a follow-up (migration 0018a).
+Index(
+    "ix_contact_mailing_totals_mailing_contact",
+    contact_mailing_totals.c.mailing_id,
+    contact_mailing_totals.c.contact_id,
+)
 
 # The charts' time series: per list and hour, one counter per event type (machines' opens and
 # clicks apart; see `activity.repository.hourly_counter`). One row per list-hour, so a batch
@@ -597,6 +603,8 @@ sends = Table(
     Column("sent_ms", BigInteger, nullable=True),
     Column("error", Text, nullable=True),
     Column("created_ms", BigInteger, nullable=False),
+    # The included segment the recipient was chosen through ({{ocx_segment_id}}; 0018a).
+    Column("segment_id", BigInteger, nullable=True),
     UniqueConstraint("key"),
 )
 Index("ix_sends_status_due_ms", sends.c.status, sends.c.due_ms)

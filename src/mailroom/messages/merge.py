@@ -111,11 +111,17 @@ def render(
         if isinstance(part, str):
             out.append(part)
             continue
-        value = _text(values.get(part.name))
-        if value == "":
-            value = _text(values.get(part.nested)) if part.nested else part.default
+        value = value_of(part, values)
         out.append(escape(value) if escape is not None else value)
     return "".join(out)
+
+
+def value_of(tag: Tag, values: Mapping[str, Any]) -> str:
+    """A tag's text for one contact: its value, else its nested field's, else its default."""
+    value = _text(values.get(tag.name))
+    if value == "":
+        value = _text(values.get(tag.nested)) if tag.nested else tag.default
+    return value
 
 
 def escape_html(value: str) -> str:

@@ -25,3 +25,4 @@ class Compiled:
     from_name: str
     from_address: str
     reply_address: str
+    html_source: str = ""  # the HTML template as written (sending finds its links once)

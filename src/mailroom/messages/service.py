@@ -126,6 +126,7 @@ def compiled(conn: Connection, account_id: int, ids: Iterable[int]) -> dict[int,
             row.from_name,
             row.from_address,
             row.reply_address,
+            row.html or "",
         )
         for row in repository.messages_by_ids(conn, account_id, ids)
     }

@@ -23,7 +23,7 @@ import pyarrow as pa
 from mailroom.activity import deletions
 from mailroom.db import backend
 from mailroom.kit.clock import Clock
-from mailroom.replica import repository, store
+from mailroom.replica import repository, rollup, store
 
 BATCH = 100_000
 HOLE_TTL_MS = 600_000
@@ -136,6 +136,29 @@ def _fill(duck: duckdb.DuckDBPyConnection, holes: list[tuple[int, int]], found: 
         duck.execute("INSERT INTO holes VALUES ('events', ?, ?, ?)", [lo, hi, seen_ms])
 
 
+def order_by_time(duck: duckdb.DuckDBPyConnection) -> None:
+    """Rewrite the events in time order, in one transaction.
+
+    The feed appends in id order, which live ingest makes nearly time order, so a report's
+    window reads only the row groups whose times it covers. A rebuild copies in id order too,
+    but ids of imported or back-filled history need not follow time; this restores the order.
+    """
+    duck.execute("BEGIN")
+    try:
+        duck.execute("CREATE TABLE events_by_time AS SELECT * FROM events ORDER BY at_ms, id")
+        duck.execute("DROP TABLE events")
+        duck.execute("ALTER TABLE events_by_time RENAME TO events")
+        duck.execute("COMMIT")
+    except BaseException:
+        duck.execute("ROLLBACK")
+        raise
+
+
+def pending_holes(duck: duckdb.DuckDBPyConnection) -> bool:
+    """Whether gaps in the events' ids are still being watched for late commits."""
+    return bool(duck.execute("SELECT count(*) FROM holes").fetchall()[0][0])
+
+
 def one_round(
     conn: Any, duck: duckdb.DuckDBPyConnection, clock: Clock, batch: int = BATCH
 ) -> Round:
@@ -149,6 +172,7 @@ def one_round(
             raise NeedsRebuild(f"the main database trimmed {log} past the replica's watermark")
     lowered = False
     for row in repository.deletions_after(conn, marks["event_deletions"]):
+        rollup.invalidate(duck)  # until its next build, reports count the raw events
         _apply_deletion(duck, row)
         marks["event_deletions"] = int(row.id)
         if row.events_max < marks["events"]:  # SQLite will hand these ids out again
@@ -171,6 +195,8 @@ def one_round(
         holes = _holes(duck, clock.now_ms())
         late = repository.events_in(conn, holes)
         if late:
+            if min(int(r[0]) for r in late) <= rollup.through(duck):
+                rollup.invalidate(duck)  # below its watermark: the table misses these
             _append_events(duck, late, dedupe=True)
             _fill(duck, holes, [int(r[0]) for r in late])
             done.events += len(late)
@@ -182,6 +208,6 @@ def one_round(
         _append_events(duck, rows, dedupe=lowered)
         marks["events"] = int(rows[-1][0])
         done.events += len(rows)
-    store.put_all(duck, marks)
+    store.put_all(duck, {k: v for k, v in marks.items() if known.get(k) != v})
     done.marks = marks
     return done

@@ -7,12 +7,19 @@ from mailroom.jobs.worker import periodic
 from mailroom.replica import service
 
 FEED_EVERY_S = 1
+ROLLUP_EVERY_S = 300
 
 
 @periodic("replica.feed", every_s=FEED_EVERY_S, enabled=service.enabled_by)
 def feed(ctx: Context) -> None:
     """Bring the replica up to date (rebuilding it if it fell behind the trimmed logs)."""
-    service.catch_up(ctx)
+    service.feed_if_moved(ctx)
+
+
+@periodic("replica.rollup", every_s=ROLLUP_EVERY_S, enabled=service.enabled_by)
+def refresh_rollup(ctx: Context) -> None:
+    """Rebuild the per-contact period totals long report windows read, when they fell behind."""
+    service.refresh_rollup(ctx)
 
 
 @periodic("replica.trim", every_s=3600, enabled=lambda s: not service.enabled_by(s))

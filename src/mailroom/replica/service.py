@@ -12,7 +12,7 @@ import duckdb
 
 from mailroom.config import Settings
 from mailroom.context import Context
-from mailroom.replica import feed, repository, store
+from mailroom.replica import feed, repository, rollup, store
 
 log = logging.getLogger("mailroom.replica")
 
@@ -46,6 +46,47 @@ def catch_up(
         return rebuild(ctx, progress)
 
 
+@dataclass(frozen=True)
+class _Seen:
+    """What this process's last feed of one replica saw: the main database's newest ids, the
+    replica file as it left it, and whether gaps in the events' ids await late commits."""
+
+    high: dict[str, int]
+    file: tuple[int, int, int] | None
+    holes: bool
+
+
+_seen: dict[tuple[str, str], _Seen] = {}
+
+
+def _file_state(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+def feed_if_moved(ctx: Context) -> bool:
+    """`catch_up`, unless nothing moved since this process's last feed: no log of the main
+    database grew, the replica file is as that feed left it, and no gap in the events' ids
+    awaits a late commit. An idle server then reads four maximums a second instead of opening
+    (and checkpointing) DuckDB. Whether it fed."""
+    path = store.path_of(ctx.settings)
+    key = (ctx.settings.database_url, str(path))
+    with ctx.db.read() as conn:
+        high = repository.high_ids(conn)
+    last, state = _seen.get(key), _file_state(path)
+    moved = last is None or state is None or (last.high, last.file) != (high, state)
+    if not moved and last is not None and not last.holes:
+        return False
+    catch_up(ctx)
+    with store.connect(path) as duck:
+        holes = feed.pending_holes(duck)
+    _seen[key] = _Seen(high, _file_state(path), holes)
+    return True
+
+
 def _catch_up(ctx: Context, max_rounds: int, progress: Progress | None) -> Caught:
     with store.connect(store.path_of(ctx.settings)) as duck:
         return catch_up_in(ctx, duck, max_rounds=max_rounds, progress=progress)
@@ -64,9 +105,11 @@ def catch_up_in(
     """
     appended = 0
     changed = False
-    if store.get(duck, "version") not in (0, store.VERSION):
+    version = store.get(duck, "version")
+    if version not in (0, store.VERSION):
         raise feed.NeedsRebuild("the replica was written by another version")
-    store.put(duck, "version", store.VERSION)
+    if version == 0:  # written once: a catch-up that finds nothing new writes nothing
+        store.put(duck, "version", store.VERSION)
     for _ in range(max_rounds):
         duck.execute("BEGIN")
         try:
@@ -105,7 +148,8 @@ def rebuild(ctx: Context, progress: Progress | None = None) -> Caught:
     """Build a new replica from the main database beside the old one, then swap them.
 
     Contacts and links are copied first; events follow in id order, in the same rounds as a
-    regular catch-up (which also applies deletions logged meanwhile).
+    regular catch-up (which also applies deletions logged meanwhile), and are then put in time
+    order (`feed.order_by_time`).
     """
     path = store.path_of(ctx.settings)
     fresh = path.with_name(path.name + ".rebuild")
@@ -129,7 +173,20 @@ def rebuild(ctx: Context, progress: Progress | None = None) -> Caught:
             after = int(rows[-1].id)
     # Contacts changed during the copy are in the change log after the noted watermark.
     _swap(fresh, path)
-    return _catch_up(ctx, 1_000_000, progress)
+    caught = _catch_up(ctx, 1_000_000, progress)
+    with store.connect(path) as duck:
+        feed.order_by_time(duck)
+        rollup.build(duck)
+    return caught
+
+
+def refresh_rollup(ctx: Context) -> bool:
+    """Build the per-contact period totals again when enough events are newer; whether built."""
+    with store.connect(store.path_of(ctx.settings)) as duck:
+        if not rollup.stale(duck):
+            return False
+        rollup.build(duck)
+        return True
 
 
 def _swap(fresh: Path, path: Path) -> None:

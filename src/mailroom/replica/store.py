@@ -34,6 +34,7 @@ SCHEMA = (
 )
 _HAS_STATE = "SELECT 1 FROM duckdb_tables() WHERE table_name = 'state'"
 CONFIG = {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+QUIET = "SET enable_progress_bar = false"  # DuckDB's own bar would write to the terminal
 LOCK_WAIT_S = 30.0
 
 # Threads of one process share one DuckDB instance; this keeps them to one writer at a time.
@@ -69,6 +70,7 @@ def connect(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckD
                     raise
                 time.sleep(0.05)
         try:
+            conn.execute(QUIET)
             if not conn.execute(_HAS_STATE).fetchone():
                 for statement in SCHEMA:
                     conn.execute(statement)
@@ -79,7 +81,9 @@ def connect(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckD
 
 def memory() -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB, for reading report files without touching the replica."""
-    return duckdb.connect(":memory:", config=dict(CONFIG))
+    conn = duckdb.connect(":memory:", config=dict(CONFIG))
+    conn.execute(QUIET)
+    return conn
 
 
 def get(conn: duckdb.DuckDBPyConnection, name: str, default: int = 0) -> int:

@@ -24,50 +24,65 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from mailroom.activity.types import EventType
 from mailroom.config import Settings
-from mailroom.replica import store
-from mailroom.reports.repository import (
-    BOUNCE,
-    CLICK,
-    COMPLAINT,
-    OPEN,
-    OPT_OUT,
-    ROW_COLUMNS,
-    SENT,
-)
+from mailroom.replica import rollup, store
+from mailroom.reports import aggregates
+from mailroom.reports.repository import ROW_COLUMNS
 
-_ROWS = f"""
+_ROWS = """
 WITH chosen AS (
-    SELECT * FROM contacts WHERE account_id = $account AND list_id = $list {{statuses}} {{picked}}
-),
-totals AS (
-    SELECT contact_id,
-        count(*) FILTER (WHERE type = {SENT}) AS sent,
-        count(*) FILTER (WHERE type = {OPEN} AND (NOT machine OR $machine)) AS opens,
-        count(*) FILTER (WHERE type = {CLICK} AND (NOT machine OR $machine)) AS clicks,
-        count(*) FILTER (WHERE type = {OPEN} AND machine) AS machine_opens,
-        count(*) FILTER (WHERE type = {CLICK} AND machine) AS machine_clicks,
-        count(*) FILTER (WHERE type = {OPT_OUT}) AS unsubscribe,
-        count(*) FILTER (WHERE type = {COMPLAINT}) AS complains,
-        count(*) FILTER (WHERE type = {BOUNCE}) AS bounces,
-        max(at_ms) FILTER (WHERE type = {SENT}) // 1000 AS last_sent_date,
-        max(at_ms) FILTER (WHERE type = {OPEN} AND NOT machine) // 1000 AS last_open_date,
-        max(at_ms) FILTER (WHERE type = {CLICK} AND NOT machine) // 1000 AS last_click_date
-    FROM events
-    WHERE account_id = $account AND list_id = $list AND at_ms >= $start AND at_ms < $end
-      AND contact_id IN (SELECT id FROM chosen)
-    GROUP BY contact_id
-)
-SELECT c.id AS contact_id, c.email, c.status, {{fields}} AS fields, c.created, c.unsubscribe_date,
-    c.resubscribe_date, c.bounce_date, c.complaint_date,
-    coalesce(t.sent, 0) AS sent, coalesce(t.opens, 0) AS opens, coalesce(t.clicks, 0) AS clicks,
-    coalesce(t.machine_opens, 0) AS machine_opens,
-    coalesce(t.machine_clicks, 0) AS machine_clicks,
-    coalesce(t.unsubscribe, 0) AS unsubscribe, coalesce(t.complains, 0) AS complains,
-    coalesce(t.bounces, 0) AS bounces,
-    t.last_sent_date, t.last_open_date, t.last_click_date
-FROM chosen c LEFT JOIN totals t ON t.contact_id = c.id
+    SELECT {contact_columns} FROM contacts
+    WHERE account_id = $account AND list_id = $list {statuses} {picked}
+){totals}
+SELECT {columns}
+FROM chosen c{join}
 ORDER BY c.id
 """
+
+_TOTALS = """,
+totals AS ({select}
+)"""
+
+
+def _query(columns: Sequence[str], statuses: str, picked: str, use_periods: bool) -> str:
+    """The report's SELECT: only the contact columns and aggregates its file keeps.
+
+    Aggregating the window's events is most of a report's cost, so an activity column that was
+    not selected is not computed; the file always keeps `contact_id` and `email` (the detailed
+    export joins on them).
+    """
+    keep = ["contact_id", "email", *(c for c in columns if c not in ("contact_id", "email"))]
+    activity = [c for c in keep if c in aggregates.RAW]
+    from_contacts = [c for c in keep if c not in aggregates.RAW]
+    contact_columns = ", ".join("id" if c == "contact_id" else c for c in from_contacts)
+    out = ["c.id AS contact_id" if c == "contact_id" else f"c.{c}" for c in from_contacts]
+    out += [f"t.{c}" if c in aggregates.DATES else f"coalesce(t.{c}, 0) AS {c}" for c in activity]
+    totals = join = ""
+    if activity:
+        totals = _TOTALS.format(select=aggregates.totals(activity, use_periods))
+        join = " LEFT JOIN totals t ON t.contact_id = c.id"
+    return _ROWS.format(
+        contact_columns=contact_columns,
+        statuses=statuses,
+        picked=picked,
+        totals=totals,
+        columns=", ".join(out),
+        join=join,
+    )
+
+
+def stored_columns(selected: Sequence[str], contact_fields: Mapping[str, str]) -> list[str]:
+    """The file's columns for these selected fields (list fields share the `fields` JSON)."""
+    out: list[str] = []
+    for name in selected:
+        if name in aggregates.RAW:
+            column = name
+        elif name in contact_fields:
+            column = contact_fields[name]
+        else:
+            column = "fields"
+        if column not in out:
+            out.append(column)
+    return out
 
 
 # Rule kinds whose compiled conditions read only columns the replica's contacts copy has, with
@@ -111,10 +126,13 @@ def compute(
     picked: Sequence[int] | None,
     window_ms: tuple[int, int],
     include_machine: bool,
+    columns: Sequence[str],
     where: tuple[str, dict[str, Any]] | None = None,
-    with_fields: bool = True,
 ) -> int:
-    """Write the report's rows to `target` (atomically); return how many rows."""
+    """Write the report's rows to `target` (atomically); return how many rows.
+
+    `columns` are the file's columns (`stored_columns`): contact columns and activity counters.
+    """
     params: dict[str, Any] = {
         "account": account_id,
         "list": list_id,
@@ -133,9 +151,10 @@ def compute(
     if where is not None:  # the criteria's own condition (list, account and user type included)
         status_sql = f"AND ({where[0]})"
         params.update(where[1])
-    # The list-field values only when a list field is selected: the JSON is the widest column.
-    fields_sql = "c.fields" if with_fields else "NULL::VARCHAR"
-    query = _ROWS.format(statuses=status_sql, picked=picked_sql, fields=fields_sql)
+    periods = aggregates.period_params(window_ms, rollup.through(duck))
+    query = _query(columns, status_sql, picked_sql, use_periods=periods is not None)
+    params.update(periods or {})
+    params = {k: v for k, v in params.items() if re.search(rf"\${k}\b", query)}
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     copied = duck.execute(

@@ -1,4 +1,4 @@
-"""The report job: runs a report, keeping its lease alive while it computes."""
+"""The report jobs: an activity report (its lease kept alive while it computes) and a search."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from mailroom.context import Context
 from mailroom.jobs import queue
 from mailroom.jobs.worker import handler
-from mailroom.reports import service
+from mailroom.reports import search, service
 
 LEASE_MS = 60_000
 BEAT_S = 10.0
@@ -44,3 +44,10 @@ def run_report(ctx: Context, job: queue.Job) -> None:
         service.run_report(
             ctx, int(job.payload["report_id"]), last_attempt=job.attempts >= job.max_attempts
         )
+
+
+@handler(search.JOB)
+def run_search(ctx: Context, job: queue.Job) -> None:
+    """Run one search; safe to run twice (its stored matches are replaced, not added to)."""
+    with ctx.db.write() as conn:
+        search.run_search(conn, ctx.clock, int(job.payload["report_id"]))

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Select,
     and_,
     case,
     delete,
@@ -20,7 +21,15 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from mailroom.activity.types import EventType
 from mailroom.db import backend
-from mailroom.db.tables import contact_totals, contacts, events, links, report_rows, reports
+from mailroom.db.tables import (
+    contact_totals,
+    contacts,
+    events,
+    links,
+    report_rows,
+    reports,
+    search_results,
+)
 
 CONTACT_COLUMNS = (
     "email",
@@ -91,9 +100,33 @@ def finish_report(conn: Connection, report_id: int, values: dict[str, Any]) -> b
     return bool(result.rowcount)
 
 
+def update_report(conn: Connection, report_id: int, values: dict[str, Any]) -> None:
+    conn.execute(update(reports).where(reports.c.id == report_id).values(**values))
+
+
 def delete_report(conn: Connection, report_id: int) -> None:
+    """The report and the rows it stored (an activity report's or a search's matches)."""
     conn.execute(delete(report_rows).where(report_rows.c.report_id == report_id))
+    conn.execute(delete(search_results).where(search_results.c.report_id == report_id))
     conn.execute(delete(reports).where(reports.c.id == report_id))
+
+
+# --- contact searches: the ids each found ---------------------------------------------------------
+
+
+def store_search_results(conn: Connection, report_id: int, ids: Select[tuple[int]]) -> int:
+    """Replace a search's matches by the ids `ids` selects, inside the database; their count."""
+    conn.execute(delete(search_results).where(search_results.c.report_id == report_id))
+    source = ids.with_only_columns(literal(report_id), *ids.selected_columns)
+    conn.execute(insert(search_results).from_select(["report_id", "contact_id"], source))
+    # Counted, not taken from rowcount: drivers differ on it for INSERT ... SELECT.
+    counted = select(func.count()).where(search_results.c.report_id == report_id)
+    return int(conn.execute(counted).scalar_one())
+
+
+def search_result_ids(report_id: int) -> Select[tuple[int]]:
+    """The ids a search found, as a subquery for contact reads."""
+    return select(search_results.c.contact_id).where(search_results.c.report_id == report_id)
 
 
 def newest_event_id(conn: Connection) -> int:

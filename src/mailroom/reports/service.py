@@ -28,7 +28,6 @@ from mailroom.replica import service as replica_service
 from mailroom.reports import columnar, repository, selection
 from mailroom.reports.render import ListFields
 from mailroom.reports.schemas import (
-    ACTIVITY_FIELDS,
     COMPLETED,
     CONTACT_FIELDS,
     FAILED,
@@ -201,7 +200,7 @@ def _run_in_replica(ctx: Context, row: Any, spec: ReportSpec) -> None:
         "statuses": chosen.statuses,
         "window_ms": spec.window_ms(),
         "include_machine": spec.include_machine,
-        "with_fields": bool(set(spec.selected_fields) - set(CONTACT_FIELDS) - set(ACTIVITY_FIELDS)),
+        "columns": columnar.stored_columns(spec.selected_fields, CONTACT_FIELDS),
     }
     in_replica = not chosen.has_rules or chosen.kinds() <= columnar.IN_REPLICA_KINDS
     where = columnar.condition(chosen.where) if chosen.has_rules and in_replica else None

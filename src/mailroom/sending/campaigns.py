@@ -4,7 +4,7 @@ once, set-wise), cancel, pause and resume."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Select, String, cast, literal, select
@@ -21,6 +21,7 @@ from mailroom.kit.clock import Clock, now_s
 from mailroom.mailings import schemas as st
 from mailroom.mailings import service as mailings_service
 from mailroom.messages import service as messages_service
+from mailroom.sending import deliver
 from mailroom.sending import repository as repo
 
 START_JOB = "sending.start_mailing"
@@ -140,6 +141,7 @@ def due_rows(
     due_ms: Any,
     now_ms: int,
     where: Any,
+    segment: Any,
     key_suffix: str = "",
 ) -> Select[Any]:
     """The INSERT ... SELECT source of new sends (columns as `repo.INSERT_COLUMNS`)."""
@@ -156,41 +158,8 @@ def due_rows(
         due_ms,
         literal(repo.QUEUED),
         literal(now_ms),
+        segment,
     ).where(where)
-
-
-def start_mailing(conn: Connection, clock: Clock, mailing_id: int) -> int:
-    """Claim a send for every recipient (one INSERT ... SELECT); 0 if it was not New/Scheduled."""
-    row = mailings_service.find_mailing_any(conn, mailing_id)
-    if row is None or row.status not in (st.NEW, st.SCHEDULED):
-        return 0
-    now_ms = clock.now_ms()
-    clause = audience.where(conn, row.account_id, row.segments, row.segments_excluded)
-    query = due_rows(
-        conn,
-        row.account_id,
-        key_prefix=f"m:{mailing_id}:",
-        mailing_id=mailing_id,
-        trigger_id=None,
-        message_ids=row.email_messages or [row.email_message_id],
-        due_ms=literal(now_ms),
-        now_ms=now_ms,
-        where=clause,
-    )
-    repo.insert_due(conn, query)
-    recipients = repo.count_for(conn, repo.sends_of(mailing_id))
-    status = st.IN_PROGRESS if recipients else st.COMPLETED
-    mailings_service.update_mailing(
-        conn,
-        mailing_id,
-        {
-            "status": status,
-            "recipients": recipients,
-            "sent": now_ms // 1000,
-            "modified": now_ms // 1000,
-        },
-    )
-    return recipients
 
 
 def enqueue_delivery(
@@ -229,8 +198,69 @@ def resume(conn: Connection, clock: Clock, account_id: int, mailing_id: int) -> 
 
 
 def run_start(ctx: Context, mailing_id: int) -> int:
+    """Start a mailing: claim a send for every recipient (`claim_chunks`), then move it to In
+    Progress; the number of recipients (0 if it was not New or Scheduled, or was cancelled
+    while it was claimed)."""
+    now_ms = ctx.clock.now_ms()
+    for _ in claim_chunks(ctx, mailing_id, now_ms):
+        pass
     with ctx.db.write() as conn:
-        recipients = start_mailing(conn, ctx.clock, mailing_id)
-        if recipients:
-            enqueue_delivery(conn, ctx.clock)
+        return _started(conn, ctx, mailing_id, now_ms)
+
+
+def claim_chunks(ctx: Context, mailing_id: int, now_ms: int) -> Iterator[int]:
+    """A mailing's claims in chunks of contact ids, each one ``INSERT ... SELECT`` committed
+    (delivery enqueued with it) before its count is yielded.
+
+    The mailing stays New (or Scheduled) meanwhile: delivery already sends what is claimed, but
+    cannot complete the mailing before its last chunk; a cancel stops the claiming. A start cut
+    short is run again by its job, the claimed chunks skipped by their keys."""
+    with ctx.db.write() as conn:
+        row = mailings_service.find_mailing_any(conn, mailing_id)
+        if row is None or row.status not in (st.NEW, st.SCHEDULED):
+            return
+        query = due_rows(
+            conn,
+            row.account_id,
+            key_prefix=f"m:{mailing_id}:",
+            mailing_id=mailing_id,
+            trigger_id=None,
+            message_ids=row.email_messages or [row.email_message_id],
+            due_ms=literal(now_ms),
+            now_ms=now_ms,
+            where=audience.where(conn, row.account_id, row.segments, row.segments_excluded),
+            segment=audience.segment(conn, row.account_id, row.segments or []),
+        )
+    size = max(1, ctx.settings.automation_chunk)
+    low: int | None = None
+    while True:
+        with ctx.db.write() as conn:
+            current = mailings_service.find_mailing_any(conn, mailing_id)
+            if current is None or current.status not in (st.NEW, st.SCHEDULED):
+                return  # cancelled (or deleted) meanwhile
+            high = repo.contact_chunk_end(conn, row.account_id, low, size)
+            chunk = query.where(contacts.c.id > low) if low is not None else query
+            if high is not None:
+                chunk = chunk.where(contacts.c.id <= high)
+            made = repo.insert_due(conn, chunk)
+            if made:
+                enqueue_delivery(conn, ctx.clock)
+        yield made
+        if high is None:
+            return
+        low = high
+
+
+def _started(conn: Connection, ctx: Context, mailing_id: int, now_ms: int) -> int:
+    recipients = repo.count_for(conn, repo.sends_of(mailing_id))
+    status = st.IN_PROGRESS if recipients else st.COMPLETED
+    if not mailings_service.move_status(
+        conn, ctx.clock, mailing_id, status, (st.NEW, st.SCHEDULED)
+    ):
+        return 0
+    mailings_service.update_mailing(
+        conn, mailing_id, {"recipients": recipients, "sent": now_ms // 1000}
+    )
+    if recipients:  # delivery may have handled every send already
+        deliver.finish_mailings(conn, ctx, {mailing_id})
     return recipients

@@ -72,7 +72,9 @@ def compose(
     send_key: str,
     now_s: float,
 ) -> Envelope:
-    """The message as sent: tags filled, links wrapped, open pixel, List-Unsubscribe headers."""
+    """The message as sent: tags filled, links wrapped, open pixel, List-Unsubscribe headers.
+    (Sending prepares each message once instead, `prepared.fill`; this is the path for links
+    whose targets hold merge tags, and the reference the prepared path must equal.)"""
     unsubscribe = links.unsubscribe_url(to)
     values = {**values, "ocx_unsubscribe_link": unsubscribe, "unsubscribe_url": unsubscribe}
     subject = merge.render(message.subject, values)
@@ -81,18 +83,51 @@ def compose(
     text = merge.render(message.text, values) if message.text else ""
     if html:
         html = links.rewrite_html(html, to, unsubscribe)
+    return assemble(
+        sender,
+        from_header(sender),
+        email=email,
+        subject=subject,
+        html=html,
+        text=text,
+        unsubscribe=unsubscribe,
+        to=to,
+        send_key=send_key,
+        now_s=now_s,
+    )
+
+
+def from_header(sender: Sender) -> str:
+    return formataddr((sender.from_name, sender.from_address), "utf-8")
+
+
+def assemble(
+    sender: Sender,
+    from_value: str,
+    *,
+    email: str,
+    subject: str,
+    html: str,
+    text: str,
+    unsubscribe: str,
+    to: Recipient,
+    send_key: str,
+    now_s: float,
+) -> Envelope:
+    """The MIME bytes of a rendered message, with its headers."""
     mid = message_id(send_key, sender.from_address)
     headers: list[tuple[str, str]] = [
-        ("From", formataddr((sender.from_name, sender.from_address), "utf-8")),
+        ("From", from_value),
         ("To", email),
         ("Subject", _header_text(subject)),
-        ("Date", formatdate(now_s, usegmt=True)),
+        ("Date", _date(now_s)),
         ("Message-ID", mid),
         ("MIME-Version", "1.0"),
     ]
     if sender.reply_address:
         headers.append(("Reply-To", sender.reply_address))
-    headers.extend(links.list_unsubscribe_headers(to, unsubscribe).items())
+    headers.append(("List-Unsubscribe", f"<{unsubscribe}>"))
+    headers.append(("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
     headers.extend(mail_headers(to).items())
     headers.append((HEADER_SEND, send_key))
     parts: list[tuple[str, bytes]] = []
@@ -120,3 +155,17 @@ def compose(
         chunks.append(body + b"\r\n")
     chunks.append(f"--{boundary}--\r\n".encode())
     return Envelope(sender.from_address, email, b"".join(chunks), mid)
+
+
+_DATES: dict[int, str] = {}
+
+
+def _date(now_s: float) -> str:
+    """The Date header, formatted once per second (a few seconds are kept)."""
+    second = int(now_s)
+    found = _DATES.get(second)
+    if found is None:
+        if len(_DATES) > 8:
+            _DATES.clear()
+        found = _DATES[second] = formatdate(second, usegmt=True)
+    return found

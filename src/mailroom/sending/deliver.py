@@ -12,10 +12,11 @@ hard bounce, recorded as `em_bounces` (the contact becomes Bounced).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -35,7 +36,9 @@ from mailroom.mailings import service as mailings_service
 from mailroom.messages import service as messages_service
 from mailroom.messages.schemas import Compiled
 from mailroom.sending import repository as repo
-from mailroom.sending.compose import Sender, compose, values_for
+from mailroom.sending.compose import Sender, values_for
+from mailroom.sending.prepared import Prepared, fill, prepare
+from mailroom.sending.quotas import Allowance
 from mailroom.sending.transport import (
     BOUNCE,
     RETRY,
@@ -50,6 +53,7 @@ from mailroom.tracking.links import Recipient, TrackingLinks, send_idempotency_k
 BACKOFF_S = (60, 300, 900, 3600, 14_400)  # after the 1st, 2nd ... temporary failure
 MAX_ATTEMPTS = len(BACKOFF_S) + 1
 BATCH = 100
+RECORD_EVERY = 100  # outcomes a lane records in one transaction (one ingest call)
 
 
 @dataclass
@@ -63,6 +67,7 @@ class Pool:
     pacers: dict[int, Pacer] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     executor: ThreadPoolExecutor | None = None
+    claimer: ThreadPoolExecutor | None = None  # claims the next batch while lanes send
     markers: dict[int, Connection] = field(default_factory=dict)
     stack: ExitStack = field(default_factory=ExitStack)
 
@@ -93,6 +98,11 @@ class Pool:
         futures = [self.executor.submit(fn) for fn in work]
         return [item for future in futures for item in future.result()]
 
+    def prefetch(self, fn: Callable[[], list[Any]]) -> Future[list[Any]]:
+        if self.claimer is None:
+            self.claimer = ThreadPoolExecutor(1, thread_name_prefix="mailroom-claim")
+        return self.claimer.submit(fn)
+
     def close(self) -> None:
         for transport in self.transports.values():
             transport.close()
@@ -101,9 +111,10 @@ class Pool:
             backend.relaxed_commits(conn, False)
         self.markers.clear()
         self.stack.close()
-        if self.executor is not None:
-            self.executor.shutdown()
-            self.executor = None
+        for executor in (self.executor, self.claimer):
+            if executor is not None:
+                executor.shutdown()
+        self.executor = self.claimer = None
 
 
 @dataclass
@@ -113,7 +124,10 @@ class _Account:
     mailings: dict[int, Any]
     day_start_ms: int
     next_day_ms: int
-    used_today: dict[int, int]  # sends per connection today (lanes may pass a quota by a few)
+    allowance: Allowance  # what each connection may still send today
+    # (message, connection, mailing) -> the message prepared for them (lanes may race to make
+    # one: both are the same)
+    prepared: dict[tuple[int, int, int], Prepared] = field(default_factory=dict)
 
 
 def _account(conn: Connection, ctx: Context, account_id: int, rows: list[Any]) -> _Account:
@@ -132,7 +146,12 @@ def _account(conn: Connection, ctx: Context, account_id: int, rows: list[Any]) -
         },
         day_start_ms,
         day_start_ms + 86_400_000,
-        repo.sent_since(conn, connections, day_start_ms),
+        Allowance.load(
+            conn,
+            connections,
+            {r.trigger_id for r in mine if r.trigger_id is not None},
+            day_start_ms,
+        ),
     )
 
 
@@ -150,12 +169,21 @@ def deliver(
     pool = pool or Pool(lanes=ctx.settings.send_lanes)
     total = 0
     deadline = None if budget_s is None else time.monotonic() + budget_s
+    upcoming: Future[list[Any]] | None = None
     try:
-        while (handled := deliver_batch(ctx, worker, pool, limit)) > 0:
-            total += handled
-            if deadline is not None and time.monotonic() > deadline:
-                break
+        rows = _claim_rows(ctx, worker, limit)
+        while rows:
+            total += len(rows)
+            if deadline is None or time.monotonic() <= deadline:
+                # the next batch is claimed while this one is sent (the lanes never wait for it)
+                upcoming = pool.prefetch(lambda: _claim_rows(ctx, worker, limit))
+            _send_rows(ctx, pool, rows)
+            rows = upcoming.result() if upcoming is not None else []
+            upcoming = None
     finally:
+        if upcoming is not None:  # this batch failed: the next one's claims run out by lease
+            with contextlib.suppress(Exception):
+                upcoming.result()
         if own:
             pool.close()
     return total
@@ -165,22 +193,35 @@ def sweep(ctx: Context) -> None:
     """Settle the sends of dead workers: delivered ones recorded, unknown ones marked."""
     now = ctx.clock.now_ms()
     to_status = repo.QUEUED if ctx.settings.send_unknown == "retry" else repo.UNKNOWN
-    with ctx.db.write() as conn:
+    with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
         moved = repo.expire_sending(conn, now, to_status)
         delivered = repo.stale_delivered(conn, now)
         if delivered:
             _record(conn, ctx, [(r, r.uid, Outcome(SENT, 250), r.connection_id) for r in delivered])
-        _finish_mailings(conn, ctx, {m for m, _ in moved} | {r.mailing_id for r in delivered})
+        finish_mailings(conn, ctx, {m for m, _ in moved} | {r.mailing_id for r in delivered})
 
 
 def deliver_batch(ctx: Context, worker: str, pool: Pool, limit: int = BATCH) -> int:
+    """Claim one batch and send it; how many sends it held."""
+    rows = _claim_rows(ctx, worker, limit)
+    if rows:
+        _send_rows(ctx, pool, rows)
+    return len(rows)
+
+
+def _claim_rows(ctx: Context, worker: str, limit: int) -> list[Any]:
     sweep(ctx)
     lease_ms = ctx.settings.send_lease_s * 1000
-    with ctx.db.write() as conn:
-        rows = repo.claim(conn, ctx.clock.now_ms(), worker, limit, lease_ms)
+    with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
+        return repo.claim(conn, ctx.clock.now_ms(), worker, limit, lease_ms)
+
+
+def _send_rows(ctx: Context, pool: Pool, rows: list[Any]) -> None:
+    """Hand a claimed batch over lane by lane. What each account may still send is read now,
+    after the previous batch's outcomes are all recorded."""
+    lease_ms = ctx.settings.send_lease_s * 1000
+    with ctx.db.read() as conn:
         accounts = {a: _account(conn, ctx, a, rows) for a in {r.account_id for r in rows}}
-    if not rows:
-        return 0
     links = TrackingLinks.for_context(ctx)
     lanes = max(1, min(pool.lanes, len(rows)))
     delivered: list[list[tuple[int, int]]] = [[] for _ in range(lanes)]  # accepted, unmarked
@@ -188,24 +229,38 @@ def deliver_batch(ctx: Context, worker: str, pool: Pool, limit: int = BATCH) -> 
     def lane(number: int) -> Callable[[], list[Any]]:
         def work() -> list[Any]:
             done: list[Any] = []
+            pending: list[Any] = []
             for row in rows[number::lanes]:
                 account = accounts[row.account_id]
                 outcome, connection_id = _send_one(
                     ctx, row, account, links, pool, number, lease_ms, delivered[number]
                 )
-                done.append((row, row.uid, outcome, connection_id))
+                pending.append((row, row.uid, outcome, connection_id))
                 if outcome.kind == SENT:
                     delivered[number].append((row.id, ctx.clock.now_ms()))
-            return done
+                if len(pending) >= RECORD_EVERY:
+                    _record_lane(ctx, pending, delivered[number])
+                    done.extend(pending)
+                    pending = []
+            _record_lane(ctx, pending, delivered[number])
+            return done + pending
 
         return work
 
-    results = pool.run([lane(n) for n in range(lanes)])
-    with ctx.db.write() as conn:
-        repo.mark_delivered(conn, [d for marks in delivered for d in marks])
+    pool.run([lane(n) for n in range(lanes)])
+    with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
+        finish_mailings(conn, ctx, {r.mailing_id for r in rows})
+
+
+def _record_lane(ctx: Context, results: list[Any], delivered: list[tuple[int, int]]) -> None:
+    """A lane records its outcomes itself, `RECORD_EVERY` at a time (one ingest call), while
+    the other lanes go on sending. Its accepted sends are then recorded as sent: none may be
+    marked "delivered" again by its next hand-over."""
+    if not results:
+        return
+    with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
         _record(conn, ctx, results)
-        _finish_mailings(conn, ctx, {r.mailing_id for r in rows})
-    return len(rows)
+    delivered.clear()
 
 
 def _send_one(
@@ -227,19 +282,10 @@ def _send_one(
     rules = dist.from_stored(mailing.distribution or [])
     active = {c: r for c, r in account.connections.items() if r.active}
     candidates = dist.candidates(rules, row.email, row.key) if rules.default else sorted(active)
-    chosen = None
-    for conn_id in candidates:
-        conn_row = active.get(conn_id)
-        if conn_row is None:
-            continue
-        quota = conn_row.daily_quota
-        if quota is not None and account.used_today.get(conn_id, 0) >= quota:
-            continue
-        chosen = conn_row
-        break
+    chosen = account.allowance.take(candidates, active, row.trigger_id)
     if chosen is None:
         if any(c in active for c in candidates) or (not rules.default and active):
-            return Outcome("defer", 0, "daily quota reached"), None
+            return Outcome("defer", 0, "daily quota reached"), None  # (or the event's)
         return Outcome("fail", 0, "no active ESP connection for this send"), None
     sender = Sender(
         message.from_name or chosen.from_name,
@@ -247,6 +293,11 @@ def _send_one(
         message.reply_address or chosen.reply_address,
     )
     to = Recipient(row.account_id, row.uid, row.mailing_id)
+    key = (message.id, chosen.id, row.mailing_id)
+    prepared = account.prepared.get(key)
+    if prepared is None:
+        prepared = prepare(message, sender, links, row.account_id, row.mailing_id)
+        account.prepared[key] = prepared
     system = {
         "email": row.email,
         "ocx_contact_id": row.uid,
@@ -255,6 +306,7 @@ def _send_one(
         "ocx_import_id": row.import_id,
         "ocx_mailing_id": row.mailing_id,
         "ocx_child_id": row.mailing_id,
+        "ocx_segment_id": row.segment_id,
         "ocx_campaign_name": mailing.name,
         "ocx_message_id": message.id,
         "ocx_connection_id": chosen.id,
@@ -264,9 +316,8 @@ def _send_one(
         "ocx_from_name": sender.from_name,
         "ocx_reply_address": sender.reply_address,
     }
-    envelope = compose(
-        message,
-        sender,
+    envelope = fill(
+        prepared,
         email=row.email,
         values=values_for(row.fields, system),
         to=to,
@@ -281,15 +332,20 @@ def _send_one(
         now = ctx.clock.now_ms()
         marker = pool.marker(ctx, lane)
         accepted = delivered.pop()[0] if delivered else None
-        if delivered:  # more than one accepted since the last mark (not the usual case)
-            repo.mark_delivered(marker, list(delivered))
-            delivered.clear()
-        repo.mark_sending(marker, row.id, chosen.id, now + lease_ms, accepted, now)
+        # SQLite: lanes wait in line for the writer (its busy handler would sleep and poll)
+        with backend.writer_queue(ctx.db.engine):
+            if delivered:  # more than one accepted since the last mark (not the usual case)
+                repo.mark_delivered(marker, list(delivered))
+                delivered.clear()
+            repo.mark_sending(marker, row.id, chosen.id, now + lease_ms, accepted, now)
 
-    outcome = transport.send(envelope.sender, envelope.recipient, envelope.data, before_commit)
-    if outcome.kind == SENT:
-        with pool.lock:
-            account.used_today[chosen.id] = account.used_today.get(chosen.id, 0) + 1
+    try:
+        outcome = transport.send(envelope.sender, envelope.recipient, envelope.data, before_commit)
+    except BaseException:
+        account.allowance.give_back(chosen.id, row.trigger_id)
+        raise
+    if outcome.kind != SENT:
+        account.allowance.give_back(chosen.id, row.trigger_id)
     return outcome, chosen.id
 
 
@@ -377,7 +433,7 @@ def _next_day(conn: Connection, ctx: Context, account_id: int) -> int:
     return int(start.timestamp() * 1000) + 86_400_000
 
 
-def _finish_mailings(conn: Connection, ctx: Context, mailing_ids: set[int]) -> None:
+def finish_mailings(conn: Connection, ctx: Context, mailing_ids: set[int]) -> None:
     """A mailing (not a trigger's) with no open sends left is Completed (With Errors)."""
     for mailing_id, still_open in repo.open_counts(conn, mailing_ids).items():
         if still_open:

@@ -29,8 +29,9 @@ TICK_JOB = "automation.tick"
 
 
 def automation_minute(ctx: Context) -> int:
-    """The scheduler's run: claim what fell due, then start delivering it."""
-    claimed = engine.tick(ctx)
+    """The scheduler's run: claim what fell due (delivery is enqueued with the first chunk that
+    claims anything, so sending starts while later chunks are claimed)."""
+    claimed = engine.tick(ctx, lambda conn: campaigns.enqueue_delivery(conn, ctx.clock))
     with ctx.db.write() as conn:  # new claims, retries now due, or a dead worker's sends
         if claimed or repository.anything_due(conn, ctx.clock.now_ms()):
             campaigns.enqueue_delivery(conn, ctx.clock)

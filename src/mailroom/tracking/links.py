@@ -18,7 +18,7 @@ from mailroom.activity.sends import send_idempotency_key as send_idempotency_key
 from mailroom.context import Context
 from mailroom.keys.service import key_ring
 from mailroom.kit.clock import Clock, now_s
-from mailroom.tracking.tokens import Claims, Kind, Signer, check_link_url
+from mailroom.tracking.tokens import Claims, Kind, Signer, Stamp, check_link_url
 
 # Names of the headers mailroom puts on outgoing mail (the metadata names: `activity.sends`).
 HEADER_CONTACT = "X-Mailroom-Contact"
@@ -26,8 +26,8 @@ HEADER_MAILING = "X-Mailroom-Mailing"
 # A template may link to this placeholder; `rewrite_html` puts the unsubscribe URL there.
 UNSUBSCRIBE_PLACEHOLDER = "{{unsubscribe_url}}"
 
-_HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
-_BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
+HREF = re.compile(r"""(<a\b[^>]*?\bhref\s*=\s*)(["'])(.*?)\2""", re.IGNORECASE | re.DOTALL)
+BODY_END = re.compile(r"</body\s*>", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,10 @@ class TrackingLinks:
     def unsubscribe_url(self, to: Recipient) -> str:
         return f"{self.base}/t/u/{self._token(Kind.UNSUBSCRIBE, to)}"
 
+    def stamp(self, account_id: int, mailing_id: int | None) -> Stamp:
+        """Signs the tokens of many recipients of one mailing (`Stamp`)."""
+        return self.signer.stamp(account_id, mailing_id)
+
     def list_unsubscribe_headers(self, to: Recipient, url: str | None = None) -> dict[str, str]:
         """RFC 2369 + RFC 8058 headers: mail clients offer a one-click unsubscribe button."""
         return {
@@ -75,6 +79,7 @@ class TrackingLinks:
     def rewrite_html(self, html: str, to: Recipient, unsubscribe_url: str | None = None) -> str:
         """Wrap every http(s) link in a click redirect and append the open pixel."""
         unsubscribe = htmllib.escape(unsubscribe_url or self.unsubscribe_url(to), quote=True)
+        pixel = pixel_html(self.open_url(to))
         own_prefix = f"{self.base}/t/"
 
         def wrap(match: re.Match[str]) -> str:
@@ -90,16 +95,20 @@ class TrackingLinks:
                 return match.group(0)
             return f"{prefix}{quote}{htmllib.escape(tracked, quote=True)}{quote}"
 
-        out = _HREF.sub(wrap, html)
-        pixel = (
-            f'<img src="{htmllib.escape(self.open_url(to), quote=True)}" width="1" height="1" '
-            'alt="" style="display:block;border:0;width:1px;height:1px" />'
-        )
-        ends = list(_BODY_END.finditer(out))
+        out = HREF.sub(wrap, html)
+        ends = list(BODY_END.finditer(out))
         if ends:
             at = ends[-1].start()
             return out[:at] + pixel + out[at:]
         return out + pixel
+
+
+def pixel_html(open_url: str) -> str:
+    """The open pixel's tag."""
+    return (
+        f'<img src="{htmllib.escape(open_url, quote=True)}" width="1" height="1" '
+        'alt="" style="display:block;border:0;width:1px;height:1px" />'
+    )
 
 
 def mail_headers(to: Recipient) -> dict[str, str]:

@@ -11,7 +11,8 @@ from test_segments_api import setup_list
 
 from mailroom.context import Context
 from mailroom.jobs import worker
-from mailroom.search import jobs as search_jobs
+from mailroom.reports import jobs as report_jobs
+from mailroom.reports import search
 
 GMAIL = {"field_name": "email", "type": "email", "operator": "_LIKE", "operand": ["gmail.com"],
          "case_sensitive": 0, "condition": "and"}  # fmt: skip
@@ -19,7 +20,7 @@ GMAIL = {"field_name": "email", "type": "email", "operator": "_LIKE", "operand":
 
 def run_jobs(ctx: Context) -> int:
     ran = 0
-    handlers = {search_jobs.service.JOB: search_jobs.run_search}
+    handlers = {search.JOB: report_jobs.run_search}
     while worker.run_one(ctx, "test", handlers):
         ran += 1
     return ran

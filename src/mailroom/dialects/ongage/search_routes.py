@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends
 from starlette.requests import Request
 from starlette.responses import StreamingResponse
 
-import mailroom.search.jobs  # noqa: F401 (registers the search job with the worker)
+import mailroom.reports.jobs  # noqa: F401 (registers the search job with the worker)
 from mailroom.accounts.schemas import Principal
 from mailroom.contacts import service as contacts_service
 from mailroom.contacts.schemas import Contact
@@ -28,8 +28,8 @@ from mailroom.fields import service as fields_service
 from mailroom.fields.service import FieldSchema
 from mailroom.kit.jsonx import JSONResponse
 from mailroom.kit.spreadsheet import FORMULA_STARTS
-from mailroom.search import service
-from mailroom.search.schemas import (
+from mailroom.reports import search as service
+from mailroom.reports.search_schemas import (
     COUNTS_NOT_FOUND,
     SEARCH_NOT_FOUND,
     SORTABLE,

@@ -1,9 +1,10 @@
 """Contact search (create, run as a job, page, stream, delete) and contact counts.
 
-A search is validated whole when created (a 412 lists every problem), stored as a pending
-`reports` row and run by the `contact_search.run` job: the criteria compile again and one
-INSERT ... SELECT stores the matching ids, so no result passes through Python. Its pages and
-export read the matched contacts as they are now. A count is answered when asked.
+Searches and counts are rows of the `reports` table (kinds contact_search and contact_counts)
+beside contact activity reports. A search is validated whole when created (a 412 lists every
+problem), stored as a pending row and run by the `contact_search.run` job: the criteria compile
+again and one INSERT ... SELECT stores the matching ids, so no result passes through Python.
+Its pages and export read the matched contacts as they are now. A count is answered when asked.
 """
 
 from __future__ import annotations
@@ -21,8 +22,8 @@ from mailroom.errors import NotFound, ValidationFailed
 from mailroom.fields import service as fields_service
 from mailroom.jobs import queue
 from mailroom.kit.clock import Clock, now_s
-from mailroom.search import repository
-from mailroom.search.schemas import (
+from mailroom.reports import repository
+from mailroom.reports.search_schemas import (
     ACTIVITY_COLUMNS,
     COMPLETED,
     COUNTS,
@@ -129,8 +130,8 @@ def create_search(conn: Connection, clock: Clock, account_id: int, list_id: int,
 def run_search(conn: Connection, clock: Clock, report_id: int) -> None:
     """Find the search's contacts and store them; criteria broken since creation (a field
     deleted) fail the search with the reason instead of leaving it pending."""
-    row = repository.get_report_by_id(conn, report_id, SEARCH)
-    if row is None:
+    row = repository.report_by_id(conn, report_id)
+    if row is None or row.kind != SEARCH:
         return  # deleted before it ran
     spec = SearchSpec.from_stored(row.request)
     try:
@@ -148,7 +149,9 @@ def run_search(conn: Connection, clock: Clock, report_id: int) -> None:
             conn, report_id, {"status": FAILED, "error": exc.message, "completed": now_s(clock)}
         )
         return
-    found = repository.store_results(conn, report_id, criteria_service.matching_ids(compiled))
+    found = repository.store_search_results(
+        conn, report_id, criteria_service.matching_ids(compiled)
+    )
     repository.update_report(
         conn,
         report_id,
@@ -218,7 +221,7 @@ def result_page(
     rows, total = contacts_service.page_among(
         conn,
         row.list_id,
-        repository.result_ids(report_id),
+        repository.search_result_ids(report_id),
         sort=sort,
         descending=descending,
         offset=offset,
@@ -230,7 +233,7 @@ def result_page(
 def stream_results(conn: Connection, row: Any) -> Iterator[list[Contact]]:
     """Every contact a completed search found, by id, a chunk at a time."""
     completed(row)
-    return contacts_service.stream_among(conn, row.list_id, repository.result_ids(row.id))
+    return contacts_service.stream_among(conn, row.list_id, repository.search_result_ids(row.id))
 
 
 # --- contact counts ---------------------------------------------------------------------------

@@ -1,2 +1,0 @@
-"""Questions about a list's contacts answered from the criteria compiler: contact search
-(asynchronous, its matches stored) and contact counts (counted when asked)."""

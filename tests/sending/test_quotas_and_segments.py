@@ -1,0 +1,120 @@
+"""An event's `esp_connections_quota` caps its messages a day through a connection; a message's
+`{{ocx_segment_id}}` names the included segment its recipient was chosen through."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from conftest import add_field
+from mailroom.context import Context
+from mailroom.db.tables import sends
+from mailroom.jobs import worker
+from mailroom.sending import deliver
+from mailroom.sending import jobs as sending_jobs  # noqa: F401 - registers the handlers
+from mailroom.sending.jobs import automation_minute
+from smtp_sink import (
+    add_message,
+    add_people,
+    add_segment,
+    add_smtp,
+    smtp_fixture,  # noqa: F401 (fixture)
+)
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "automation"))
+from automation_support import RECURRING, example, seed_documented_ids
+
+
+def ts(text: str) -> int:
+    return int(datetime.fromisoformat(text).replace(tzinfo=ZoneInfo("UTC")).timestamp())
+
+
+def run_at(ctx: Context, text: str) -> None:
+    ctx.clock.set(ts(text) * 1000)  # type: ignore[attr-defined]
+    automation_minute(ctx)
+    deliver.deliver(ctx, "worker")
+
+
+def sent_per_day(ctx: Context) -> Counter[str]:
+    with ctx.db.read() as conn:
+        rows = conn.execute(select(sends.c.sent_ms).where(sends.c.status == "sent")).scalars()
+        return Counter(
+            datetime.fromtimestamp(ms / 1000, ZoneInfo("UTC")).date().isoformat() for ms in rows
+        )
+
+
+def test_event_connection_quota_caps_each_day_and_defers_the_rest(
+    client: Any, ctx: Context, account: Any, ongage_headers: dict[str, str], smtp: Any
+) -> None:
+    handler, port = smtp
+    seed_documented_ids(ctx, account, port=port)
+    add_people(ctx, account, [f"q{i}@x.test" for i in range(5)])
+    body = example(
+        RECURRING,
+        start_date="01-01-2026",
+        end_date="2026-01-31",
+        esp_connections_quota=[{"esp_connection_id": 60142, "quota": 3}],
+    )
+    made = client.post("/api/events", json=body, headers=ongage_headers)
+    assert made.status_code == 200, made.text
+    run_at(ctx, "2026-01-01T20:00:00")
+    assert len(handler.received) == 3
+    with ctx.db.read() as conn:
+        waiting = conn.execute(select(sends.c.due_ms).where(sends.c.status == "queued")).all()
+    assert [due for (due,) in waiting] == [ts("2026-01-02T00:00:00") * 1000] * 2
+    run_at(ctx, "2026-01-02T20:00:00")  # 2 deferred + 5 new: 3 go today
+    run_at(ctx, "2026-01-03T20:00:00")
+    assert sent_per_day(ctx) == {"2026-01-01": 3, "2026-01-02": 3, "2026-01-03": 3}
+    # the quota is the event's: a mailing through the same connection is not held by it
+    made = client.post(
+        "/api/mailings",
+        json={"name": "Now", "email_message": [2381], "segments": [60478]},
+        headers=ongage_headers,
+    )
+    assert made.status_code == 200, made.text
+    while worker.run_one(ctx, "test-worker"):
+        pass
+    deliver.deliver(ctx, "worker")
+    assert sent_per_day(ctx)["2026-01-03"] == 3 + 5
+
+
+def test_ocx_segment_id_is_the_segment_the_recipient_came_through(
+    client: Any, ctx: Context, account: Any, ongage_headers: dict[str, str], smtp: Any
+) -> None:
+    handler, port = smtp
+    add_field(ctx, account, "first_name")
+    add_people(ctx, account, ["a@one.test", "b@two.test", "c@one.test"])
+
+    def like(domain: str) -> list[dict[str, Any]]:
+        return [{"field_name": "email", "type": "email", "operator": "_LIKE", "operand": [domain]}]
+
+    one, two = (
+        add_segment(ctx, account, like("@one.test")),
+        add_segment(ctx, account, like("@two.test")),
+    )
+    add_smtp(ctx, account, port)
+    message = add_message(
+        ctx,
+        account,
+        subject="From {{ocx_segment_id}}",
+        content_html="<p>segment {{ocx_segment_id}}</p>",
+        content_text="segment {{ocx_segment_id}}",
+    )
+    body = {"name": "Two", "email_message": [message], "segments": [two, one]}
+    assert client.post("/api/mailings", json=body, headers=ongage_headers).status_code == 200
+    while worker.run_one(ctx, "test-worker"):
+        pass
+    subjects = {r.recipient: r.message()["Subject"] for r in handler.received}
+    assert subjects == {
+        "a@one.test": f"From {one}",
+        "b@two.test": f"From {two}",
+        "c@one.test": f"From {one}",
+    }
+    text = handler.to("b@two.test")[0].message().get_body(("plain",)).get_content()
+    assert text.strip() == f"segment {two}"
