@@ -125,6 +125,8 @@ REFUSED = [
     (example(BIRTHDAY, status="yes"), "status"),
     (_without(MAILING_EVENT, "mailing_id"), "mailing_id"),
     (example(MAILING_EVENT, mailing_id=999), "mailing_id"),
+    (example(MAILING_EVENT, mailing_id=2**70), "mailing_id"),  # beyond any id column
+    (_trigger(BIRTHDAY, email_messages=[2**70]), "triggers[0].email_messages"),
     (example(BIRTHDAY, date_field_name=""), "date_field_name"),
     (example(BIRTHDAY, date_field_name="first_name"), "date_field_name"),
     (example(BIRTHDAY, date_field_name="nope"), "date_field_name"),

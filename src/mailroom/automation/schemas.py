@@ -25,6 +25,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mailroom.errors import ValidationFailed
+from mailroom.kit.bounds import MAX_BIGINT
 
 BASED_ON = ("mailing", "date_field", "recurring")
 TRIGGER_KINDS = ("list_field", "mailing", "trigger", "list")
@@ -114,7 +115,9 @@ def _int(
     except (TypeError, ValueError):
         problems.add(where, f"{where} must be a whole number")
         return None
-    if (low is not None and value < low) or (high is not None and value > high):
+    low = -MAX_BIGINT if low is None else low
+    high = MAX_BIGINT if high is None else high  # beyond a BIGINT column: a client error
+    if not low <= value <= high:
         problems.add(where, f"{where} must be between {low} and {high}")
         return None
     return value
@@ -134,10 +137,14 @@ def int_list(raw: Any, where: str, problems: Problems, *, required: bool) -> lis
             problems.add(where, f"{where} must be an array of ids")
             return []
         try:
-            out.append(int(item))
+            value = int(item)
         except (TypeError, ValueError):
             problems.add(where, f"{where} must be an array of ids")
             return []
+        if not -MAX_BIGINT <= value <= MAX_BIGINT:
+            problems.add(where, f"{where} must be an array of ids")
+            return []
+        out.append(value)
     return out
 
 
