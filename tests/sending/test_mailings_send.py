@@ -218,6 +218,8 @@ def test_mailing_412s_and_cancel(
         ({"name": "", "register_only": True}, "name"),
         ({"email_message": ["x"], "segments": [1]}, "email_message"),
         ({"email_message": [999], "segments": [1]}, "email_message"),
+        ({"email_message": [2**70], "segments": [1]}, "email_message"),  # beyond any id
+        ({"email_message": [1], "segments": [2**70]}, "segments"),
         ({"email_message": [1], "segments": [999]}, "segments"),
         ({"register_only": True, "schedule_date": "soon"}, "schedule_date"),
         (

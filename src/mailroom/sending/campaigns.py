@@ -17,6 +17,7 @@ from mailroom.errors import Conflict, ValidationFailed
 from mailroom.esp import distribution as dist
 from mailroom.esp import service as esp_service
 from mailroom.jobs import queue
+from mailroom.kit.bounds import MAX_BIGINT
 from mailroom.kit.clock import Clock, now_s
 from mailroom.mailings import schemas as st
 from mailroom.mailings import service as mailings_service
@@ -39,10 +40,13 @@ def _ids(value: Any, key: str, errors: list[dict[str, str]], *, required: bool) 
         if isinstance(item, bool):
             item = None
         try:
-            out.append(int(item))
+            number = int(item)
         except (TypeError, ValueError):
+            number = None
+        if number is None or not 0 <= number <= MAX_BIGINT:  # beyond an id column: refused
             errors.append({"field": key, "message": f"{key} must be an array of whole numbers"})
             return []
+        out.append(number)
     return out
 
 
