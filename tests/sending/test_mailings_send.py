@@ -222,6 +222,7 @@ def test_mailing_412s_and_cancel(
         ({"email_message": [1], "segments": [2**70]}, "segments"),
         ({"email_message": [1], "segments": [999]}, "segments"),
         ({"register_only": True, "schedule_date": "soon"}, "schedule_date"),
+        ({"register_only": True, "schedule_date": 2**70}, "schedule_date"),
         (
             {"register_only": True, "distribution": [{"domain": "default"}]},
             "distribution[0].esp_connection_id",

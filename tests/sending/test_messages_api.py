@@ -102,6 +102,8 @@ def test_esp_connections_hide_password_and_options_filter_active(
         ({"esp_id": 59, "name": "x"}, "host"),
         ({"esp_id": 0, "name": "x"}, "folder"),
         ({**smtp, "rate_per_second": -1}, "rate_per_second"),
+        ({**smtp, "daily_quota": -1}, "daily_quota"),
+        ({**smtp, "daily_quota": 2**31}, "daily_quota"),  # beyond its INTEGER column
     ):
         answer = client.post("/api/esp_connections", json=bad, headers=ongage_headers)
         assert answer.status_code == 412, bad

@@ -13,6 +13,7 @@ from sqlalchemy import Connection
 
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.esp import repository
+from mailroom.kit.bounds import MAX_INT32
 from mailroom.kit.clock import Clock, now_s
 
 SMTP_ESP = 59
@@ -85,8 +86,8 @@ def _validated(data: Any, current: Any = None) -> dict[str, Any]:
         quota = data["daily_quota"]
         if quota is not None and (isinstance(quota, bool) or not isinstance(quota, int)):
             errors.append(_error("daily_quota", "daily_quota must be a whole number"))
-        elif quota is not None and quota < 0:
-            errors.append(_error("daily_quota", "daily_quota must not be negative"))
+        elif quota is not None and not 0 <= quota <= MAX_INT32:
+            errors.append(_error("daily_quota", f"daily_quota must be from 0 to {MAX_INT32}"))
         else:
             values["daily_quota"] = quota
     if "active" in data:

@@ -26,6 +26,7 @@ from mailroom.sending import deliver
 from mailroom.sending import repository as repo
 
 START_JOB = "sending.start_mailing"
+LAST_SECOND = 253_402_300_799  # 9999-12-31 23:59:59 UTC: a later schedule_date is no date
 DELIVER_JOB = "sending.deliver"
 
 
@@ -80,6 +81,9 @@ def create_mailing(conn: Connection, clock: Clock, account_id: int, list_id: int
         try:
             schedule_s = int(schedule)
         except (TypeError, ValueError):
+            schedule_s = None
+        if schedule_s is None or not 0 < schedule_s <= LAST_SECOND:
+            schedule_s = None
             errors.append(
                 {"field": "schedule_date", "message": "schedule_date must be Unix seconds"}
             )
