@@ -171,8 +171,10 @@ def one_round(
         if floor[log] > marks[log] + 1:
             raise NeedsRebuild(f"the main database trimmed {log} past the replica's watermark")
     lowered = False
-    for row in repository.deletions_after(conn, marks["event_deletions"]):
+    deleted = repository.deletions_after(conn, marks["event_deletions"])
+    if deleted:
         rollup.invalidate(duck)  # until its next build, reports count the raw events
+    for row in deleted:
         _apply_deletion(duck, row)
         marks["event_deletions"] = int(row.id)
         if row.events_max < marks["events"]:  # SQLite will hand these ids out again

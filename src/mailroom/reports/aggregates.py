@@ -11,12 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mailroom.activity.types import EventType
 from mailroom.replica import rollup
-
-SENT, OPEN, CLICK = int(EventType.EM_SENDS), int(EventType.EM_OPENS), int(EventType.EM_CLICKS)
-BOUNCE, OPT_OUT = int(EventType.EM_BOUNCES), int(EventType.EM_OPTOUTS)
-COMPLAINT = int(EventType.EM_COMPLAINTS)
+from mailroom.reports.repository import BOUNCE, CLICK, COMPLAINT, OPEN, OPT_OUT, SENT
 
 # Each activity column as the DuckDB aggregate over the window's events that computes it.
 RAW = {
