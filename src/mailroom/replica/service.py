@@ -190,7 +190,9 @@ def refresh_rollup(ctx: Context) -> bool:
 
 
 def _swap(fresh: Path, path: Path) -> None:
-    with store._in_process:  # no connection of this process holds the old file meanwhile
+    with store.holding():  # no connection of this process holds the old file meanwhile
+        store.release(fresh)
+        store.release(path)
         os.replace(fresh, path)
         Path(str(path) + ".wal").unlink(missing_ok=True)
 
