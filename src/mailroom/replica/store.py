@@ -10,6 +10,7 @@ No extension is ever installed or loaded from the network.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -153,10 +154,8 @@ def _wanted_file(path: Path) -> Path:
 
 def _want(path: Path) -> None:
     """Ask the process holding the file to let go of it."""
-    try:
+    with contextlib.suppress(OSError):  # a read-only folder: the holder lets go when idle
         _wanted_file(path).touch()
-    except OSError:
-        pass  # a read-only folder: the holder lets go when idle
 
 
 def _wanted(path: Path, held: _Held) -> bool:
