@@ -10,9 +10,12 @@ one GROUP BY status query, keep `last_count`), for these segments of the demo's 
                    per contact);
 * ``nested``       a segment holding the first one plus email ends with gmail.com.
 
-Each is timed in process (the service call, median of --repeat after one warm-up) and over
-HTTP against a real `mailroom serve` (client-side, median). Beside each, in the same run, the
-same answer from hand-written SQL on the same connection: the floor the compiler is held to.
+Each is timed in process (the service call, median of --repeat after one warm-up) twice: on
+the main database alone, and as the server answers it, on the columnar replica of the contacts
+and events (DuckDB, `<database>.replica.duckdb` beside a SQLite database; made or caught up
+first, which is not timed). Then over HTTP against a real `mailroom serve` (client-side,
+median). Beside each, in the same run, the same answer from hand-written SQL on the main
+database and hand-written DuckDB SQL on the replica: the floors the compiler is held to.
 Wall-clock time on a shared machine measures the wait for a CPU too, so the CPU time of the
 work is printed as well (this process on SQLite; the backend on PostgreSQL, run without
 parallel workers for that figure).
@@ -47,9 +50,13 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _server import Server  # noqa: E402
+from mailroom.config import Settings  # noqa: E402
+from mailroom.context import Context  # noqa: E402
 from mailroom.db.database import Database  # noqa: E402
 from mailroom.db.tables import accounts  # noqa: E402
 from mailroom.kit.clock import SystemClock  # noqa: E402
+from mailroom.replica import service as replica_service  # noqa: E402
+from mailroom.replica import store as replica_store  # noqa: E402
 from mailroom.segments import service as segments_service  # noqa: E402
 
 THREE = [
@@ -73,6 +80,27 @@ WHERE list_id = :list_id AND account_id = :account_id
   AND lower(fields->>'country') = 'united states'
   AND (fields->>'score')::float8 >= 50
   AND EXISTS (SELECT 1 FROM contact_totals t WHERE t.contact_id = contacts.id AND t.opens > 0)
+GROUP BY status
+"""
+# The replica keeps the JSON fields as text and no per-contact totals: a contact opened any
+# mailing when its period totals count an open or a newer event is one.
+HAND_DUCKDB = """
+SELECT status, count(*) FROM contacts c
+WHERE list_id = $list_id AND account_id = $account_id
+  AND lower(json_extract_string(fields, '$.country')) = 'united states'
+  AND TRY_CAST(json_extract_string(fields, '$.score') AS DOUBLE) >= 50
+  AND (EXISTS (SELECT 1 FROM contact_periods p WHERE p.contact_id = c.id AND p.opens > 0)
+       OR EXISTS (SELECT 1 FROM events e WHERE e.contact_id = c.id AND e.type = 2
+                  AND NOT e.machine AND e.id > $through))
+GROUP BY status
+"""
+HAND_DUCKDB_WINDOW = """
+SELECT status, count(*) FROM contacts c
+WHERE list_id = $list_id AND account_id = $account_id
+  AND lower(json_extract_string(fields, '$.country')) = 'united states'
+  AND TRY_CAST(json_extract_string(fields, '$.score') AS DOUBLE) >= 50
+  AND EXISTS (SELECT 1 FROM events e WHERE e.contact_id = c.id AND e.type = 2
+              AND e.at_ms >= $since AND NOT e.machine)
 GROUP BY status
 """
 WINDOW = """
@@ -182,9 +210,9 @@ def main() -> None:
 
         return run
 
-    def service_in(segment_id: int) -> Callable[[Any], dict[str, int]]:
+    def service_in(segment_id: int, on: Context | None = None) -> Callable[[Any], dict[str, int]]:
         def run(conn: Any) -> dict[str, int]:
-            counts, _ = segments_service.count_segment(conn, SystemClock(), account_id, segment_id)
+            counts = segments_service.count_segment(conn, SystemClock(), account_id, segment_id, on)
             return {k: v for k, v in dataclasses.asdict(counts).items() if v}
 
         return run
@@ -196,20 +224,55 @@ def main() -> None:
 
         return run
 
-    def by_service(segment_id: int) -> Callable[[], dict[str, int]]:
+    def by_service(segment_id: int, on: Context | None = None) -> Callable[[], dict[str, int]]:
         def run() -> dict[str, int]:
-            with db.write() as conn:
-                return service_in(segment_id)(conn)
+            with db.read() as conn:
+                return service_in(segment_id, on)(conn)
+
+        return run
+
+    ctx = Context(settings=Settings(database_url=args.database), db=db, clock=SystemClock())
+    started = time.perf_counter()
+    replica_service.catch_up(ctx)
+    replica_service.refresh_rollup(ctx)
+    took_s = time.perf_counter() - started
+    print(f"replica caught up and its period totals refreshed in {took_s:.1f} s")
+    replica = replica_store.path_of(ctx.settings)
+
+    def by_duckdb(sql: str) -> Callable[[], dict[str, int]]:
+        def run() -> dict[str, int]:
+            with replica_store.connect(replica) as duck:
+                through = replica_service.rollup_through(duck)
+                values = {**params, "through": through}
+                used = {k: v for k, v in values.items() if f"${k}" in sql}
+                return {str(s): int(n) for s, n in duck.execute(sql, used).fetchall()}
 
         return run
 
     cases = [
-        ("3 rules", three, hand_sql),
-        ("3 rules, 30d", windowed, hand_sql.replace("GROUP BY", WINDOW + "GROUP BY")),
-        ("nested", nested, None),
-    ]
+        ("3 rules", three, hand_sql, HAND_DUCKDB),
+        ("3 rules, 30d", windowed, hand_sql.replace("GROUP BY", WINDOW + "GROUP BY"),
+         HAND_DUCKDB_WINDOW),
+        ("nested", nested, None, None),
+    ]  # fmt: skip
+    print("on the replica (as the server answers):")
+    print(f"{'segment':<14} {'service':>9} {'hand DuckDB':>12}  matching")
+    for name, segment_id, _, duck_sql in cases:
+        took, answer = median_s(by_service(segment_id, ctx), args.repeat)
+        line = f"{name:<14} {took * 1000:>7.0f}ms"
+        same = ""
+        if duck_sql is not None:
+            hand_took, hand_answer = median_s(by_duckdb(duck_sql), args.repeat)
+            if not _same(answer, hand_answer):
+                same = f"  (hand DuckDB says {hand_answer})"
+            line += f" {hand_took * 1000:>10.0f}ms"
+        else:
+            line += f" {'-':>12}"
+        print(f"{line}  {sum(answer.values()):,} {json.dumps(answer)}{same}")
+    replica_store.release_all()
+    print("on the main database alone (MAILROOM_ANALYTICS=main):")
     print(f"{'segment':<14} {'service':>9} {'hand SQL':>9} {'cpu':>7} {'hand cpu':>9}  matching")
-    for name, segment_id, sql in cases:
+    for name, segment_id, sql, _ in cases:
         took, answer = median_s(by_service(segment_id), args.repeat)
         cpu = cpu_per_run(db, service_in(segment_id), args.repeat)
         line = f"{name:<14} {took * 1000:>7.0f}ms"
@@ -231,7 +294,7 @@ def main() -> None:
             headers = {"X_USERNAME": "demo@mailroom.local", "X_PASSWORD": "demo-password",
                        "X_ACCOUNT_CODE": "demo"}  # fmt: skip
             with httpx.Client(base_url=f"http://127.0.0.1:{server.port}", timeout=120) as client:
-                for name, segment_id, _ in cases:
+                for name, segment_id, _, _ in cases:
 
                     def post(segment_id: int = segment_id) -> Any:
                         response = client.post(

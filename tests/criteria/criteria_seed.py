@@ -17,10 +17,15 @@ Activity (mailings m1, m2; "machine" marks a machine open or click):
 | carl | sent m2 (day -40), opened m2 (day -40)                              |
 | eve  | sent m1 (day -10), sent m2 (day -40), clicked m2 by a machine (-40) |
 | dora, fred: nothing                                                               |
+
+Every test using `data` runs three ways: on the main database, and on the replica's DuckDB
+(`criteria_service.replica_clause`) with and without its per-contact period totals. The totals
+are built halfway through the activity, so the rest is read from the events newer than them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,9 +37,12 @@ from mailroom.activity import service as activity_service
 from mailroom.activity.types import Source
 from mailroom.context import Context
 from mailroom.criteria import service as criteria_service
+from mailroom.criteria.repository import NotOnReplica, matching_ids
 from mailroom.db.tables import contacts
 from mailroom.kit import ids
 from mailroom.mailings import service as mailings_service
+from mailroom.replica import conditions, rollup, store
+from mailroom.replica import service as replica_service
 
 NOW_MS = 1_767_225_600_000
 NOW_S = NOW_MS // 1000
@@ -87,6 +95,7 @@ class Dataset:
     ids: dict[str, int]
     uids: dict[str, str]
     field_ids: dict[str, int]
+    engine: str = "main"
 
     def select(self, rules: Any, **kw: Any) -> set[str]:
         """The names of the contacts `rules` select."""
@@ -94,9 +103,25 @@ class Dataset:
             compiled = criteria_service.compile_criteria(
                 conn, self.account.account_id, self.list_id, rules, clock=self.ctx.clock, **kw
             )
-            found = set(conn.execute(criteria_service.matching_ids(compiled)).scalars())
+            found = self._on_replica(conn, compiled) if self.engine != "main" else None
+            if found is None:
+                found = set(conn.execute(criteria_service.matching_ids(compiled)).scalars())
         by_id = {v: k for k, v in self.ids.items()}
         return {by_id[i] for i in found}
+
+    def _on_replica(self, conn: Any, compiled: Any) -> set[int] | None:
+        """The ids the replica selects; None for a rule it does not run (uid, import id)."""
+        with replica_service.caught_up(self.ctx, wait_s=10) as duck:
+            assert duck is not None
+            through = replica_service.rollup_through(duck)
+            assert (through > 0) == (self.engine == "replica+periods")
+            try:
+                clause = criteria_service.replica_clause(conn, compiled, through)
+            except NotOnReplica:
+                return None
+            sql, params = conditions.to_duckdb(matching_ids(clause))
+            rows = duck.execute(sql, params).fetchall()
+        return {int(r[0]) for r in rows}
 
 
 def _field(ctx: Context, acc: NewAccount, name: str, kind: str, fmt: str = "") -> int:
@@ -113,7 +138,8 @@ def _field(ctx: Context, acc: NewAccount, name: str, kind: str, fmt: str = "") -
     return int(row.id)
 
 
-def build(ctx: Context, acc: NewAccount) -> Dataset:
+def build(ctx: Context, acc: NewAccount, halfway: Callable[[], None] = lambda: None) -> Dataset:
+    """The dataset; `halfway` runs between the first five events and the rest."""
     field_ids = {
         "country": _field(ctx, acc, "country", "string"),
         "age": _field(ctx, acc, "age", "numeric"),
@@ -174,12 +200,31 @@ def build(ctx: Context, acc: NewAccount) -> Dataset:
         event("eve", "em_sends", m2, -40),
         event("eve", "em_clicks", m2, -40, machine=True),
     ]
-    with ctx.db.write() as conn:
-        result = activity_service.ingest(conn, ctx.clock, acc.account_id, items, source=Source.API)
-    assert not result.rejected, result.rejected
+    for part in (items[:5], items[5:]):
+        with ctx.db.write() as conn:
+            result = activity_service.ingest(
+                conn, ctx.clock, acc.account_id, part, source=Source.API
+            )
+        assert not result.rejected, result.rejected
+        if part is not items[5:]:
+            halfway()
     return Dataset(ctx, acc, acc.default_list_id, m1, m2, id_of, uid_of, field_ids)
 
 
-@pytest.fixture(name="data")
-def data_fixture(ctx: Context, account: NewAccount) -> Dataset:
-    return build(ctx, account)
+def _periods_of(ctx: Context) -> None:
+    """Catch the replica up and build its period totals from the events so far."""
+    replica_service.catch_up(ctx)
+    with store.connect(store.path_of(ctx.settings)) as duck:
+        assert rollup.build(duck) > 0
+
+
+@pytest.fixture(name="data", params=["main", "replica", "replica+periods"])
+def data_fixture(ctx: Context, account: NewAccount, request: pytest.FixtureRequest) -> Dataset:
+    engine = str(request.param)
+    if engine == "main":
+        return build(ctx, account)
+    replica_service.catch_up(ctx)  # the replica exists before the data arrives
+    halfway = (lambda: _periods_of(ctx)) if engine == "replica+periods" else (lambda: None)
+    data = build(ctx, account, halfway)
+    data.engine = engine
+    return data

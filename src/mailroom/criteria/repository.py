@@ -3,11 +3,16 @@
 Behavioral rules without a time window read the totals ingest keeps (``contact_totals`` for any
 mailing, ``contact_mailing_totals`` for named ones); with a window they read ``events``. The
 segments table is read here only to nest saved criteria (the segments domain writes it).
+
+The same rules compile for the replica's DuckDB (`OnReplica`): its ``contacts`` and ``events``
+copies have the main tables' names and columns; behavior without a window reads its per-contact
+period totals (`contact_periods`) and the events newer than them instead of ingest's totals.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +21,7 @@ from sqlalchemy import (
     Select,
     String,
     and_,
+    column,
     exists,
     false,
     func,
@@ -23,6 +29,7 @@ from sqlalchemy import (
     not_,
     or_,
     select,
+    table,
     true,
 )
 from sqlalchemy.sql.elements import ColumnElement
@@ -63,6 +70,39 @@ from mailroom.db.tables import contact_mailing_totals, contact_totals, contacts,
 Clause = ColumnElement[bool]
 
 
+@dataclass(frozen=True)
+class OnReplica:
+    """Compile for the replica's DuckDB; `through` is its period totals' watermark (0: none)."""
+
+    through: int
+
+
+Target = Connection | OnReplica
+
+
+class NotOnReplica(Exception):
+    """A rule reads something the replica does not copy (the contact's uid, its import)."""
+
+
+# Columns of the main database's contacts that the replica's copy lacks.
+_NOT_COPIED = frozenset({"uid", "import_id"})
+
+# The replica's per-contact period totals (see `mailroom.replica.rollup`).
+_periods = table(
+    "contact_periods",
+    column("contact_id"),
+    column("sent"),
+    column("opens"),
+    column("machine_opens"),
+    column("clicks"),
+    column("machine_clicks"),
+)
+
+
+def _engine(target: Target) -> exprs.Target:
+    return exprs.DUCKDB if isinstance(target, OnReplica) else target
+
+
 def scope(account_id: int, list_id: int, statuses: Sequence[str] | None) -> Clause:
     """The list's contacts (of that account), of the given statuses (None: any)."""
     parts = [contacts.c.list_id == list_id, contacts.c.account_id == account_id]
@@ -75,15 +115,17 @@ def scope(account_id: int, list_id: int, statuses: Sequence[str] | None) -> Clau
     return and_(*parts)
 
 
-def matching_ids(where: Clause) -> Select[tuple[int]]:
+def matching_ids(where: Clause) -> Select[Any]:
     return select(contacts.c.id).where(where)
 
 
+def by_status(where: Clause) -> Select[Any]:
+    """Matching contacts counted by status."""
+    return select(contacts.c.status, func.count()).where(where).group_by(contacts.c.status)
+
+
 def count_by_status(conn: Connection, where: Clause) -> dict[str, int]:
-    rows = conn.execute(
-        select(contacts.c.status, func.count()).where(where).group_by(contacts.c.status)
-    )
-    return {str(status): int(n) for status, n in rows}
+    return {str(status): int(n) for status, n in conn.execute(by_status(where))}
 
 
 def saved_criteria(conn: Connection, account_id: int, ids: Iterable[int]) -> dict[int, Any]:
@@ -102,7 +144,7 @@ def saved_criteria(conn: Connection, account_id: int, ids: Iterable[int]) -> dic
 # --- one rule ------------------------------------------------------------------------------------
 
 
-def rule_clause(conn: Connection, rule: Rule, nested: Mapping[int, Clause]) -> Clause:
+def rule_clause(conn: Target, rule: Rule, nested: Mapping[int, Clause]) -> Clause:
     """The condition a contact must meet for `rule`; `nested` holds each named segment's."""
     if rule.kind == SEGMENT:
         inside = or_(*(nested[i] for i in rule.values))
@@ -112,6 +154,8 @@ def rule_clause(conn: Connection, rule: Rule, nested: Mapping[int, Clause]) -> C
         return inside
     if rule.kind == BEHAVIORAL:
         assert rule.behavior is not None
+        if isinstance(conn, OnReplica):
+            return _behavior_on_replica(rule.behavior, conn.through)
         return _behavior(rule.behavior)
     if rule.kind == DATE:
         return _date(conn, rule)
@@ -129,7 +173,7 @@ def rule_clause(conn: Connection, rule: Rule, nested: Mapping[int, Clause]) -> C
 _TEXT_SEARCH = frozenset({EQ, CONTAINS, STARTS, ENDS})
 
 
-def _prefilter(conn: Connection, rule: Rule) -> Clause:
+def _prefilter(conn: Target, rule: Rule) -> Clause:
     """A test of the stored JSON text that a matching contact must pass, cheaper than parsing
     the JSON: rows without the value anywhere in their fields skip the exact test."""
     if (
@@ -139,7 +183,7 @@ def _prefilter(conn: Connection, rule: Rule) -> Clause:
     ):
         return true()
     tests = [
-        exprs.raw_contains(conn, contacts.c.fields, v, case_sensitive=rule.case_sensitive)
+        exprs.raw_contains(_engine(conn), contacts.c.fields, v, case_sensitive=rule.case_sensitive)
         for v in rule.values
     ]
     if any(t is None for t in tests):
@@ -147,14 +191,16 @@ def _prefilter(conn: Connection, rule: Rule) -> Clause:
     return or_(*(t for t in tests if t is not None))
 
 
-def _value(conn: Connection, rule: Rule) -> Any:
+def _value(conn: Target, rule: Rule) -> Any:
+    if isinstance(conn, OnReplica) and rule.field_id is None and rule.target in _NOT_COPIED:
+        raise NotOnReplica(rule.target)
     if rule.kind == NUMERIC:
         if rule.field_id is None:
             return contacts.c[rule.target]
-        return exprs.json_number(conn, contacts.c.fields, rule.target)
+        return exprs.json_number(_engine(conn), contacts.c.fields, rule.target)
     if rule.kind in (EMAIL, ID, STATUS):
         return contacts.c[rule.target]
-    return exprs.json_text(conn, contacts.c.fields, rule.target)
+    return exprs.json_text(_engine(conn), contacts.c.fields, rule.target)
 
 
 def _empty(rule: Rule, expr: Any) -> Clause:
@@ -172,7 +218,7 @@ def _listed(rule: Rule) -> list[Any]:
     return list(rule.values)
 
 
-def _one(conn: Connection, rule: Rule, expr: Any, value: Any) -> Clause:
+def _one(conn: Target, rule: Rule, expr: Any, value: Any) -> Clause:
     op = rule.operator
     if rule.kind == ID:
         return expr == str(value).strip().lower()  # type: ignore[no-any-return]
@@ -183,8 +229,10 @@ def _one(conn: Connection, rule: Rule, expr: Any, value: Any) -> Clause:
         if rule.kind == EMAIL and not rule.case_sensitive:
             # Emails are stored lower-case (by Python): folding the pattern alike spares the
             # database a lower() of every address it scans.
-            return exprs.text_match(conn, expr, value.lower(), where, case_sensitive=True)
-        return exprs.text_match(conn, expr, value, where, case_sensitive=rule.case_sensitive)
+            return exprs.text_match(_engine(conn), expr, value.lower(), where, case_sensitive=True)
+        return exprs.text_match(
+            _engine(conn), expr, value, where, case_sensitive=rule.case_sensitive
+        )
     if rule.kind == EMAIL and not rule.case_sensitive:
         # Emails are stored lower-case (by Python): comparing the column itself keeps its
         # index usable.
@@ -200,7 +248,7 @@ def _one(conn: Connection, rule: Rule, expr: Any, value: Any) -> Clause:
         low, high = value
         return expr.between(low, high)  # type: ignore[no-any-return]
     if rule.kind == NUMERIC and rule.field_id is not None:
-        return exprs.number_compare(conn, expr, op, value)
+        return exprs.number_compare(_engine(conn), expr, op, value)
     return _compare(expr, op, value)
 
 
@@ -225,14 +273,14 @@ def _seconds(moment: datetime) -> int:
     return int(moment.replace(tzinfo=UTC).timestamp())
 
 
-def _date(conn: Connection, rule: Rule) -> Clause:
+def _date(conn: Target, rule: Rule) -> Clause:
     """Date rules compare days, or moments when an operand has a time: ``= 2026-01-31`` is the
     whole day, ``> 2026-01-31`` from the next day on."""
     column = rule.field_id is None
     if column:
         expr: Any = contacts.c[rule.target]
     else:
-        raw = exprs.json_text(conn, contacts.c.fields, rule.target)
+        raw = exprs.json_text(_engine(conn), contacts.c.fields, rule.target)
         # Stored 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM:SS': a day compares its first ten
         # characters, a moment the text padded with midnight.
         expr = func.substr(raw + " 00:00:00", 1, 19) if rule.has_time else func.substr(raw, 1, 10)
@@ -315,3 +363,38 @@ def _behavior(b: Behavior) -> Clause:
         if b.mailing_ids:
             found = found.where(table.c.mailing_id.in_(b.mailing_ids))
     return not_(found) if b.negated else found
+
+
+def _behavior_on_replica(b: Behavior, through: int) -> Clause:
+    """`_behavior` over the replica: a window, or named mailings, read its events; any mailing
+    over all time reads the period totals up to `through` and the events after them."""
+    if b.windowed:
+        return _behavior(b)
+    if b.mailing_ids or not through:
+        return _behavior(_all_time(b))
+    counter = _periods.c[_COUNTER_OF_PERIODS[b.action]]
+    amount: Any = counter
+    if b.action != SENT and b.include_machine:
+        amount = amount + _periods.c["machine_" + _COUNTER_OF_PERIODS[b.action]]
+    counted = exists().where(_periods.c.contact_id == contacts.c.id, amount > 0)
+    newer = _events_of(b).where(events.c.id > through)
+    found = or_(counted, newer)
+    return not_(found) if b.negated else found
+
+
+_COUNTER_OF_PERIODS = {SENT: "sent", OPENED: "opens", CLICKED: "clicks"}
+
+
+def _all_time(b: Behavior) -> Behavior:
+    """The behavior as a window over all time (so `_behavior` reads the events)."""
+    return Behavior(b.action, b.negated, b.mailing_ids, 0, None, b.include_machine)
+
+
+def _events_of(b: Behavior) -> Any:
+    parts: list[Clause] = [
+        events.c.contact_id == contacts.c.id,
+        events.c.type == int(_ACTION_TYPE[b.action]),
+    ]
+    if b.action != SENT and not b.include_machine:
+        parts.append(events.c.machine == false())
+    return exists().where(*parts)

@@ -159,6 +159,8 @@ class CompiledCriteria:
     combined_as_and: bool = False
     segment_ids: frozenset[int] = frozenset()  # every segment nested, however deep
     uses_events: bool = False  # some behavioral rule has a time window (reads `events`)
+    include_machine: bool = False  # machine opens and clicks count in behavioral rules
+    now_ms: int = 0  # the moment relative windows (``days``) were resolved against
 
     def written(self) -> list[dict[str, Any]]:
         """The rules in Ongage's write form, normalised (real arrays, ints), for storing."""

@@ -11,6 +11,8 @@ Public interface::
     matching_ids(compiled)           # Select of contacts.id
     count_matching(conn, compiled)   # int
     count_by_status(conn, compiled)  # StatusCounts(active, unsubscribed, bounced, complaint, total)
+    count_by_status(conn, compiled, ctx)  # the same, on the replica when it can answer
+    replica_clause(conn, compiled, through)  # the where-clause for the replica's DuckDB
     compiled.written()               # the rules normalised in Ongage's write form, to store
 
 `rules` is Ongage's ``criteria`` array (write form; the read form's strings and JSON-encoded
@@ -22,6 +24,7 @@ is a 404. Values are always bound parameters.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +32,8 @@ from typing import Any
 from sqlalchemy import Connection, Select, and_, func, or_, select, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from mailroom.criteria import grouping, parse, repository
+from mailroom.context import Context
+from mailroom.criteria import grouping, on_replica, parse, repository
 from mailroom.criteria.schemas import (
     BEHAVIORAL,
     MAX_NESTING,
@@ -42,7 +46,7 @@ from mailroom.criteria.schemas import (
     problem,
 )
 from mailroom.fields import service as fields_service
-from mailroom.kit.clock import Clock, SystemClock
+from mailroom.kit.clock import Clock, FrozenClock, SystemClock
 from mailroom.lists import service as lists_service
 from mailroom.mailings import service as mailings_service
 
@@ -85,16 +89,18 @@ def compile_criteria(
     include_machine: bool = False,
     clock: Clock | None = None,
     segment_id: int | None = None,
+    on_replica: repository.OnReplica | None = None,
 ) -> CompiledCriteria:
     """Check `criteria` against the list's fields, segments and mailings, and compile them.
 
     `segment_id` names the segment these criteria are saved as, so nesting it in itself is
-    refused as a cycle.
+    refused as a cycle. With `on_replica` the clause is for the replica's DuckDB (see
+    `replica_form`); a rule it cannot run there raises `repository.NotOnReplica`.
     """
     lists_service.get_list(conn, account_id, list_id)  # 404 for a list the account lacks
     kind = check_user_type(user_type)
     now_ms = (clock or SystemClock()).now_ms()
-    compiler = _Compiler(conn, account_id, list_id, include_machine, now_ms)
+    compiler = _Compiler(conn, account_id, list_id, include_machine, now_ms, on_replica)
     stack = (segment_id,) if segment_id is not None else ()
     clause, rules = compiler.compile(criteria, combined_as_and, stack=stack)
     where = and_(repository.scope(account_id, list_id, USER_TYPES[kind]), clause)
@@ -107,6 +113,8 @@ def compile_criteria(
         combined_as_and=combined_as_and,
         segment_ids=frozenset(compiler.segment_ids),
         uses_events=compiler.uses_events,
+        include_machine=include_machine,
+        now_ms=now_ms,
     )
 
 
@@ -123,8 +131,35 @@ def count_matching(conn: Connection, compiled: CompiledCriteria) -> int:
     )
 
 
-def count_by_status(conn: Connection, compiled: CompiledCriteria) -> StatusCounts:
-    found = repository.count_by_status(conn, compiled.where)
+def replica_clause(conn: Connection, compiled: CompiledCriteria, through: int) -> Clause:
+    """The criteria compiled again for the replica's DuckDB, whose period totals count the
+    events up to `through` (raises `repository.NotOnReplica` for a rule it cannot run)."""
+    again = compile_criteria(
+        conn,
+        compiled.account_id,
+        compiled.list_id,
+        compiled.written(),
+        user_type=compiled.user_type,
+        combined_as_and=compiled.combined_as_and,
+        include_machine=compiled.include_machine,
+        clock=FrozenClock(compiled.now_ms),
+        on_replica=repository.OnReplica(through),
+    )
+    return again.where
+
+
+def count_by_status(
+    conn: Connection, compiled: CompiledCriteria, ctx: Context | None = None
+) -> StatusCounts:
+    """Matching contacts by status. With `ctx`, on the replica when it can answer exactly (see
+    `on_replica`), else on the main database."""
+    found = None
+    if ctx is not None:
+        found = on_replica.count_by_status(
+            ctx, conn, compiled, functools.partial(replica_clause, conn, compiled)
+        )
+    if found is None:
+        found = repository.count_by_status(conn, compiled.where)
     return StatusCounts(
         active=found.get("active", 0),
         unsubscribed=found.get("unsubscribed", 0),
@@ -137,9 +172,16 @@ class _Compiler:
     """One compile: fields of the list read once, segments compiled once each, cycles caught."""
 
     def __init__(
-        self, conn: Connection, account_id: int, list_id: int, include_machine: bool, now_ms: int
+        self,
+        conn: Connection,
+        account_id: int,
+        list_id: int,
+        include_machine: bool,
+        now_ms: int,
+        on_replica: repository.OnReplica | None = None,
     ) -> None:
         self.conn = conn
+        self.target: repository.Target = on_replica if on_replica is not None else conn
         self.account_id = account_id
         self.list_id = list_id
         self.include_machine = include_machine
@@ -181,7 +223,7 @@ class _Compiler:
             raise InvalidCriteria(_message(problems), errors=problems)
         if not rules:
             return true(), []
-        clauses = [repository.rule_clause(self.conn, r, self.segments) for r in rules]
+        clauses = [repository.rule_clause(self.target, r, self.segments) for r in rules]
         clause = grouping.combine(
             rules,
             clauses,
@@ -277,4 +319,5 @@ __all__ = [
     "count_by_status",
     "count_matching",
     "matching_ids",
+    "replica_clause",
 ]

@@ -1,8 +1,10 @@
-"""SQL expressions that differ between SQLite and PostgreSQL: JSON values and text matching.
+"""SQL expressions that differ between SQLite, PostgreSQL and the replica's DuckDB: JSON values
+and text matching.
 
-Every value is a bound parameter; JSON paths are bound too. A key whose stored value has the
-wrong JSON type (a field whose type changed after values were written) reads as NULL rather
-than failing a cast.
+Each function takes the connection the expression is for, or `DUCKDB` for SQL that the replica
+runs (rendered through PostgreSQL's compiler, whose syntax DuckDB shares). Every value is a
+bound parameter; JSON paths are bound too. A key whose stored value has the wrong JSON type (a
+field whose type changed after values were written) reads as NULL rather than failing a cast.
 """
 
 from __future__ import annotations
@@ -22,30 +24,59 @@ from sqlalchemy import (
     literal,
     type_coerce,
 )
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+
+DUCKDB = "duckdb"
+Target = Connection | str  # a main-database connection, or DUCKDB
 
 
-def _postgres(conn: Connection) -> bool:
-    return conn.dialect.name == "postgresql"
+def _engine(target: Target) -> str:
+    return target if isinstance(target, str) else target.dialect.name
+
+
+def _postgres(conn: Target) -> bool:
+    """PostgreSQL's form, which DuckDB shares where it is not named otherwise."""
+    return _engine(conn) in ("postgresql", DUCKDB)
+
+
+class _TryDouble(FunctionElement[float]):
+    """DuckDB's ``TRY_CAST(x AS DOUBLE)``: NULL for text that is not a number."""
+
+    type = Float()
+    inherit_cache = True
+    name = "try_double"
+
+
+@compiles(_TryDouble)
+def _try_double(element: _TryDouble, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"TRY_CAST({compiler.process(element.clauses, **kw)} AS DOUBLE)"
 
 
 def _path(key: str) -> Any:
     return bindparam(None, f'$."{key}"', type_=String)
 
 
-def json_text(conn: Connection, column: Any, key: str) -> ColumnElement[Any]:
+def json_text(conn: Target, column: Any, key: str) -> ColumnElement[Any]:
     """The text under `key` of a JSON object column (numbers as their text), NULL when absent."""
+    if _engine(conn) == DUCKDB:
+        return func.json_extract_string(column, _path(key), type_=String)  # type: ignore[no-any-return]
     if _postgres(conn):
         return column.op("->>", return_type=String)(bindparam(None, key, type_=String))  # type: ignore[no-any-return]
     return cast(func.json_extract(column, _path(key)), String)
 
 
-def json_number(conn: Connection, column: Any, key: str) -> ColumnElement[Any]:
+def json_number(conn: Target, column: Any, key: str) -> ColumnElement[Any]:
     """The number under `key`, NULL when absent; compare it with `number_compare`.
 
-    PostgreSQL: NULL too when the value is not a JSON number (a cast would fail). SQLite: the
-    value as stored, parsed once; a text value there is kept out by `number_compare`.
+    PostgreSQL and DuckDB: NULL too when the value is not a JSON number (DuckDB reads the JSON
+    text, where a string keeps its quotes and so is no number). SQLite: the value as stored,
+    parsed once; a text value there is kept out by `number_compare`.
     """
+    if _engine(conn) == DUCKDB:
+        return _TryDouble(cast(func.json_extract(column, _path(key)), String))
     if _postgres(conn):
         name = bindparam(None, key, type_=String)
         return case(
@@ -58,7 +89,7 @@ def json_number(conn: Connection, column: Any, key: str) -> ColumnElement[Any]:
     return func.json_extract(column, _path(key))
 
 
-def number_compare(conn: Connection, expr: Any, op: str, value: float) -> ColumnElement[bool]:
+def number_compare(conn: Target, expr: Any, op: str, value: float) -> ColumnElement[bool]:
     """`expr op value` for a `json_number`, true only for numbers.
 
     SQLite orders every text after every number, so ``>``/``>=`` become a BETWEEN up to
@@ -85,7 +116,7 @@ def _escape_glob(value: str) -> str:
 
 
 def text_match(
-    conn: Connection, expr: Any, value: str, where: str, *, case_sensitive: bool
+    conn: Target, expr: Any, value: str, where: str, *, case_sensitive: bool
 ) -> ColumnElement[bool]:
     """`expr` contains (`where`="in"), starts with ("start") or ends with ("end") `value`.
 
@@ -105,7 +136,7 @@ def text_match(
 
 
 def raw_contains(
-    conn: Connection, column: Any, value: str, *, case_sensitive: bool
+    conn: Target, column: Any, value: str, *, case_sensitive: bool
 ) -> ColumnElement[bool] | None:
     """Whether a JSON column's stored text contains `value`: a cheap necessary condition to
     test before parsing the JSON, for values JSON writes verbatim (see `verbatim`); None where

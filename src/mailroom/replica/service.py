@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,6 +88,31 @@ def feed_if_moved(ctx: Context) -> bool:
     return True
 
 
+@contextmanager
+def caught_up(ctx: Context, *, wait_s: float) -> Iterator[duckdb.DuckDBPyConnection | None]:
+    """The replica, caught up with every commit so far, for a question asked now; None when it
+    cannot answer within `wait_s`: analytics run on the main database, no replica was made on
+    this machine yet, it is held that long elsewhere, or it needs a rebuild."""
+    path = store.path_of(ctx.settings)
+    if not enabled(ctx) or not path.exists():
+        yield None
+        return
+    with ExitStack() as stack:
+        duck: duckdb.DuckDBPyConnection | None
+        try:
+            duck = stack.enter_context(store.connect(path, wait_s=wait_s))
+            catch_up_in(ctx, duck, trim=False)  # a question writes nothing; the worker trims
+        except (store.Busy, feed.NeedsRebuild) as exc:
+            log.info("replica not used: %s", exc)
+            duck = None
+        yield duck
+
+
+def rollup_through(duck: duckdb.DuckDBPyConnection) -> int:
+    """The newest event id the per-contact period totals count (0: no usable totals)."""
+    return rollup.through(duck)
+
+
 def _catch_up(ctx: Context, max_rounds: int, progress: Progress | None) -> Caught:
     with store.connect(store.path_of(ctx.settings)) as duck:
         return catch_up_in(ctx, duck, max_rounds=max_rounds, progress=progress)
@@ -98,6 +124,7 @@ def catch_up_in(
     *,
     max_rounds: int = 1_000_000,
     progress: Progress | None = None,
+    trim: bool = True,
 ) -> Caught:
     """`catch_up` on a replica connection the caller holds (a report computes on it next).
 
@@ -126,7 +153,7 @@ def catch_up_in(
         if not (done.events or done.contacts or done.deletions):
             break
     marks = store.marks(duck)
-    if changed:  # only then have the logs grown
+    if changed and trim:  # only then have the logs grown
         _trim(ctx, marks)
     return Caught(appended, marks.get("events", 0))
 

@@ -10,6 +10,7 @@ No extension is ever installed or loaded from the network.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import threading
 import time
@@ -185,6 +186,10 @@ def release_all() -> None:
     with _in_process:
         for name in list(_held):
             release(Path(name))
+
+
+# A DuckDB connection still open while the interpreter tears down can abort the process.
+atexit.register(release_all)
 
 
 def _start_reaper() -> None:

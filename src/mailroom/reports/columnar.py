@@ -17,14 +17,13 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 from sqlalchemy import Column
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql import util as sql_util
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ColumnElement
 
 from mailroom.activity.types import EventType
 from mailroom.config import Settings
-from mailroom.replica import rollup, store
+from mailroom.replica import conditions, rollup, store
 from mailroom.reports import aggregates
 from mailroom.reports.repository import ROW_COLUMNS
 
@@ -98,13 +97,7 @@ def condition(where: ColumnElement[bool]) -> tuple[str, dict[str, Any]] | None:
     columns = [e for e in visitors.iterate(where) if isinstance(e, Column)]
     if {getattr(c.table, "name", None) for c in columns} != {"contacts"}:
         return None
-    compiled = where.compile(
-        dialect=postgresql.dialect(paramstyle="numeric_dollar"),  # type: ignore[no-untyped-call]
-        compile_kwargs={"render_postcompile": True},
-    )
-    names = list(compiled.positiontup or ())
-    sql = re.sub(r"\$(\d+)", lambda m: f"$c{m.group(1)}", str(compiled))
-    return sql, {f"c{i}": compiled.params[name] for i, name in enumerate(names, 1)}
+    return conditions.to_duckdb(where)
 
 
 def folder(settings: Settings) -> Path:

@@ -16,11 +16,13 @@ from sqlalchemy import Connection
 
 from mailroom.contacts import service as contacts_service
 from mailroom.contacts.schemas import Contact
+from mailroom.context import Context
 from mailroom.criteria import service as criteria_service
 from mailroom.criteria.schemas import InvalidCriteria
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.fields import service as fields_service
 from mailroom.jobs import queue
+from mailroom.kit import ids
 from mailroom.kit.clock import Clock, now_s
 from mailroom.reports import repository
 from mailroom.reports.search_schemas import (
@@ -34,6 +36,7 @@ from mailroom.reports.search_schemas import (
     SEARCH,
     SEARCH_NOT_FOUND,
     SYSTEM_COLUMNS,
+    Counted,
     Counts,
     SearchSpec,
 )
@@ -240,41 +243,55 @@ def stream_results(conn: Connection, row: Any) -> Iterator[list[Contact]]:
 
 
 def count_contacts(
-    conn: Connection, clock: Clock, account_id: int, list_id: int, body: Any
-) -> Counts:
-    """Count a segment's contacts (`segment_id`, which also keeps the segment's last_count) or
-    criteria's (`criteria`, with `user_type` and `combined_as_and`) by status, and store it."""
+    conn: Connection,
+    clock: Clock,
+    account_id: int,
+    list_id: int,
+    body: Any,
+    ctx: Context | None = None,
+) -> Counted:
+    """Count a segment's contacts (`segment_id`) or criteria's (`criteria`, with `user_type`
+    and `combined_as_and`) by status. With `ctx`, counted on the replica when it can answer.
+    Only reads: the caller stores the answer in a short write afterwards."""
     if not isinstance(body, dict):
         message = "The request body must be a JSON object"
         raise ValidationFailed(message, errors=[{"field": "", "message": message}])
     segment_id = body.get("segment_id")
     if segment_id not in (None, ""):
         try:
-            segment = int(segment_id)
-        except (TypeError, ValueError):
-            message = "segment_id must be a number"
+            segment = ids.positive_int(segment_id, "segment_id")
+        except ValueError as exc:
+            message = str(exc)
             raise ValidationFailed(
                 message, errors=[{"field": "segment_id", "message": message}]
             ) from None
-        counts, row = segments_service.count_segment(conn, clock, account_id, segment)
-        list_id = int(row.list_id)
-        request: dict[str, Any] = {"segment_id": segment}
-    else:
-        filters: dict[str, Any] = body["filters"] if isinstance(body.get("filters"), dict) else body
-        if "criteria" not in filters:
-            message = "give a segment_id or criteria"
-            raise ValidationFailed(message, errors=[{"field": "criteria", "message": message}])
-        compiled = criteria_service.compile_criteria(
-            conn,
-            account_id,
-            list_id,
-            filters.get("criteria"),
-            user_type=filters.get("user_type"),
-            combined_as_and=_flag(body.get("combined_as_and", filters.get("combined_as_and"))),
-            clock=clock,
-        )
-        counts = criteria_service.count_by_status(conn, compiled)
-        request = {"criteria": compiled.written(), "user_type": compiled.user_type}
+        row = segments_service.get_segment(conn, account_id, segment)
+        counts = segments_service.count_segment(conn, clock, account_id, segment, ctx)
+        return Counted(int(row.list_id), {"segment_id": segment}, counts, segment)
+    filters: dict[str, Any] = body["filters"] if isinstance(body.get("filters"), dict) else body
+    if "criteria" not in filters:
+        message = "give a segment_id or criteria"
+        raise ValidationFailed(message, errors=[{"field": "criteria", "message": message}])
+    compiled = criteria_service.compile_criteria(
+        conn,
+        account_id,
+        list_id,
+        filters.get("criteria"),
+        user_type=filters.get("user_type"),
+        combined_as_and=_flag(body.get("combined_as_and", filters.get("combined_as_and"))),
+        clock=clock,
+    )
+    counts = criteria_service.count_by_status(conn, compiled, ctx)
+    return Counted(
+        list_id, {"criteria": compiled.written(), "user_type": compiled.user_type}, counts
+    )
+
+
+def store_counts(conn: Connection, clock: Clock, account_id: int, counted: Counted) -> Counts:
+    """Store a count as a contact_counts row (a segment's also keeps it as its last_count)."""
+    counts = counted.counts
+    if counted.segment_id is not None:
+        segments_service.keep_count(conn, clock, account_id, counted.segment_id, counts)
     now = now_s(clock)
     values = {
         "active": counts.active,
@@ -286,10 +303,10 @@ def count_contacts(
         conn,
         {
             "account_id": account_id,
-            "list_id": list_id,
+            "list_id": counted.list_id,
             "kind": COUNTS,
             "title": "contact counts",
-            "request": request,
+            "request": counted.request,
             "status": COMPLETED,
             "row_count": counts.total,
             "result": values,

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailroom.criteria.service import StatusCounts
+
 SEARCH = "contact_search"
 COUNTS = "contact_counts"
 PENDING, COMPLETED, FAILED = 1, 2, 3
@@ -93,3 +95,13 @@ class Counts:
     @property
     def total(self) -> int:
         return self.active + self.unsubscribed + self.bounced + self.complaint
+
+
+@dataclass(frozen=True)
+class Counted:
+    """A count answered, not stored yet (see `store_counts`)."""
+
+    list_id: int
+    request: dict[str, Any]
+    counts: StatusCounts
+    segment_id: int | None = None

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from mailroom.context import Context
 from mailroom.criteria import service as criteria_service
 from mailroom.criteria.schemas import SEGMENT_FIELD, CompiledCriteria
 from mailroom.criteria.service import StatusCounts
@@ -184,16 +185,24 @@ def contact_selection(
 
 
 def count_segment(
-    conn: Connection, clock: Clock, account_id: int, segment_id: int
-) -> tuple[StatusCounts, Any]:
-    """Count a segment's contacts by status and keep the count on the segment: `last_count` is
-    its active contacts (those a mailing reaches), `last_count_date` now."""
+    conn: Connection, clock: Clock, account_id: int, segment_id: int, ctx: Context | None = None
+) -> StatusCounts:
+    """A segment's contacts by status; with `ctx`, counted on the replica when it can answer.
+    Only reads: a count can take a while, and no write should wait on it (see `keep_count`)."""
     selection = contact_selection(conn, account_id, segment_id, clock=clock)
-    counts = criteria_service.count_by_status(conn, selection)
+    return criteria_service.count_by_status(conn, selection, ctx)
+
+
+def keep_count(
+    conn: Connection, clock: Clock, account_id: int, segment_id: int, counts: StatusCounts
+) -> Any:
+    """Keep a count on the segment: `last_count` is its active contacts (those a mailing
+    reaches), `last_count_date` now. The segment row; 404 when it was deleted meanwhile."""
+    get_segment(conn, account_id, segment_id)
     repository.update_segment(
         conn, segment_id, {"last_count": counts.active, "last_count_date": now_s(clock)}
     )
-    return counts, get_segment(conn, account_id, segment_id)
+    return get_segment(conn, account_id, segment_id)
 
 
 COUNT_JOB = "segments.count"

@@ -220,6 +220,8 @@ def test_contact_counts_of_criteria(client: Any, ongage_headers: dict[str, str])
     [
         {},
         {"segment_id": "abc"},
+        {"segment_id": 2**64},  # beyond an id column
+        {"segment_id": -3},
         {"criteria": [{"field_name": "age", "operator": "LIKE", "operand": ["1"]}]},
         {"criteria": [], "user_type": "maybe"},
     ],

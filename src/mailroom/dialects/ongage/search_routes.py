@@ -249,9 +249,13 @@ def create_counts(
     body: Any = Depends(json_body),
     ctx: Context = Depends(get_ctx),
 ) -> JSONResponse:
-    with ctx.db.write() as conn:
+    with ctx.db.read() as conn:  # counting only reads: no writer waits on it
         target = resolve_list(conn, request, principal, body)
-        counts = service.count_contacts(conn, ctx.clock, principal.account_id, target.id, body)
+        counted = service.count_contacts(
+            conn, ctx.clock, principal.account_id, target.id, body, ctx
+        )
+    with ctx.db.write() as conn:
+        counts = service.store_counts(conn, ctx.clock, principal.account_id, counted)
     return ok(render_counts(counts), total=counts.total)
 
 
