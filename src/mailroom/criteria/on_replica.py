@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import Any
 
 import duckdb
 from sqlalchemy import Connection
@@ -42,21 +43,46 @@ def count_by_status(
     `clause_for(through)` compiles the criteria for the replica whose period totals count the
     events up to `through`.
     """
-    if _reads_pruned_history(conn, compiled):
-        return None
     with replica_service.caught_up(ctx, wait_s=WAIT_S) as duck:
         if duck is None:
             return None
-        try:
-            clause = clause_for(replica_service.rollup_through(duck))
-            sql, params = conditions.to_duckdb(repository.by_status(clause))
-            rows = duck.execute(sql, params).fetchall()
-        except repository.NotOnReplica:
+        clause = runnable(conn, compiled, clause_for, replica_service.rollup_through(duck))
+        if clause is None:
             return None
+        sql, params = conditions.to_duckdb(repository.by_status(clause))
+        try:
+            rows = duck.execute(sql, params).fetchall()
         except duckdb.Error:
             log.warning("criteria not runnable on the replica", exc_info=True)
             return None
     return {str(status): int(n) for status, n in rows}
+
+
+def matching_ids(
+    conn: Connection,
+    compiled: CompiledCriteria,
+    clause_for: Callable[[int], ColumnElement[bool]],
+    through: int,
+) -> tuple[str, dict[str, Any]] | None:
+    """The matching contacts' ids as a DuckDB SELECT over a replica whose period totals count
+    the events up to `through`, with its bound values; None when the replica cannot answer."""
+    clause = runnable(conn, compiled, clause_for, through)
+    return None if clause is None else conditions.to_duckdb(repository.matching_ids(clause))
+
+
+def runnable(
+    conn: Connection,
+    compiled: CompiledCriteria,
+    clause_for: Callable[[int], ColumnElement[bool]],
+    through: int,
+) -> ColumnElement[bool] | None:
+    """The criteria's condition over the replica, or None when it would not answer exactly."""
+    if _reads_pruned_history(conn, compiled):
+        return None
+    try:
+        return clause_for(through)
+    except repository.NotOnReplica:
+        return None
 
 
 def _reads_pruned_history(conn: Connection, compiled: CompiledCriteria) -> bool:

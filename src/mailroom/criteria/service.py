@@ -148,6 +148,16 @@ def replica_clause(conn: Connection, compiled: CompiledCriteria, through: int) -
     return again.where
 
 
+def replica_ids(
+    conn: Connection, compiled: CompiledCriteria, through: int
+) -> tuple[str, dict[str, Any]] | None:
+    """The matching contacts' ids as a DuckDB SELECT over the replica (period totals up to
+    `through`) and its bound values; None when the replica cannot answer exactly."""
+    return on_replica.matching_ids(
+        conn, compiled, functools.partial(replica_clause, conn, compiled), through
+    )
+
+
 def count_by_status(
     conn: Connection, compiled: CompiledCriteria, ctx: Context | None = None
 ) -> StatusCounts:

@@ -16,14 +16,10 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from sqlalchemy import Column
-from sqlalchemy.sql import util as sql_util
-from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import ColumnElement
 
 from mailroom.activity.types import EventType
 from mailroom.config import Settings
-from mailroom.replica import conditions, rollup, store
+from mailroom.replica import rollup, store
 from mailroom.reports import aggregates
 from mailroom.reports.repository import ROW_COLUMNS
 
@@ -84,22 +80,6 @@ def stored_columns(selected: Sequence[str], contact_fields: Mapping[str, str]) -
     return out
 
 
-# Rule kinds whose compiled conditions read only columns the replica's contacts copy has, with
-# operators that mean the same in DuckDB (=, LIKE ... ESCAPE, GLOB, IN, comparisons, lower()).
-IN_REPLICA_KINDS = frozenset({"email", "status"})
-
-
-def condition(where: ColumnElement[bool]) -> tuple[str, dict[str, Any]] | None:
-    """The criteria's condition over ``contacts`` as DuckDB SQL with its bound values, or None
-    when it reads anything but the contacts table itself (segments, events, other tables)."""
-    if sql_util.find_tables(where, include_selects=True):  # a subquery reads other rows
-        return None
-    columns = [e for e in visitors.iterate(where) if isinstance(e, Column)]
-    if {getattr(c.table, "name", None) for c in columns} != {"contacts"}:
-        return None
-    return conditions.to_duckdb(where)
-
-
 def folder(settings: Settings) -> Path:
     path = store.path_of(settings)
     return path.with_name(path.name + ".reports")
@@ -116,15 +96,17 @@ def compute(
     account_id: int,
     list_id: int,
     statuses: Sequence[str] | None,
-    picked: Sequence[int] | None,
     window_ms: tuple[int, int],
     include_machine: bool,
     columns: Sequence[str],
-    where: tuple[str, dict[str, Any]] | None = None,
+    picked: Sequence[int] | None = None,
+    among: tuple[str, dict[str, Any]] | None = None,
 ) -> int:
     """Write the report's rows to `target` (atomically); return how many rows.
 
     `columns` are the file's columns (`stored_columns`): contact columns and activity counters.
+    The contacts are the list's (of `statuses`), narrowed to the ids `picked` by the main
+    database or to those the DuckDB SELECT `among` (SQL, bound values) gives.
     """
     params: dict[str, Any] = {
         "account": account_id,
@@ -141,9 +123,9 @@ def compute(
     if picked is not None:
         picked_ids = pa.table({"id": pa.array(picked, pa.int64())})  # noqa: F841 (DuckDB reads it)
         picked_sql = "AND id IN (SELECT id FROM picked_ids)"
-    if where is not None:  # the criteria's own condition (list, account and user type included)
-        status_sql = f"AND ({where[0]})"
-        params.update(where[1])
+    if among is not None:
+        picked_sql = f"AND id IN ({among[0]})"
+        params.update(among[1])
     periods = aggregates.period_params(window_ms, rollup.through(duck))
     query = _query(columns, status_sql, picked_sql, use_periods=periods is not None)
     params.update(periods or {})

@@ -2,7 +2,8 @@
 
 `where` is the compiled condition over the main database's ``contacts``; `has_rules` says
 whether it holds more than list and user type. Without rules the replica applies the user type
-itself (its copy of the contacts has the status); with rules the main database picks the ids.
+itself (its copy of the contacts has the status); with rules the criteria are compiled again
+for DuckDB when the replica can answer them exactly, else the main database picks the ids.
 """
 
 from __future__ import annotations
@@ -33,10 +34,6 @@ class Selection:
     @property
     def statuses(self) -> tuple[str, ...] | None:
         return USER_TYPES[self.compiled.user_type]
-
-    def kinds(self) -> set[str]:
-        """The kinds of its rules (email, string, segment, behavioral, ...)."""
-        return {rule.kind for rule in self.compiled.rules}
 
     def ids(self) -> Select[Any]:
         return criteria.matching_ids(self.compiled)

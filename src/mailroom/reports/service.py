@@ -19,6 +19,7 @@ import duckdb
 from sqlalchemy import Connection
 
 from mailroom.context import Context
+from mailroom.criteria import service as criteria_service
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.fields import service as fields_service
 from mailroom.jobs import queue
@@ -202,25 +203,11 @@ def _run_in_replica(ctx: Context, row: Any, spec: ReportSpec) -> None:
         "include_machine": spec.include_machine,
         "columns": columnar.stored_columns(spec.selected_fields, CONTACT_FIELDS),
     }
-    in_replica = not chosen.has_rules or chosen.kinds() <= columnar.IN_REPLICA_KINDS
-    where = columnar.condition(chosen.where) if chosen.has_rules and in_replica else None
-    picked: list[int] | None = None
-    if chosen.has_rules and where is None:
-        with ctx.db.read() as conn:
-            picked = [int(r[0]) for r in conn.execute(chosen.ids())]
     try:
-        caught, count = _compute(ctx, target, options, where, picked)
+        caught, count = _compute(ctx, target, options, chosen)
     except feed.NeedsRebuild:
         replica_service.catch_up(ctx)  # rebuilds it
-        caught, count = _compute(ctx, target, options, where, picked)
-    except duckdb.Error:
-        if where is None:
-            raise
-        # An expression DuckDB does not take: the main database picks the ids instead.
-        log.warning("report %s: criteria not runnable in DuckDB", row.id, exc_info=True)
-        with ctx.db.read() as conn:
-            picked = [int(r[0]) for r in conn.execute(chosen.ids())]
-        caught, count = _compute(ctx, target, options, None, picked)
+        caught, count = _compute(ctx, target, options, chosen)
     with ctx.db.write() as conn:
         done = repository.finish_report(
             conn,
@@ -238,19 +225,30 @@ def _run_in_replica(ctx: Context, row: Any, spec: ReportSpec) -> None:
 
 
 def _compute(
-    ctx: Context,
-    target: Path,
-    options: dict[str, Any],
-    where: tuple[str, dict[str, Any]] | None,
-    picked: list[int] | None,
+    ctx: Context, target: Path, options: dict[str, Any], chosen: selection.Selection
 ) -> tuple[replica_service.Caught, int]:
     """Catch the replica up, then compute on the same connection (one open of the file).
 
     A catch-up that starts after the report was created reads every event committed before.
+    The criteria run in DuckDB when the replica answers them exactly; else (or when DuckDB
+    refuses the statement) the main database picks the contacts' ids.
     """
     with store.connect(store.path_of(ctx.settings)) as duck:
         caught = replica_service.catch_up_in(ctx, duck)
-        return caught, columnar.compute(duck, target, picked=picked, where=where, **options)
+        if not chosen.has_rules:
+            return caught, columnar.compute(duck, target, **options)
+        with ctx.db.read() as conn:
+            among = criteria_service.replica_ids(
+                conn, chosen.compiled, replica_service.rollup_through(duck)
+            )
+        if among is not None:
+            try:
+                return caught, columnar.compute(duck, target, among=among, **options)
+            except duckdb.Error:
+                log.warning("criteria not runnable in DuckDB", exc_info=True)
+        with ctx.db.read() as conn:
+            picked = [int(r[0]) for r in conn.execute(chosen.ids())]
+        return caught, columnar.compute(duck, target, picked=picked, **options)
 
 
 def _fail(ctx: Context, report_id: int, reason: str) -> None:
