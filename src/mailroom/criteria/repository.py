@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
     table,
     true,
+    union_all,
 )
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -376,9 +377,14 @@ def _behavior_on_replica(b: Behavior, through: int) -> Clause:
     amount: Any = counter
     if b.action != SENT and b.include_machine:
         amount = amount + _periods.c["machine_" + _COUNTER_OF_PERIODS[b.action]]
-    counted = exists().where(_periods.c.contact_id == contacts.c.id, amount > 0)
-    newer = _events_of(b).where(events.c.id > through)
-    found = or_(counted, newer)
+    # One set of ids, not a correlated EXISTS per source: DuckDB builds it once and probes it
+    # (the OR of two correlated EXISTS cost it a mark join over every period row).
+    counted = select(_periods.c.contact_id).where(amount > 0)
+    parts: list[Clause] = [events.c.type == int(_ACTION_TYPE[b.action]), events.c.id > through]
+    if b.action != SENT and not b.include_machine:
+        parts.append(events.c.machine == false())
+    newer = select(events.c.contact_id).where(*parts)
+    found = contacts.c.id.in_(union_all(counted, newer))  # both never NULL: NOT IN is safe
     return not_(found) if b.negated else found
 
 
