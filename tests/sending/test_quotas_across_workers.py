@@ -13,14 +13,14 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
 from mailroom.accounts import service as accounts_service
 from mailroom.context import Context
@@ -338,3 +338,94 @@ def test_places_of_a_killed_worker_count_as_used_that_day(
     done = statuses(ctx)
     assert set(done) <= {"sent", "unknown"}  # the unknown (maybe accepted) are not sent again
     assert len(per_address) >= len(done["sent"])
+
+
+def test_a_counter_begun_mid_day_counts_what_the_connection_sent_that_day(
+    client: Any, ctx: Context, zoned: Any, ongage_headers: dict[str, str], smtp: Any
+) -> None:
+    """Upgrading mid-day (sends recorded by the version before, no counter yet) does not reset
+    a quota: the day's row starts at what the connection sent that day, not the day before."""
+    handler, port = smtp
+    connection = add_smtp(ctx, zoned, port, daily_quota=10)
+    ctx.clock.set(at("2025-12-31T23:00:00"))  # type: ignore[attr-defined]
+    start_mailing(client, ctx, zoned, ongage_headers, [f"y{i}@yesterday.test" for i in range(3)])
+    deliver.deliver(ctx, "w")
+    ctx.clock.set(at("2026-01-01T10:00:00"))  # type: ignore[attr-defined]
+    start_mailing(client, ctx, zoned, ongage_headers, [f"t{i}@today.test" for i in range(6)])
+    deliver.deliver(ctx, "w")
+    assert len(handler.received) == 9
+    with ctx.db.write() as conn:
+        conn.execute(delete(quota_usage))  # as before the counter existed
+    start_mailing(client, ctx, zoned, ongage_headers, [f"u{i}@upgraded.test" for i in range(10)])
+    deliver.deliver(ctx, "w")
+    late = [r for r in handler.received if r.recipient.endswith("@upgraded.test")]
+    assert len(late) == 4  # 6 were sent today already
+    assert used(ctx, (connection, 0), at("2026-01-01T00:00:00")) == 10
+
+
+def test_an_event_counter_begun_mid_day_counts_the_events_sends_only(
+    client: Any, ctx: Context, zoned: Any, ongage_headers: dict[str, str], smtp: Any
+) -> None:
+    """An event's row starts at what that event sent through the connection that day: a
+    mailing's sends through the same connection are not the event's."""
+    handler, port = smtp
+    seed_documented_ids(ctx, zoned, port=port)
+    start_mailing(client, ctx, zoned, ongage_headers, [f"m{i}@mailing.test" for i in range(3)])
+    deliver.deliver(ctx, "w")
+    add_people(ctx, zoned, [f"e{i}@x.test" for i in range(40)])
+    body = example(
+        RECURRING,
+        start_date="01-01-2026",
+        end_date="2026-01-31",
+        esp_connections_quota=[{"esp_connection_id": CONNECTION, "quota": 15}],
+    )
+    made = client.post("/api/events", json=body, headers=ongage_headers)
+    assert made.status_code == 200, made.text
+    event = int(made.json()["payload"]["id"])
+    ctx.clock.set(at("2026-01-01T20:00:00"))  # type: ignore[attr-defined]
+    automation_minute(ctx)
+    deliver.deliver(ctx, "w")
+    assert len(handler.received) == 3 + 15
+    # the counter starts now, with a larger quota, and the deferred sends are due again today
+    quota = {"esp_connections_quota": [{"esp_connection_id": CONNECTION, "quota": 20}]}
+    changed = client.put(f"/api/events/{event}", json=quota, headers=ongage_headers)
+    assert changed.status_code == 200, changed.text
+    with ctx.db.write() as conn:
+        conn.execute(delete(quota_usage))
+        conn.execute(
+            update(sends).where(sends.c.status == "queued").values(due_ms=ctx.clock.now_ms())
+        )
+    deliver.deliver(ctx, "w")
+    assert len(handler.received) == 3 + 20  # 15 of the event's were sent today: 5 more
+    assert used(ctx, (CONNECTION, event), at("2026-01-01T00:00:00")) == 20
+
+
+@pytest.mark.parametrize(("day", "hours"), [("2026-03-08", 23), ("2026-11-01", 25)])
+def test_a_quota_day_is_the_accounts_day_when_the_clocks_change(
+    client: Any,
+    ctx: Context,
+    zoned: Any,
+    ongage_headers: dict[str, str],
+    smtp: Any,
+    day: str,
+    hours: int,
+) -> None:
+    """On a day of 23 or 25 hours, sends past the quota wait for the account's real next
+    midnight, and the new day's quota starts there."""
+    handler, port = smtp
+    connection = add_smtp(ctx, zoned, port, daily_quota=2)
+    following = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+    midnight = at(f"{following}T00:00:00")
+    assert midnight - at(f"{day}T00:00:00") == hours * 3_600_000
+    ctx.clock.set(at(f"{day}T20:00:00"))  # type: ignore[attr-defined]
+    start_mailing(client, ctx, zoned, ongage_headers, [f"c{i}@x.test" for i in range(5)])
+    deliver.deliver(ctx, "w")
+    assert len(handler.received) == 2
+    assert statuses(ctx)["queued"] == [midnight] * 3
+    ctx.clock.set(midnight - 60_000)  # type: ignore[attr-defined]
+    deliver.deliver(ctx, "w")
+    assert len(handler.received) == 2
+    ctx.clock.set(midnight + 60_000)  # type: ignore[attr-defined]
+    deliver.deliver(ctx, "w")
+    assert len(handler.received) == 4
+    assert used(ctx, (connection, 0), midnight) == 2
