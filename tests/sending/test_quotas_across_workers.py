@@ -22,6 +22,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import delete, select, update
 
+from conftest import ongage_headers_for
 from mailroom.accounts import service as accounts_service
 from mailroom.context import Context
 from mailroom.db import backend
@@ -429,3 +430,31 @@ def test_a_quota_day_is_the_accounts_day_when_the_clocks_change(
     deliver.deliver(ctx, "w")
     assert len(handler.received) == 4
     assert used(ctx, (connection, 0), midnight) == 2
+
+
+def test_one_batch_keeps_each_accounts_quota_on_its_own_day(
+    client: Any,
+    ctx: Context,
+    zoned: Any,
+    other_account: Any,
+    ongage_headers: dict[str, str],
+    smtp: Any,
+) -> None:
+    """Two accounts' sends in one batch: each takes places in its own connection's quota, on
+    its own day (New York's and UTC's), and waits for its own next midnight."""
+    handler, port = smtp
+    ny = add_smtp(ctx, zoned, port, daily_quota=2)
+    utc = add_smtp(ctx, other_account, port, daily_quota=2)
+    ctx.clock.set(at("2026-01-01T21:00:00"))  # type: ignore[attr-defined]  # 02:00 UTC, Jan 2
+    start_mailing(client, ctx, zoned, ongage_headers, [f"a{i}@ny.test" for i in range(3)])
+    other_headers = ongage_headers_for(other_account)
+    start_mailing(client, ctx, other_account, other_headers, [f"b{i}@utc.test" for i in range(3)])
+    deliver.deliver(ctx, "w")
+    assert Counter(r.recipient.rpartition("@")[2] for r in handler.received) == {
+        "ny.test": 2,
+        "utc.test": 2,
+    }
+    utc_day = at("2026-01-01T19:00:00")  # Jan 2, 00:00 UTC
+    assert used(ctx, (ny, 0), at("2026-01-01T00:00:00")) == 2
+    assert used(ctx, (utc, 0), utc_day) == 2
+    assert sorted(statuses(ctx)["queued"]) == [at("2026-01-02T00:00:00"), utc_day + 86_400_000]

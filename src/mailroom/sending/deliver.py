@@ -245,8 +245,8 @@ def _send_rows(ctx: Context, pool: Pool, rows: list[Any]) -> None:
     with ctx.db.read() as conn:
         accounts = {a: _account(conn, ctx, a, rows) for a in {r.account_id for r in rows}}
     try:
-        for account in accounts.values():
-            _choose(ctx, account, rows)
+        for account_id, account in accounts.items():
+            _choose(ctx, account, [r for r in rows if r.account_id == account_id])
         _send_lanes(ctx, pool, rows, accounts, lease_ms)
     finally:  # places reserved and not used go back, a batch cut short too
         for account in accounts.values():
