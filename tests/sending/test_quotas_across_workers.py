@@ -458,3 +458,35 @@ def test_one_batch_keeps_each_accounts_quota_on_its_own_day(
     assert used(ctx, (ny, 0), at("2026-01-01T00:00:00")) == 2
     assert used(ctx, (utc, 0), utc_day) == 2
     assert sorted(statuses(ctx)["queued"]) == [at("2026-01-02T00:00:00"), utc_day + 86_400_000]
+
+
+def test_two_worker_processes_never_pass_a_daily_quota(
+    client: Any,
+    ctx: Context,
+    zoned: Any,
+    ongage_headers: dict[str, str],
+    slow_smtp: Any,
+) -> None:
+    """Two real processes deliver at once (batches of 5, overlapping on a slow server): together
+    they send the quota exactly, nobody twice, and the rest waits for the next day."""
+    handler, port = slow_smtp
+    connection = add_smtp(ctx, zoned, port, daily_quota=12)
+    start_mailing(client, ctx, zoned, ongage_headers, [f"p{i}@x.test" for i in range(40)])
+    url, now = ctx.settings.database_url, str(ctx.clock.now_ms())
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "tests.sending.worker_process", url, now],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        for _ in "ab"
+    ]
+    outputs = [proc.communicate(timeout=120) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0, 0], outputs
+    handled = [int(out.split()[-1]) for out, _ in outputs]
+    assert sum(handled) == 40  # every send handled once
+    assert len(handler.received) == 12
+    assert len({r.recipient for r in handler.received}) == 12
+    assert used(ctx, (connection, 0), at("2026-01-01T00:00:00")) == 12
+    assert statuses(ctx)["queued"] == [at("2026-01-02T00:00:00")] * 28
