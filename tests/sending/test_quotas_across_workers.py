@@ -13,29 +13,24 @@ import threading
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import delete, select, update
+from quota_support import at, start_mailing, statuses, used, zoned_fixture  # noqa: F401 (fixture)
+from sqlalchemy import select
 
-from conftest import ongage_headers_for
-from mailroom.accounts import service as accounts_service
 from mailroom.context import Context
 from mailroom.db import backend
 from mailroom.db.database import Database
-from mailroom.db.tables import quota_usage, sends
-from mailroom.sending import campaigns, deliver
+from mailroom.db.tables import quota_usage
+from mailroom.sending import deliver
 from mailroom.sending import repository as repo
 from mailroom.sending.jobs import automation_minute
 from smtp_sink import (
     Handler,
-    add_message,
     add_people,
-    add_segment,
     add_smtp,
     free_port,
     smtp_fixture,  # noqa: F401 (fixture)
@@ -45,12 +40,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "automation"))
 from automation_support import CONNECTION, RECURRING, example, seed_documented_ids
 
 ROOT = Path(__file__).resolve().parents[2]
-ZONE = ZoneInfo("America/New_York")  # the account's days are not UTC days
-
-
-def at(text: str) -> int:
-    """Milliseconds of a wall time in the account's zone."""
-    return int(datetime.fromisoformat(text).replace(tzinfo=ZONE).timestamp() * 1000)
 
 
 class SlowHandler(Handler):
@@ -72,14 +61,6 @@ def slow_smtp_fixture() -> Iterator[tuple[Handler, int]]:
         yield handler, port
     finally:
         controller.stop()
-
-
-@pytest.fixture(name="zoned")
-def zoned_fixture(ctx: Context, account: Any) -> Any:
-    with ctx.db.write() as conn:
-        accounts_service.set_time_zone(conn, account.account_id, ZONE.key)
-    ctx.clock.set(at("2026-01-01T10:00:00"))  # type: ignore[attr-defined]
-    return account
 
 
 def two_workers(ctx: Context, limit: int = 10) -> int:
@@ -105,40 +86,6 @@ def two_workers(ctx: Context, limit: int = 10) -> int:
         c.db.dispose()
     assert not failures, failures
     return sum(counts)
-
-
-def start_mailing(
-    client: Any, ctx: Context, account: Any, headers: dict[str, str], emails: list[str]
-) -> int:
-    """A mailing sent now to these new contacts (a segment of their domain)."""
-    add_people(ctx, account, emails)
-    domain = emails[0].rpartition("@")[2]
-    rule = {"field_name": "email", "type": "email", "operator": "_LIKE", "operand": [domain]}
-    body = {
-        "name": "Quota",
-        "email_message": [add_message(ctx, account)],
-        "segments": [add_segment(ctx, account, [rule])],
-    }
-    made = client.post("/api/mailings", json=body, headers=headers)
-    assert made.status_code == 200, made.text
-    mailing = int(made.json()["payload"]["id"])
-    campaigns.run_start(ctx, mailing)
-    return mailing
-
-
-def used(ctx: Context, key: tuple[int, int], day_ms: int) -> int | None:
-    with ctx.db.read() as conn:
-        return repo.places_used(conn, key, day_ms)
-
-
-def statuses(ctx: Context) -> dict[str, list[int]]:
-    """Status -> the due times of the sends in it."""
-    with ctx.db.read() as conn:
-        rows = conn.execute(select(sends.c.status, sends.c.due_ms)).all()
-    found: dict[str, list[int]] = {}
-    for status, due in rows:
-        found.setdefault(status, []).append(int(due))
-    return found
 
 
 def test_two_workers_send_exactly_a_connection_daily_quota_then_the_next_day_again(
@@ -339,125 +286,6 @@ def test_places_of_a_killed_worker_count_as_used_that_day(
     done = statuses(ctx)
     assert set(done) <= {"sent", "unknown"}  # the unknown (maybe accepted) are not sent again
     assert len(per_address) >= len(done["sent"])
-
-
-def test_a_counter_begun_mid_day_counts_what_the_connection_sent_that_day(
-    client: Any, ctx: Context, zoned: Any, ongage_headers: dict[str, str], smtp: Any
-) -> None:
-    """Upgrading mid-day (sends recorded by the version before, no counter yet) does not reset
-    a quota: the day's row starts at what the connection sent that day, not the day before."""
-    handler, port = smtp
-    connection = add_smtp(ctx, zoned, port, daily_quota=10)
-    ctx.clock.set(at("2025-12-31T23:00:00"))  # type: ignore[attr-defined]
-    start_mailing(client, ctx, zoned, ongage_headers, [f"y{i}@yesterday.test" for i in range(3)])
-    deliver.deliver(ctx, "w")
-    ctx.clock.set(at("2026-01-01T10:00:00"))  # type: ignore[attr-defined]
-    start_mailing(client, ctx, zoned, ongage_headers, [f"t{i}@today.test" for i in range(6)])
-    deliver.deliver(ctx, "w")
-    assert len(handler.received) == 9
-    with ctx.db.write() as conn:
-        conn.execute(delete(quota_usage))  # as before the counter existed
-    start_mailing(client, ctx, zoned, ongage_headers, [f"u{i}@upgraded.test" for i in range(10)])
-    deliver.deliver(ctx, "w")
-    late = [r for r in handler.received if r.recipient.endswith("@upgraded.test")]
-    assert len(late) == 4  # 6 were sent today already
-    assert used(ctx, (connection, 0), at("2026-01-01T00:00:00")) == 10
-
-
-def test_an_event_counter_begun_mid_day_counts_the_events_sends_only(
-    client: Any, ctx: Context, zoned: Any, ongage_headers: dict[str, str], smtp: Any
-) -> None:
-    """An event's row starts at what that event sent through the connection that day: a
-    mailing's sends through the same connection are not the event's."""
-    handler, port = smtp
-    seed_documented_ids(ctx, zoned, port=port)
-    start_mailing(client, ctx, zoned, ongage_headers, [f"m{i}@mailing.test" for i in range(3)])
-    deliver.deliver(ctx, "w")
-    add_people(ctx, zoned, [f"e{i}@x.test" for i in range(40)])
-    body = example(
-        RECURRING,
-        start_date="01-01-2026",
-        end_date="2026-01-31",
-        esp_connections_quota=[{"esp_connection_id": CONNECTION, "quota": 15}],
-    )
-    made = client.post("/api/events", json=body, headers=ongage_headers)
-    assert made.status_code == 200, made.text
-    event = int(made.json()["payload"]["id"])
-    ctx.clock.set(at("2026-01-01T20:00:00"))  # type: ignore[attr-defined]
-    automation_minute(ctx)
-    deliver.deliver(ctx, "w")
-    assert len(handler.received) == 3 + 15
-    # the counter starts now, with a larger quota, and the deferred sends are due again today
-    quota = {"esp_connections_quota": [{"esp_connection_id": CONNECTION, "quota": 20}]}
-    changed = client.put(f"/api/events/{event}", json=quota, headers=ongage_headers)
-    assert changed.status_code == 200, changed.text
-    with ctx.db.write() as conn:
-        conn.execute(delete(quota_usage))
-        conn.execute(
-            update(sends).where(sends.c.status == "queued").values(due_ms=ctx.clock.now_ms())
-        )
-    deliver.deliver(ctx, "w")
-    assert len(handler.received) == 3 + 20  # 15 of the event's were sent today: 5 more
-    assert used(ctx, (CONNECTION, event), at("2026-01-01T00:00:00")) == 20
-
-
-@pytest.mark.parametrize(("day", "hours"), [("2026-03-08", 23), ("2026-11-01", 25)])
-def test_a_quota_day_is_the_accounts_day_when_the_clocks_change(
-    client: Any,
-    ctx: Context,
-    zoned: Any,
-    ongage_headers: dict[str, str],
-    smtp: Any,
-    day: str,
-    hours: int,
-) -> None:
-    """On a day of 23 or 25 hours, sends past the quota wait for the account's real next
-    midnight, and the new day's quota starts there."""
-    handler, port = smtp
-    connection = add_smtp(ctx, zoned, port, daily_quota=2)
-    following = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
-    midnight = at(f"{following}T00:00:00")
-    assert midnight - at(f"{day}T00:00:00") == hours * 3_600_000
-    ctx.clock.set(at(f"{day}T20:00:00"))  # type: ignore[attr-defined]
-    start_mailing(client, ctx, zoned, ongage_headers, [f"c{i}@x.test" for i in range(5)])
-    deliver.deliver(ctx, "w")
-    assert len(handler.received) == 2
-    assert statuses(ctx)["queued"] == [midnight] * 3
-    ctx.clock.set(midnight - 60_000)  # type: ignore[attr-defined]
-    deliver.deliver(ctx, "w")
-    assert len(handler.received) == 2
-    ctx.clock.set(midnight + 60_000)  # type: ignore[attr-defined]
-    deliver.deliver(ctx, "w")
-    assert len(handler.received) == 4
-    assert used(ctx, (connection, 0), midnight) == 2
-
-
-def test_one_batch_keeps_each_accounts_quota_on_its_own_day(
-    client: Any,
-    ctx: Context,
-    zoned: Any,
-    other_account: Any,
-    ongage_headers: dict[str, str],
-    smtp: Any,
-) -> None:
-    """Two accounts' sends in one batch: each takes places in its own connection's quota, on
-    its own day (New York's and UTC's), and waits for its own next midnight."""
-    handler, port = smtp
-    ny = add_smtp(ctx, zoned, port, daily_quota=2)
-    utc = add_smtp(ctx, other_account, port, daily_quota=2)
-    ctx.clock.set(at("2026-01-01T21:00:00"))  # type: ignore[attr-defined]  # 02:00 UTC, Jan 2
-    start_mailing(client, ctx, zoned, ongage_headers, [f"a{i}@ny.test" for i in range(3)])
-    other_headers = ongage_headers_for(other_account)
-    start_mailing(client, ctx, other_account, other_headers, [f"b{i}@utc.test" for i in range(3)])
-    deliver.deliver(ctx, "w")
-    assert Counter(r.recipient.rpartition("@")[2] for r in handler.received) == {
-        "ny.test": 2,
-        "utc.test": 2,
-    }
-    utc_day = at("2026-01-01T19:00:00")  # Jan 2, 00:00 UTC
-    assert used(ctx, (ny, 0), at("2026-01-01T00:00:00")) == 2
-    assert used(ctx, (utc, 0), utc_day) == 2
-    assert sorted(statuses(ctx)["queued"]) == [at("2026-01-02T00:00:00"), utc_day + 86_400_000]
 
 
 def test_two_worker_processes_never_pass_a_daily_quota(
