@@ -18,7 +18,8 @@ Prints, for one backend:
    share the machine's cores with this process and PostgreSQL): messages/s of one delivering
    process (its lanes: parallel SMTP sessions), each message rendered, tracked, marked before
    the hand-over and recorded as an `em_sends` event, with the CPU per message of this process
-   and of PostgreSQL (target >= 1,000/s);
+   and of PostgreSQL (target >= 1,000/s); `--daily-quota N` gives the sink's connection a
+   daily quota (set it above the messages sent), so the run also pays for the quota counters;
 4. a mailing to M recipients from send-now (the API's create + the start job) to every send
    recorded as activity, by one delivering process.
 
@@ -170,7 +171,9 @@ def load_contacts(ctx: Context, account: Any, count: int, first_id: int) -> None
             conn.execute(text("ANALYZE contacts"))
 
 
-def setup(ctx: Context, count: int, port: int) -> tuple[Any, int, int, int]:
+def setup(
+    ctx: Context, count: int, port: int, daily_quota: int | None = None
+) -> tuple[Any, int, int, int]:
     with ctx.db.write() as conn:
         account = accounts_service.create_account(conn, ctx.clock, "Bench", password="pw")
         for position, (name, kind) in enumerate(
@@ -208,6 +211,7 @@ def setup(ctx: Context, count: int, port: int) -> tuple[Any, int, int, int]:
                 "host": "127.0.0.1",
                 "port": port,
                 "from_address": "news@bench.test",
+                **({} if daily_quota is None else {"daily_quota": daily_quota}),
             },
         ).id
         message = messages_service.create_message(
@@ -524,6 +528,9 @@ def main() -> None:
         "--mailing", type=int, default=100_000, help="recipients of the send-now mailing"
     )
     parser.add_argument("--lanes", type=int, default=8, help="parallel SMTP sessions")
+    parser.add_argument(
+        "--daily-quota", type=int, default=None, help="the sink connection's daily_quota"
+    )
     parser.add_argument("--due-only", action="store_true", help="only the due-set figures")
     parser.add_argument("--chunk", type=int, default=10_000, help="contact ids per claim chunk")
     parser.add_argument(
@@ -550,7 +557,7 @@ def main() -> None:
     try:
         print(f"backend {args.backend}, {args.contacts:,} contacts", flush=True)
         t0 = time.perf_counter()
-        account, segment, connection, message = setup(ctx, args.contacts, port)
+        account, segment, connection, message = setup(ctx, args.contacts, port, args.daily_quota)
         print(f"(loaded in {time.perf_counter() - t0:.0f} s)", flush=True)
         birthday_due(ctx, account, segment, connection, message)
         follow_up_due(ctx, account, segment, connection, message, args.contacts, args.one_statement)

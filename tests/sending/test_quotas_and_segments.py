@@ -1,5 +1,6 @@
 """An event's `esp_connections_quota` caps its messages a day through a connection; a message's
-`{{ocx_segment_id}}` names the included segment its recipient was chosen through."""
+`{{ocx_segment_id}}` names the included segment its recipient was chosen through, and
+`{{ocx_all_segments}}` every segment the mailing or event includes."""
 
 from __future__ import annotations
 
@@ -28,7 +29,13 @@ from smtp_sink import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "automation"))
-from automation_support import RECURRING, example, seed_documented_ids
+from automation_support import (
+    OTHER_SEGMENT,
+    RECURRING,
+    SEGMENT,
+    example,
+    seed_documented_ids,
+)
 
 
 def ts(text: str) -> int:
@@ -118,3 +125,66 @@ def test_ocx_segment_id_is_the_segment_the_recipient_came_through(
     }
     text = handler.to("b@two.test")[0].message().get_body(("plain",)).get_content()
     assert text.strip() == f"segment {two}"
+
+
+def test_ocx_all_segments_lists_the_mailings_included_segments(
+    client: Any, ctx: Context, account: Any, ongage_headers: dict[str, str], smtp: Any
+) -> None:
+    handler, port = smtp
+    add_people(ctx, account, ["a@one.test", "b@two.test"])
+
+    def like(domain: str) -> list[dict[str, Any]]:
+        return [{"field_name": "email", "type": "email", "operator": "_LIKE", "operand": [domain]}]
+
+    one, two, nobody = (
+        add_segment(ctx, account, like("@one.test")),
+        add_segment(ctx, account, like("@two.test")),
+        add_segment(ctx, account, like("@none.test")),
+    )
+    add_smtp(ctx, account, port)
+    message = add_message(
+        ctx,
+        account,
+        subject="In {{ocx_all_segments}}",
+        content_html="<p>{{ocx_all_segments}}</p>",
+        content_text="all {{ocx_all_segments}} via {{ocx_segment_id}}",
+    )
+    body = {
+        "name": "Three",
+        "email_message": [message],
+        "segments": [two, nobody, one],
+        "segments_excluded": [add_segment(ctx, account, like("@elsewhere.test"))],
+    }
+    assert client.post("/api/mailings", json=body, headers=ongage_headers).status_code == 200
+    while worker.run_one(ctx, "test-worker"):
+        pass
+    listed = f"{two},{nobody},{one}"  # the included ones, in the mailing's order
+    assert {r.recipient: r.message()["Subject"] for r in handler.received} == {
+        "a@one.test": f"In {listed}",
+        "b@two.test": f"In {listed}",
+    }
+    text = handler.to("a@one.test")[0].message().get_body(("plain",)).get_content()
+    assert text.strip() == f"all {listed} via {one}"
+
+
+def test_ocx_all_segments_of_an_automated_send_are_the_events(
+    client: Any, ctx: Context, account: Any, ongage_headers: dict[str, str], smtp: Any
+) -> None:
+    handler, port = smtp
+    seed_documented_ids(ctx, account, port=port)
+    add_people(ctx, account, ["e@x.test"])
+    message = add_message(ctx, account, subject="Event {{ocx_all_segments}}")
+    trigger = {**RECURRING["triggers"][0], "email_messages": [message]}
+    body = example(
+        RECURRING,
+        segments=[OTHER_SEGMENT, SEGMENT],
+        start_date="01-01-2026",
+        end_date="2026-01-31",
+        triggers=[trigger],
+    )
+    made = client.post("/api/events", json=body, headers=ongage_headers)
+    assert made.status_code == 200, made.text
+    run_at(ctx, "2026-01-01T20:00:00")
+    assert [r.message()["Subject"] for r in handler.received] == [
+        f"Event {OTHER_SEGMENT},{SEGMENT}"
+    ]

@@ -611,6 +611,19 @@ Index("ix_sends_status_due_ms", sends.c.status, sends.c.due_ms)
 Index("ix_sends_mailing_id_status", sends.c.mailing_id, sends.c.status)
 Index("ix_sends_trigger_id_sent_ms", sends.c.trigger_id, sends.c.sent_ms)
 
+# Places taken in daily quotas (migration 0019a): per (connection, event, day), event 0 being
+# the connection's own `daily_quota`. Every worker process takes its places here, atomically, so
+# a quota holds across processes; only connections and events that have a quota get rows.
+quota_usage = Table(
+    "quota_usage",
+    metadata,
+    Column("connection_id", BigInteger, primary_key=True, autoincrement=False),
+    # 0: the connection's daily_quota
+    Column("event_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("day_ms", BigInteger, primary_key=True, autoincrement=False),  # the account's day
+    Column("used", BigInteger, nullable=False),
+)
+
 # The console's copy of each event's preview of the next days (migration 0017c): computing it
 # selects the contacts due on each day, too slow to do on every page view of a large list.
 automation_previews = Table(

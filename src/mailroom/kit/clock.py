@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime, timedelta, tzinfo
 from typing import Protocol
 
 
@@ -36,3 +37,13 @@ class FrozenClock:
 def now_s(clock: Clock) -> int:
     """Unix seconds, the unit of Ongage's ``ocx_*`` dates."""
     return clock.now_ms() // 1000
+
+
+def local_day(now_ms: int, zone: tzinfo) -> tuple[int, int]:
+    """The day `now_ms` falls in, in `zone`: [its midnight, the next midnight) in Unix ms. A
+    day the clocks change on is 23 or 25 hours long, not 24."""
+    today = datetime.fromtimestamp(now_ms / 1000, zone).replace(
+        hour=0, minute=0, second=0, microsecond=0, fold=0
+    )
+    following = datetime.combine(today.date() + timedelta(days=1), today.timetz())
+    return int(today.timestamp() * 1000), int(following.timestamp() * 1000)

@@ -16,10 +16,9 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection
@@ -31,6 +30,7 @@ from mailroom.context import Context
 from mailroom.db import backend
 from mailroom.esp import distribution as dist
 from mailroom.esp import service as esp_service
+from mailroom.kit.clock import local_day
 from mailroom.mailings import schemas as mailing_status
 from mailroom.mailings import service as mailings_service
 from mailroom.messages import service as messages_service
@@ -38,7 +38,7 @@ from mailroom.messages.schemas import Compiled
 from mailroom.sending import repository as repo
 from mailroom.sending.compose import Sender, values_for
 from mailroom.sending.prepared import Prepared, fill, prepare
-from mailroom.sending.quotas import Allowance
+from mailroom.sending.quotas import Allowance, Wish
 from mailroom.sending.transport import (
     BOUNCE,
     RETRY,
@@ -96,6 +96,7 @@ class Pool:
         if self.executor is None:
             self.executor = ThreadPoolExecutor(self.lanes, thread_name_prefix="mailroom-send")
         futures = [self.executor.submit(fn) for fn in work]
+        wait(futures)  # every lane has stopped (a failed one too) before the batch settles
         return [item for future in futures for item in future.result()]
 
     def prefetch(self, fn: Callable[[], list[Any]]) -> Future[list[Any]]:
@@ -122,37 +123,58 @@ class _Account:
     messages: dict[int, Compiled]
     connections: dict[int, Any]
     mailings: dict[int, Any]
-    day_start_ms: int
-    next_day_ms: int
     allowance: Allowance  # what each connection may still send today
+    all_segments: dict[int, str]  # mailing id -> its included segments ({{ocx_all_segments}})
+    chosen: dict[int, Any] = field(default_factory=dict)  # send id -> its connection (None:
+    # out of quota today); a send not in it has no active connection
     # (message, connection, mailing) -> the message prepared for them (lanes may race to make
     # one: both are the same)
     prepared: dict[tuple[int, int, int], Prepared] = field(default_factory=dict)
 
 
 def _account(conn: Connection, ctx: Context, account_id: int, rows: list[Any]) -> _Account:
-    zone = accounts_service.time_zone(conn, account_id)
-    now = datetime.fromtimestamp(ctx.clock.now_ms() / 1000, zone)
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    day_start_ms = int(start.timestamp() * 1000)
+    day = local_day(ctx.clock.now_ms(), accounts_service.time_zone(conn, account_id))
     mine = [r for r in rows if r.account_id == account_id]
-    connections = esp_service.connections_by_id(conn, account_id)
+    found = {
+        m: mailings_service.find_mailing(conn, account_id, m) for m in {r.mailing_id for r in mine}
+    }
     return _Account(
         messages_service.compiled(conn, account_id, {r.email_message_id for r in mine}),
-        connections,
-        {
-            m: mailings_service.find_mailing(conn, account_id, m)
-            for m in {r.mailing_id for r in mine}
-        },
-        day_start_ms,
-        day_start_ms + 86_400_000,
-        Allowance.load(
-            conn,
-            connections,
-            {r.trigger_id for r in mine if r.trigger_id is not None},
-            day_start_ms,
-        ),
+        esp_service.connections_by_id(conn, account_id),
+        found,
+        Allowance.load(conn, {r.trigger_id for r in mine if r.trigger_id is not None}, day),
+        # a trigger's mailing holds its event's segments
+        {m: ",".join(str(s) for s in row.segments or []) for m, row in found.items() if row},
     )
+
+
+def _candidates(row: Any, account: _Account) -> list[Any]:
+    """The send's active connections in the distribution's order (by recipient domain, then
+    the percentages; the account's active ones by id without a distribution)."""
+    mailing = account.mailings.get(row.mailing_id)
+    rules = dist.from_stored(mailing.distribution or []) if mailing is not None else None
+    active = {c: r for c, r in account.connections.items() if r.active}
+    if rules is None or not rules.default:
+        return [active[c] for c in sorted(active)]
+    return [active[c] for c in dist.candidates(rules, row.email, row.key) if c in active]
+
+
+def _sendable(row: Any, account: _Account) -> bool:
+    return (
+        row.uid is not None
+        and row.contact_status == "active"
+        and row.email_message_id in account.messages
+        and account.mailings.get(row.mailing_id) is not None
+    )
+
+
+def _choose(ctx: Context, account: _Account, rows: list[Any]) -> None:
+    """Each sendable send's connection, its places in the daily quotas reserved."""
+    wishes = []
+    for row in rows:
+        if _sendable(row, account) and (candidates := _candidates(row, account)):
+            wishes.append(Wish(row.id, row.trigger_id, candidates))
+    account.chosen = account.allowance.plan(ctx, wishes)
 
 
 def deliver(
@@ -222,6 +244,20 @@ def _send_rows(ctx: Context, pool: Pool, rows: list[Any]) -> None:
     lease_ms = ctx.settings.send_lease_s * 1000
     with ctx.db.read() as conn:
         accounts = {a: _account(conn, ctx, a, rows) for a in {r.account_id for r in rows}}
+    try:
+        for account_id, account in accounts.items():
+            _choose(ctx, account, [r for r in rows if r.account_id == account_id])
+        _send_lanes(ctx, pool, rows, accounts, lease_ms)
+    finally:  # places reserved and not used go back, a batch cut short too
+        for account in accounts.values():
+            account.allowance.settle(ctx)
+    with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
+        finish_mailings(conn, ctx, {r.mailing_id for r in rows})
+
+
+def _send_lanes(
+    ctx: Context, pool: Pool, rows: list[Any], accounts: dict[int, _Account], lease_ms: int
+) -> None:
     links = TrackingLinks.for_context(ctx)
     lanes = max(1, min(pool.lanes, len(rows)))
     delivered: list[list[tuple[int, int]]] = [[] for _ in range(lanes)]  # accepted, unmarked
@@ -248,8 +284,6 @@ def _send_rows(ctx: Context, pool: Pool, rows: list[Any]) -> None:
         return work
 
     pool.run([lane(n) for n in range(lanes)])
-    with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
-        finish_mailings(conn, ctx, {r.mailing_id for r in rows})
 
 
 def _record_lane(ctx: Context, results: list[Any], delivered: list[tuple[int, int]]) -> None:
@@ -279,14 +313,11 @@ def _send_one(
     mailing = account.mailings.get(row.mailing_id)
     if message is None or mailing is None:
         return Outcome("fail", 0, "email message or mailing no longer exists"), None
-    rules = dist.from_stored(mailing.distribution or [])
-    active = {c: r for c, r in account.connections.items() if r.active}
-    candidates = dist.candidates(rules, row.email, row.key) if rules.default else sorted(active)
-    chosen = account.allowance.take(candidates, active, row.trigger_id)
-    if chosen is None:
-        if any(c in active for c in candidates) or (not rules.default and active):
-            return Outcome("defer", 0, "daily quota reached"), None  # (or the event's)
+    if row.id not in account.chosen:
         return Outcome("fail", 0, "no active ESP connection for this send"), None
+    chosen = account.chosen[row.id]
+    if chosen is None:
+        return Outcome("defer", 0, "daily quota reached"), None  # (or the event's)
     sender = Sender(
         message.from_name or chosen.from_name,
         message.from_address or chosen.from_address,
@@ -307,6 +338,7 @@ def _send_one(
         "ocx_mailing_id": row.mailing_id,
         "ocx_child_id": row.mailing_id,
         "ocx_segment_id": row.segment_id,
+        "ocx_all_segments": account.all_segments.get(row.mailing_id, ""),
         "ocx_campaign_name": mailing.name,
         "ocx_message_id": message.id,
         "ocx_connection_id": chosen.id,
@@ -338,14 +370,11 @@ def _send_one(
                 repo.mark_delivered(marker, list(delivered))
                 delivered.clear()
             repo.mark_sending(marker, row.id, chosen.id, now + lease_ms, accepted, now)
+        account.allowance.keep(row.id)
 
-    try:
-        outcome = transport.send(envelope.sender, envelope.recipient, envelope.data, before_commit)
-    except BaseException:
-        account.allowance.give_back(chosen.id, row.trigger_id)
-        raise
-    if outcome.kind != SENT:
-        account.allowance.give_back(chosen.id, row.trigger_id)
+    outcome = transport.send(envelope.sender, envelope.recipient, envelope.data, before_commit)
+    if outcome.kind in (RETRY, BOUNCE):  # refused: not sent (a lost reply, UNKNOWN, counts)
+        account.allowance.release(row.id)
     return outcome, chosen.id
 
 
@@ -427,10 +456,8 @@ def _record(
 
 
 def _next_day(conn: Connection, ctx: Context, account_id: int) -> int:
-    zone = accounts_service.time_zone(conn, account_id)
-    now = datetime.fromtimestamp(ctx.clock.now_ms() / 1000, zone)
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return int(start.timestamp() * 1000) + 86_400_000
+    """The account's next midnight (a quota's next day), 23 to 25 hours after this one."""
+    return local_day(ctx.clock.now_ms(), accounts_service.time_zone(conn, account_id))[1]
 
 
 def finish_mailings(conn: Connection, ctx: Context, mailing_ids: set[int]) -> None:

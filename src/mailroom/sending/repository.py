@@ -1,4 +1,5 @@
-"""All SQL of the sending domain: the `sends` table (claims, markers, outcomes, progress)."""
+"""All SQL of the sending domain: the `sends` table (claims, markers, outcomes, progress) and
+the places taken in daily quotas (`quota_usage`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import Connection, Select, and_, bindparam, case, func, or_, sel
 
 from mailroom.db import backend
 from mailroom.db.driver import DriverStatement
-from mailroom.db.tables import contacts, mailings, sends
+from mailroom.db.tables import contacts, mailings, quota_usage, sends
 from mailroom.mailings.schemas import NOT_SENDING
 
 QUEUED = "queued"
@@ -242,41 +243,89 @@ def open_counts(conn: Connection, mailing_ids: Iterable[int]) -> dict[int, int]:
     return {m: found.get(m, 0) for m in wanted}
 
 
-def sent_since(conn: Connection, connection_ids: Iterable[int], since_ms: int) -> dict[int, int]:
-    """Messages each connection sent since `since_ms` (daily quotas)."""
-    wanted = list(set(connection_ids))
-    if not wanted:
-        return {}
-    rows = conn.execute(
-        select(sends.c.connection_id, func.count())
-        .where(
-            sends.c.connection_id.in_(wanted),
-            sends.c.status == SENT,
-            sends.c.sent_ms >= since_ms,
-        )
-        .group_by(sends.c.connection_id)
+def _quota_day(key: tuple[int, int], day_ms: int) -> Any:
+    connection_id, event_id = key
+    return and_(
+        quota_usage.c.connection_id == connection_id,
+        quota_usage.c.event_id == event_id,
+        quota_usage.c.day_ms == day_ms,
     )
-    return {int(c): int(n) for c, n in rows}
 
 
-def sent_by_trigger_since(
-    conn: Connection, trigger_ids: Iterable[int], since_ms: int
-) -> dict[tuple[int, int], int]:
-    """(trigger id, connection id) -> messages sent since `since_ms` (events' quotas), read on
-    the (trigger_id, sent_ms) index."""
-    wanted = sorted(set(trigger_ids))
-    if not wanted:
-        return {}
-    rows = conn.execute(
-        select(sends.c.trigger_id, sends.c.connection_id, func.count())
-        .where(
-            sends.c.trigger_id.in_(wanted),
-            sends.c.sent_ms >= since_ms,
-            sends.c.status.in_((SENT, DELIVERED, SENDING)),
+def take_places(
+    conn: Connection, key: tuple[int, int], day_ms: int, wanted: int, quota: int
+) -> int | None:
+    """Up to `wanted` places in the daily quota of `key` (connection id, event id or 0) on the
+    day starting at `day_ms`, fewer when fewer are left: how many were taken. None: the day has
+    no row yet (`open_day` makes it).
+
+    Each try is one UPDATE that matches only while used + n <= quota, so processes racing for
+    the last places never pass the quota together (PostgreSQL rechecks the condition on the row
+    a concurrent writer left; SQLite has one writer); a lost race retries with what is left."""
+    this = _quota_day(key, day_ms)
+    n = min(wanted, quota)
+    for _ in range(16):  # each lost race leaves fewer places; give up (send less) if it goes on
+        if n <= 0:
+            return 0
+        taken = conn.execute(
+            update(quota_usage)
+            .where(this, quota_usage.c.used + n <= quota)
+            .values(used=quota_usage.c.used + n)
         )
-        .group_by(sends.c.trigger_id, sends.c.connection_id)
+        if taken.rowcount:
+            return n
+        used = conn.execute(select(quota_usage.c.used).where(this)).scalar()
+        if used is None:
+            return None
+        n = min(n, quota - int(used))
+    return 0
+
+
+def open_day(conn: Connection, key: tuple[int, int], day_ms: int, used: int) -> None:
+    """A quota's row for a day, starting at `used` places; left as it is when another process
+    made it first (insert-if-missing, safe against a concurrent insert on both backends)."""
+    connection_id, event_id = key
+    backend.insert_ignore(
+        conn,
+        quota_usage,
+        [{"connection_id": connection_id, "event_id": event_id, "day_ms": day_ms, "used": used}],
+        index_elements=["connection_id", "event_id", "day_ms"],
     )
-    return {(int(t), int(c)): int(n) for t, c, n in rows if c is not None}
+
+
+def give_back_places(conn: Connection, key: tuple[int, int], day_ms: int, n: int) -> None:
+    """Places taken but not used (the server did not accept the message, or it never went)."""
+    conn.execute(
+        update(quota_usage)
+        .where(_quota_day(key, day_ms), quota_usage.c.used >= n)
+        .values(used=quota_usage.c.used - n)
+    )
+
+
+def places_used(conn: Connection, key: tuple[int, int], day_ms: int) -> int | None:
+    """The places taken in a quota's day so far (None: the day has no row)."""
+    found = conn.execute(select(quota_usage.c.used).where(_quota_day(key, day_ms))).scalar()
+    return None if found is None else int(found)
+
+
+def sent_in(
+    conn: Connection, connection_id: int, trigger_ids: Sequence[int] | None, day: tuple[int, int]
+) -> int:
+    """Messages the connection (or these triggers through it) had accepted in the day
+    [start, end): where a quota's day starts when its counter starts mid-day."""
+    query = (
+        select(func.count())
+        .select_from(sends)
+        .where(
+            sends.c.connection_id == connection_id,
+            sends.c.status.in_((SENT, DELIVERED)),
+            sends.c.sent_ms >= day[0],
+            sends.c.sent_ms < day[1],
+        )
+    )
+    if trigger_ids is not None:
+        query = query.where(sends.c.trigger_id.in_(sorted(trigger_ids)))
+    return int(conn.execute(query).scalar() or 0)
 
 
 def skip_open(conn: Connection, mailing_id: int) -> int:
