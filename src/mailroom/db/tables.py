@@ -624,6 +624,15 @@ quota_usage = Table(
     Column("used", BigInteger, nullable=False),
 )
 
+# A sending connection's next free slot for `rate_per_second` (Unix time in microseconds),
+# shared by every worker process (see sending/pace.py).
+connection_pace = Table(
+    "connection_pace",
+    metadata,
+    Column("connection_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("next_us", BigInteger, nullable=False),
+)
+
 # The console's copy of each event's preview of the next days (migration 0017c): computing it
 # selects the contacts due on each day, too slow to do on every page view of a large list.
 automation_previews = Table(

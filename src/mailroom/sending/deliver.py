@@ -37,6 +37,7 @@ from mailroom.messages import service as messages_service
 from mailroom.messages.schemas import Compiled
 from mailroom.sending import repository as repo
 from mailroom.sending.compose import Sender, values_for
+from mailroom.sending.pace import Pacer
 from mailroom.sending.prepared import Prepared, fill, prepare
 from mailroom.sending.quotas import Allowance, Wish
 from mailroom.sending.transport import (
@@ -44,7 +45,6 @@ from mailroom.sending.transport import (
     RETRY,
     SENT,
     Outcome,
-    Pacer,
     Transport,
     open_transport,
 )
@@ -81,12 +81,12 @@ class Pool:
                 self.markers[lane] = conn
             return self.markers[lane]
 
-    def get(self, row: Any, lane: int) -> tuple[Transport, Pacer]:
+    def get(self, ctx: Context, row: Any, lane: int) -> tuple[Transport, Pacer]:
         with self.lock:
             if (lane, row.id) not in self.transports:
                 self.transports[(lane, row.id)] = open_transport(row)
             if row.id not in self.pacers:
-                self.pacers[row.id] = Pacer(row.rate_per_second)
+                self.pacers[row.id] = Pacer(row.rate_per_second, _reserve_pace(ctx, int(row.id)))
             return self.transports[(lane, row.id)], self.pacers[row.id]
 
     def run(self, work: list[Callable[[], list[Any]]]) -> list[Any]:
@@ -116,6 +116,16 @@ class Pool:
             if executor is not None:
                 executor.shutdown()
         self.executor = self.claimer = None
+
+
+def _reserve_pace(ctx: Context, connection_id: int) -> Callable[[int, int], int]:
+    """The connection's slots reserved in the database, shared by every worker process."""
+
+    def reserve(now_us: int, span_us: int) -> int:
+        with backend.writer_queue(ctx.db.engine), ctx.db.write() as conn:
+            return repo.reserve_pace(conn, connection_id, now_us, span_us)
+
+    return reserve
 
 
 @dataclass
@@ -357,7 +367,7 @@ def _send_one(
         send_key=row.key,
         now_s=ctx.clock.now_ms() / 1000,
     )
-    transport, pacer = pool.get(chosen, lane)
+    transport, pacer = pool.get(ctx, chosen, lane)
     pacer.wait()
 
     def before_commit() -> None:

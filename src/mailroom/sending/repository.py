@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Select, and_, bindparam, case, func, or_, sel
 
 from mailroom.db import backend
 from mailroom.db.driver import DriverStatement
-from mailroom.db.tables import contacts, mailings, quota_usage, sends
+from mailroom.db.tables import connection_pace, contacts, mailings, quota_usage, sends
 from mailroom.mailings.schemas import NOT_SENDING
 
 QUEUED = "queued"
@@ -362,3 +362,25 @@ def anything_due(conn: Connection, now_ms: int) -> bool:
         and_(sends.c.status.in_((CLAIMED, SENDING, DELIVERED)), sends.c.lease_until_ms < now_ms),
     )
     return conn.execute(select(sends.c.id).where(ready).limit(1)).first() is not None
+
+
+def reserve_pace(conn: Connection, connection_id: int, now_us: int, span_us: int) -> int:
+    """`span_us` of the connection's sending time, starting at its first free moment not
+    before `now_us` (Unix time in microseconds): where the span starts.
+
+    One UPDATE moves the connection's next free moment past the span, so processes reserving
+    at once get spans one after the other (PostgreSQL re-evaluates the SET on the row a
+    concurrent writer left; SQLite has one writer); the read after it sees this transaction's
+    own write."""
+    backend.insert_ignore(
+        conn,
+        connection_pace,
+        [{"connection_id": connection_id, "next_us": 0}],
+        index_elements=["connection_id"],
+    )
+    this = connection_pace.c.connection_id == connection_id
+    free = connection_pace.c.next_us
+    start = case((free > now_us, free), else_=now_us)
+    conn.execute(update(connection_pace).where(this).values(next_us=start + span_us))
+    end = conn.execute(select(free).where(this)).scalar_one()
+    return int(end) - span_us

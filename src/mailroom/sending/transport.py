@@ -13,7 +13,6 @@ import os
 import re
 import smtplib
 import ssl
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -181,27 +180,6 @@ class OutboxTransport:
 
     def close(self) -> None:
         return None
-
-
-class Pacer:
-    """At most `rate` messages per second through one connection (per process)."""
-
-    def __init__(self, rate: float | None, sleep: Callable[[float], None] = time.sleep) -> None:
-        self.interval = 1.0 / rate if rate else 0.0
-        self.sleep = sleep
-        self._next = 0.0
-        self._lock = threading.Lock()
-
-    def wait(self) -> None:
-        """Block until this message's slot (slots are handed out in order across threads)."""
-        if not self.interval:
-            return
-        with self._lock:
-            now = time.monotonic()
-            slot = max(self._next, now)
-            self._next = slot + self.interval
-        if slot > now:
-            self.sleep(slot - now)
 
 
 def open_transport(row: Any) -> Transport:
