@@ -288,3 +288,23 @@ def test_pipelined_exchange_handles_refusals_and_success(
         "later@x.test": "queued",
         "gone@x.test": "bounced",
     }
+
+
+def test_a_mailing_started_after_the_minutes_delivery_ran_is_sent_that_minute(
+    client: Any, ctx: Context, account: Any, ongage_headers: dict[str, str], smtp: Any
+) -> None:
+    """Delivery jobs are not one per minute: a mailing started after this minute's delivery
+    job finished gets a job of its own (the clock does not move in this test)."""
+    handler, port = smtp
+    add_people(ctx, account, ["a@x.test", "b@x.test"])
+    segment = add_segment(ctx, account)
+    add_smtp(ctx, account, port)
+    message = add_message(ctx, account)
+    first = _mailing(client, ongage_headers, email_message=[message], segments=[segment])
+    assert first.status_code == 200, first.text
+    run_jobs(ctx)
+    assert len(handler.received) == 2
+    second = _mailing(client, ongage_headers, email_message=[message], segments=[segment])
+    assert second.status_code == 200, second.text
+    run_jobs(ctx)
+    assert len(handler.received) == 4

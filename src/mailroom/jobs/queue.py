@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, func, insert, or_, select, update
 
 from mailroom.db import backend
 from mailroom.db.tables import jobs
@@ -111,6 +111,12 @@ def ready_any(conn: Connection, clock: Clock, kinds: list[str]) -> bool:
     """Whether a claim could find a job: a plain read, so an idle worker takes no write lock."""
     query = select(jobs.c.id).where(_ready(clock.now_ms()), jobs.c.kind.in_(kinds)).limit(1)
     return conn.execute(query).first() is not None
+
+
+def waiting(conn: Connection, kind: str) -> int:
+    """Jobs of this kind queued and not started yet (due or not)."""
+    query = select(func.count()).where(jobs.c.kind == kind, jobs.c.status == QUEUED)
+    return int(conn.execute(query).scalar_one())
 
 
 def finish(conn: Connection, clock: Clock, job_id: int) -> None:

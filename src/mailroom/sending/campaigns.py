@@ -173,12 +173,15 @@ def due_rows(
 def enqueue_delivery(
     conn: Connection, clock: Clock, workers: int = 1, follow_up: int | None = None
 ) -> None:
-    """Delivery jobs (one per worker wanted); one per minute and slot, so repeats are no-ops.
-    A job that ran out of its time budget enqueues its follow-up under its own id."""
-    minute = clock.now_ms() // 60_000
-    for slot in range(workers):
-        key = f"{DELIVER_JOB}:after:{follow_up}" if follow_up else f"{DELIVER_JOB}:{minute}:{slot}"
-        queue.enqueue(conn, clock, DELIVER_JOB, {}, dedupe_key=key)
+    """Delivery jobs, so that `workers` of them wait to run. Sends claimed after a running
+    job's last look are found by a waiting one, not left for the next minute's tick; when
+    enough wait already, this adds nothing. A job that ran out of its time budget enqueues its
+    follow-up under its own id."""
+    if follow_up is not None:
+        queue.enqueue(conn, clock, DELIVER_JOB, {}, dedupe_key=f"{DELIVER_JOB}:after:{follow_up}")
+        return
+    for _ in range(queue.waiting(conn, DELIVER_JOB), workers):
+        queue.enqueue(conn, clock, DELIVER_JOB, {})
 
 
 def cancel(conn: Connection, clock: Clock, account_id: int, mailing_id: int) -> Any:
