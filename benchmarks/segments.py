@@ -23,7 +23,11 @@ parallel workers for that figure).
 Run (generates the demo data when the database has none; 1,000,000 contacts take minutes):
 
     .venv/bin/python benchmarks/segments.py --database sqlite:////tmp/demo.db --contacts 1000000
-    .venv/bin/python benchmarks/segments.py --database postgresql://postgres:postgres@127.0.0.1/demo
+    MAILROOM_REPLICA_PATH=/tmp/demo-pg.replica.duckdb \
+        .venv/bin/python benchmarks/segments.py --database postgresql://postgres:postgres@127.0.0.1/demo
+
+On PostgreSQL the replica is `MAILROOM_REPLICA_PATH` (else ./mailroom-replica.duckdb); build it
+first with `mailroom replica rebuild` (same variables), or the first catch-up copies every event.
 
 Options: --database, --contacts and --events (for generation), --repeat, --no-http.
 """
@@ -231,7 +235,8 @@ def main() -> None:
 
         return run
 
-    ctx = Context(settings=Settings(database_url=args.database), db=db, clock=SystemClock())
+    settings = Settings.from_env(database_url=args.database)  # MAILROOM_REPLICA_PATH honoured
+    ctx = Context(settings=settings, db=db, clock=SystemClock())
     started = time.perf_counter()
     replica_service.catch_up(ctx)
     replica_service.refresh_rollup(ctx)
