@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ def test_cookies_are_secure_when_served_over_https(
     from mailroom.app import create_app
 
     secure = Context(
-        settings=Settings(database_url=settings.database_url, public_url="https://mail.example"),
+        settings=replace(settings, public_url="https://mail.example"),  # its replica, no worker
         db=Database(settings.database_url),
         clock=ctx.clock,
     )
