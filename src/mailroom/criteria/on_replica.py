@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 from sqlalchemy import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from mailroom.activity import retention
@@ -49,10 +50,10 @@ def count_by_status(
         clause = runnable(conn, compiled, clause_for, replica_service.rollup_through(duck))
         if clause is None:
             return None
-        sql, params = conditions.to_duckdb(repository.by_status(clause))
         try:
+            sql, params = conditions.to_duckdb(repository.by_status(clause))
             rows = duck.execute(sql, params).fetchall()
-        except duckdb.Error:
+        except (duckdb.Error, SQLAlchemyError):
             log.warning("criteria not runnable on the replica", exc_info=True)
             return None
     return {str(status): int(n) for status, n in rows}
@@ -67,7 +68,13 @@ def matching_ids(
     """The matching contacts' ids as a DuckDB SELECT over a replica whose period totals count
     the events up to `through`, with its bound values; None when the replica cannot answer."""
     clause = runnable(conn, compiled, clause_for, through)
-    return None if clause is None else conditions.to_duckdb(repository.matching_ids(clause))
+    if clause is None:
+        return None
+    try:
+        return conditions.to_duckdb(repository.matching_ids(clause))
+    except SQLAlchemyError:  # a construct the rendering does not take: the main database picks
+        log.warning("criteria not renderable for the replica", exc_info=True)
+        return None
 
 
 def runnable(

@@ -92,6 +92,28 @@ def test_pruned_history_sends_all_time_behavior_to_the_main_database(
     assert seen and (counts["active"], counts["total"]) == (1, 1)
 
 
+def test_criteria_the_replica_cannot_render_are_counted_on_the_main_database(
+    client: Any,
+    ongage_headers: dict[str, str],
+    ctx: Context,
+    account: NewAccount,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from sqlalchemy.exc import CompileError
+
+    from mailroom.replica import conditions
+
+    def refuse(statement: Any) -> Any:
+        raise CompileError("not renderable here")
+
+    replica_service.catch_up(ctx)
+    setup_list(client, ongage_headers)
+    _opens(ctx, account, ["ann@gmail.com", "carl@gmail.com"])
+    monkeypatch.setattr(conditions, "to_duckdb", refuse)
+    counts = _count(client, ongage_headers, OPENED_AT_GMAIL)
+    assert (counts["active"], counts["total"]) == (2, 2)
+
+
 class TestAnalyticsOnMain:
     @pytest.fixture
     def settings(self, db_url: str, tmp_path: Any) -> Settings:
