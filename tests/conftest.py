@@ -69,6 +69,13 @@ def db_url(_template: str, tmp_path: Path) -> Iterator[str]:
     yield f"sqlite:///{path}"
 
 
+@pytest.fixture(autouse=True)
+def replica_in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The replica path the test's own settings use, for the servers and commands it starts
+    (which read the environment): never a file in the working directory."""
+    monkeypatch.setenv("MAILROOM_REPLICA_PATH", str(tmp_path / "replica.duckdb"))
+
+
 @pytest.fixture
 def clock() -> FrozenClock:
     return FrozenClock()
