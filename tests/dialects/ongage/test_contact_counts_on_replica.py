@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -51,6 +52,20 @@ def main_refused(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
+@pytest.fixture
+def on_main(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One entry per count the main database answered (it still answers them)."""
+    calls: list[int] = []
+    original = criteria_repository.count_by_status
+
+    def spy(*args: Any) -> dict[str, int]:
+        calls.append(1)
+        return original(*args)
+
+    monkeypatch.setattr(criteria_repository, "count_by_status", spy)
+    return calls
+
+
 def test_counts_come_from_the_replica_caught_up_with_the_request(
     client: Any,
     ongage_headers: dict[str, str],
@@ -72,24 +87,19 @@ def test_counts_come_from_the_replica_caught_up_with_the_request(
 
 
 def test_pruned_history_sends_all_time_behavior_to_the_main_database(
-    client: Any, ongage_headers: dict[str, str], ctx: Context, account: NewAccount
+    client: Any,
+    ongage_headers: dict[str, str],
+    ctx: Context,
+    account: NewAccount,
+    on_main: list[int],
 ) -> None:
     replica_service.catch_up(ctx)
     setup_list(client, ongage_headers)
     _opens(ctx, account, ["ann@gmail.com"])
     with ctx.db.write() as conn:  # retention pruned some events: only the totals know them
         maintenance_repository.upsert_marker(conn, MARKER, 1, ctx.clock.now_ms())
-    seen: list[int] = []
-    original = criteria_repository.count_by_status
-
-    def spy(*args: Any) -> dict[str, int]:
-        seen.append(1)
-        return original(*args)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(criteria_repository, "count_by_status", spy)
-        counts = _count(client, ongage_headers, OPENED_AT_GMAIL)
-    assert seen and (counts["active"], counts["total"]) == (1, 1)
+    counts = _count(client, ongage_headers, OPENED_AT_GMAIL)
+    assert on_main and (counts["active"], counts["total"]) == (1, 1)
 
 
 def test_criteria_the_replica_cannot_render_are_counted_on_the_main_database(
@@ -98,6 +108,7 @@ def test_criteria_the_replica_cannot_render_are_counted_on_the_main_database(
     ctx: Context,
     account: NewAccount,
     monkeypatch: pytest.MonkeyPatch,
+    on_main: list[int],
 ) -> None:
     from sqlalchemy.exc import CompileError
 
@@ -111,35 +122,24 @@ def test_criteria_the_replica_cannot_render_are_counted_on_the_main_database(
     _opens(ctx, account, ["ann@gmail.com", "carl@gmail.com"])
     monkeypatch.setattr(conditions, "to_duckdb", refuse)
     counts = _count(client, ongage_headers, OPENED_AT_GMAIL)
-    assert (counts["active"], counts["total"]) == (2, 2)
+    assert on_main and (counts["active"], counts["total"]) == (2, 2)
 
 
 class TestAnalyticsOnMain:
     @pytest.fixture
-    def settings(self, db_url: str, tmp_path: Any) -> Settings:
+    def settings(self, settings: Settings) -> Settings:
         """`MAILROOM_ANALYTICS=main`: no replica is made or read."""
-        return Settings(
-            database_url=db_url,
-            secret_key="test-secret-of-the-suite",
-            public_url="http://testserver",
-            replica_path=str(tmp_path / "replica.duckdb"),
-            inprocess_worker=False,
-            analytics="main",
-        )
+        return replace(settings, analytics="main")
 
     def test_counts_on_the_main_database(
-        self, client: Any, ongage_headers: dict[str, str], ctx: Context, account: NewAccount
+        self,
+        client: Any,
+        ongage_headers: dict[str, str],
+        ctx: Context,
+        account: NewAccount,
+        on_main: list[int],
     ) -> None:
         setup_list(client, ongage_headers)
         _opens(ctx, account, ["ann@gmail.com", "carl@gmail.com"])
-        seen: list[int] = []
-        original = criteria_repository.count_by_status
-
-        def spy(*args: Any) -> dict[str, int]:
-            seen.append(1)
-            return original(*args)
-
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(criteria_repository, "count_by_status", spy)
-            counts = _count(client, ongage_headers, OPENED_AT_GMAIL)
-        assert seen and (counts["active"], counts["total"]) == (2, 2)
+        counts = _count(client, ongage_headers, OPENED_AT_GMAIL)
+        assert on_main and (counts["active"], counts["total"]) == (2, 2)
