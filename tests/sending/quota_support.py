@@ -3,7 +3,9 @@ reads of the quota counters and of the sends' states."""
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,6 +18,9 @@ from mailroom.db.tables import sends
 from mailroom.sending import campaigns
 from mailroom.sending import repository as repo
 from smtp_sink import add_message, add_people, add_segment
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "automation"))
+from automation_support import CONNECTION, RECURRING, example
 
 ZONE = ZoneInfo("America/New_York")  # the account's days are not UTC days
 
@@ -50,6 +55,20 @@ def start_mailing(
     mailing = int(made.json()["payload"]["id"])
     campaigns.run_start(ctx, mailing)
     return mailing
+
+
+def event_with_quota(client: Any, headers: dict[str, str], quota: int) -> int:
+    """The documented daily recurring event, all of January 2026, sending at most `quota` a
+    day through the documented connection (`esp_connections_quota`); its id."""
+    body = example(
+        RECURRING,
+        start_date="01-01-2026",
+        end_date="2026-01-31",
+        esp_connections_quota=[{"esp_connection_id": CONNECTION, "quota": quota}],
+    )
+    made = client.post("/api/events", json=body, headers=headers)
+    assert made.status_code == 200, made.text
+    return int(made.json()["payload"]["id"])
 
 
 def used(ctx: Context, key: tuple[int, int], day_ms: int) -> int | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from quota_support import at, start_mailing, statuses, used, zoned_fixture  # noqa: F401 (fixture)
+from quota_support import at, event_with_quota, start_mailing, statuses, used, zoned_fixture  # noqa: F401 (fixture)
 from sqlalchemy import delete, update
 
 from conftest import ongage_headers_for
@@ -26,7 +26,7 @@ from smtp_sink import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "automation"))
-from automation_support import CONNECTION, RECURRING, example, seed_documented_ids
+from automation_support import CONNECTION, seed_documented_ids
 
 
 def test_a_counter_begun_mid_day_counts_what_the_connection_sent_that_day(
@@ -62,15 +62,7 @@ def test_an_event_counter_begun_mid_day_counts_the_events_sends_only(
     start_mailing(client, ctx, zoned, ongage_headers, [f"m{i}@mailing.test" for i in range(3)])
     deliver.deliver(ctx, "w")
     add_people(ctx, zoned, [f"e{i}@x.test" for i in range(40)])
-    body = example(
-        RECURRING,
-        start_date="01-01-2026",
-        end_date="2026-01-31",
-        esp_connections_quota=[{"esp_connection_id": CONNECTION, "quota": 15}],
-    )
-    made = client.post("/api/events", json=body, headers=ongage_headers)
-    assert made.status_code == 200, made.text
-    event = int(made.json()["payload"]["id"])
+    event = event_with_quota(client, ongage_headers, 15)
     ctx.clock.set(at("2026-01-01T20:00:00"))  # type: ignore[attr-defined]
     automation_minute(ctx)
     deliver.deliver(ctx, "w")

@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from quota_support import at, start_mailing, statuses, used, zoned_fixture  # noqa: F401 (fixture)
+from quota_support import at, event_with_quota, start_mailing, statuses, used, zoned_fixture  # noqa: F401 (fixture)
 from sqlalchemy import select
 
 from mailroom.context import Context
@@ -37,7 +37,7 @@ from smtp_sink import (
 )
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "automation"))
-from automation_support import CONNECTION, RECURRING, example, seed_documented_ids
+from automation_support import CONNECTION, seed_documented_ids
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -123,15 +123,7 @@ def test_two_workers_send_exactly_an_event_connection_quota(
     handler, port = slow_smtp
     seed_documented_ids(ctx, zoned, port=port)
     add_people(ctx, zoned, [f"e{i}@x.test" for i in range(40)])
-    body = example(
-        RECURRING,
-        start_date="01-01-2026",
-        end_date="2026-01-31",
-        esp_connections_quota=[{"esp_connection_id": CONNECTION, "quota": 15}],
-    )
-    made = client.post("/api/events", json=body, headers=ongage_headers)
-    assert made.status_code == 200, made.text
-    event = int(made.json()["payload"]["id"])
+    event = event_with_quota(client, ongage_headers, 15)
     ctx.clock.set(at("2026-01-01T20:00:00"))  # type: ignore[attr-defined]
     automation_minute(ctx)
     two_workers(ctx)

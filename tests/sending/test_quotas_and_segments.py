@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from quota_support import event_with_quota
 from sqlalchemy import select
 
 from conftest import add_field
@@ -62,14 +63,7 @@ def test_event_connection_quota_caps_each_day_and_defers_the_rest(
     handler, port = smtp
     seed_documented_ids(ctx, account, port=port)
     add_people(ctx, account, [f"q{i}@x.test" for i in range(5)])
-    body = example(
-        RECURRING,
-        start_date="01-01-2026",
-        end_date="2026-01-31",
-        esp_connections_quota=[{"esp_connection_id": 60142, "quota": 3}],
-    )
-    made = client.post("/api/events", json=body, headers=ongage_headers)
-    assert made.status_code == 200, made.text
+    event_with_quota(client, ongage_headers, 3)
     run_at(ctx, "2026-01-01T20:00:00")
     assert len(handler.received) == 3
     with ctx.db.read() as conn:
