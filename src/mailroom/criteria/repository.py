@@ -394,13 +394,3 @@ _COUNTER_OF_PERIODS = {SENT: "sent", OPENED: "opens", CLICKED: "clicks"}
 def _all_time(b: Behavior) -> Behavior:
     """The behavior as a window over all time (so `_behavior` reads the events)."""
     return Behavior(b.action, b.negated, b.mailing_ids, 0, None, b.include_machine)
-
-
-def _events_of(b: Behavior) -> Any:
-    parts: list[Clause] = [
-        events.c.contact_id == contacts.c.id,
-        events.c.type == int(_ACTION_TYPE[b.action]),
-    ]
-    if b.action != SENT and not b.include_machine:
-        parts.append(events.c.machine == false())
-    return exists().where(*parts)

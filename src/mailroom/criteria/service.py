@@ -13,6 +13,7 @@ Public interface::
     count_by_status(conn, compiled)  # StatusCounts(active, unsubscribed, bounced, complaint, total)
     count_by_status(conn, compiled, ctx)  # the same, on the replica when it can answer
     replica_clause(conn, compiled, through)  # the where-clause for the replica's DuckDB
+    replica_ids(conn, compiled, through)  # (DuckDB SQL, values) of the matching ids, or None
     compiled.written()               # the rules normalised in Ongage's write form, to store
 
 `rules` is Ongage's ``criteria`` array (write form; the read form's strings and JSON-encoded
@@ -95,7 +96,7 @@ def compile_criteria(
 
     `segment_id` names the segment these criteria are saved as, so nesting it in itself is
     refused as a cycle. With `on_replica` the clause is for the replica's DuckDB (see
-    `replica_form`); a rule it cannot run there raises `repository.NotOnReplica`.
+    `replica_clause`); a rule it cannot run there raises `repository.NotOnReplica`.
     """
     lists_service.get_list(conn, account_id, list_id)  # 404 for a list the account lacks
     kind = check_user_type(user_type)
@@ -330,4 +331,5 @@ __all__ = [
     "count_matching",
     "matching_ids",
     "replica_clause",
+    "replica_ids",
 ]
