@@ -110,3 +110,15 @@ def test_links_route_needs_the_token_and_answers_for_own_contacts_only(
         "/mailroom/v1/links", json={**body, "url": "javascript:x"}, headers=bearer_headers
     )
     assert bad.status_code == 412 and bad.json()["error"]["errors"][0]["field"] == "url"
+
+
+def test_links_route_refuses_a_nul_character_on_every_backend(
+    client: Any, bearer_headers: dict[str, str], mailing: int, contact_id: str
+) -> None:
+    for body in (
+        {"contact_id": contact_id[:5] + "\x00", "mailing_id": mailing},
+        {"contact_id": contact_id, "mailing_id": mailing, "url": "https://a.example/\x00"},
+    ):
+        response = client.post("/mailroom/v1/links", json=body, headers=bearer_headers)
+        assert response.status_code == 400, response.text
+        assert "NUL" in response.json()["error"]["message"]

@@ -68,3 +68,36 @@ def test_sqlite_busy_is_503_in_the_native_shape(
     assert response.status_code == 503
     assert response.headers["retry-after"] == "1"
     assert response.json()["error"]["code"] == "unavailable"
+
+
+def test_errors_of_the_drivers_own_cursor_are_recognised() -> None:
+    """Bulk paths run on the driver's cursor, whose errors SQLAlchemy does not wrap."""
+    import sqlite3
+
+    import psycopg
+
+    from mailroom.web.conflicts import is_conflict, is_refused_value
+
+    nul = psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+    assert is_refused_value(nul) and not is_conflict(nul)
+    assert is_conflict(psycopg.errors.DeadlockDetected("deadlock detected"))
+    assert is_conflict(sqlite3.OperationalError("database is locked"))
+    assert not is_conflict(sqlite3.OperationalError("no such table: x"))
+    assert not is_refused_value(ValueError("not a database error"))
+
+
+def test_a_nul_reaching_a_bulk_lookup_is_400_not_500(
+    client: Any, bearer_headers: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    from mailroom.tracking import handout
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+
+    monkeypatch.setattr(handout, "make_links", refused)
+    body = {"contact_id": "f" * 24, "mailing_id": 1}
+    response = client.post("/mailroom/v1/links", json=body, headers=bearer_headers)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_request"

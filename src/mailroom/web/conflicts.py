@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import logging
 
+import sqlite3
+
+import psycopg
 from sqlalchemy.exc import DataError, DBAPIError, StatementError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -33,11 +36,21 @@ BUSY_MESSAGES = ("database is locked", "database table is locked")
 UNAVAILABLE = "The database is busy with conflicting changes; please retry"
 
 
+def driver_error(exc: BaseException) -> BaseException | None:
+    """The database driver's own error behind `exc`: SQLAlchemy wraps it, while the bulk paths
+    that run on the driver's cursor (`db.bulk`, `db.driver`) let it through as it is."""
+    if isinstance(exc, DBAPIError):
+        return exc.orig
+    if isinstance(exc, sqlite3.Error | psycopg.Error):
+        return exc
+    return None
+
+
 def is_conflict(exc: BaseException) -> bool:
     """A transaction the database rolled back to let another one through."""
-    if not isinstance(exc, DBAPIError):
+    orig = driver_error(exc)
+    if orig is None:
         return False
-    orig = exc.orig
     if getattr(orig, "sqlstate", None) in CONFLICT_STATES:
         return True
     return any(text in str(orig) for text in BUSY_MESSAGES)
@@ -45,7 +58,7 @@ def is_conflict(exc: BaseException) -> bool:
 
 def is_refused_value(exc: BaseException) -> bool:
     """A value the database cannot store: out of a column's range, or a NUL on PostgreSQL."""
-    if isinstance(exc, OverflowError | DataError):
+    if isinstance(exc, OverflowError | DataError | sqlite3.DataError | psycopg.DataError):
         return True
     return isinstance(exc, StatementError) and isinstance(exc.orig, OverflowError | ValueError)
 

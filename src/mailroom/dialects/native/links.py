@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from mailroom.accounts.schemas import Principal
 from mailroom.context import Context
@@ -25,6 +25,13 @@ class LinksRequest(BaseModel):
         description="A link of the mail to wrap in a click redirect (http or https)",
         examples=["https://example.com/offer"],
     )
+
+    @field_validator("contact_id", "url")
+    @classmethod
+    def no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:  # no contact or link holds one
+            raise ValueError("contains a NUL character")
+        return value
 
 
 class LinksResponse(BaseModel):
