@@ -16,7 +16,6 @@ answered 400, and logged, because such a value is a gap in validation to close.
 from __future__ import annotations
 
 import logging
-
 import sqlite3
 
 import psycopg
