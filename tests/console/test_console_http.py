@@ -13,6 +13,7 @@ from console.conftest import csrf_of, sign_in
 from mailroom.config import Settings
 from mailroom.context import Context
 from mailroom.db.database import Database
+from mailroom.demo import service as demo
 from mailroom.demo.service import DemoResult
 from mailroom.jobs import queue
 
@@ -62,6 +63,15 @@ def test_wrong_password_is_refused_without_a_session(client: Any, demo_account: 
     response = sign_in(client, password="nope")
     assert response.status_code == 401
     assert "wrong" in response.text
+    assert client.get("/console", follow_redirects=False).status_code == 303
+
+
+def test_a_nul_character_in_a_form_is_400_on_every_backend(
+    client: Any, demo_account: DemoResult
+) -> None:
+    response = sign_in(client, username=demo.USERNAME + "\x00")
+    assert response.status_code == 400
+    assert "NUL" in response.text
     assert client.get("/console", follow_redirects=False).status_code == 303
 
 

@@ -89,9 +89,12 @@ async def read_form(request: Request) -> dict[str, str]:
     if len(body) > MAX_FORM_BYTES:
         raise PayloadTooLarge("The form is too large.")
     try:
-        return dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
     except UnicodeDecodeError:
         raise BadRequest("The form is not UTF-8.") from None
+    if any("\x00" in text for pair in form.items() for text in pair):
+        raise BadRequest("The form contains a NUL character.")
+    return form
 
 
 def safe_next(value: str | None) -> str:
