@@ -333,3 +333,14 @@ def test_a_numeric_field_holding_text_matches_no_comparison(data: Dataset) -> No
     assert data.select([rule("age", "<", 100)]) == {"ann", "bob", "eve", "fred"}
     assert data.select([rule("age", "><", 0, 100)]) == {"ann", "bob", "eve", "fred"}
     assert data.select([rule("age", ">", 30)]) == {"bob", "fred"}
+
+
+def test_numbers_past_64_bits_compare_by_value(data: Dataset) -> None:
+    """An operand no BIGINT holds still compares (as the nearest float), on every engine."""
+    with_age = {"ann", "bob", "dora", "eve", "fred"}
+    for huge in ("1e19", 1e19, "9223372036854775808", 123456789012345678901234567890, 1e308):
+        assert data.select([rule("age", "<", huge)]) == with_age, huge
+        assert data.select([rule("age", ">", huge)]) == set(), huge
+        assert data.select([rule("age", "=", huge)]) == set(), huge
+    assert data.select([rule("age", "><", -1e30, 1e30)]) == with_age
+    assert data.select([rule("ocx_import_id", "<", "99999999999999999999999")]) == set()

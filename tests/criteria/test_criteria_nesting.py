@@ -121,3 +121,21 @@ def test_a_nested_segment_cannot_be_deleted(data: Dataset) -> None:
     with data.ctx.db.write() as conn, pytest.raises(ValidationFailed) as caught:
         service.delete_segment(conn, data.account.account_id, us)
     assert "used by other segments" in caught.value.message
+
+
+def test_the_nesting_limit_is_the_same_when_saved_and_when_used(data: Dataset) -> None:
+    """A segment saved with ten segments inside it counts; an eleventh level is refused when
+    saved, not later when a count or a mailing uses it."""
+    from mailroom.criteria.schemas import MAX_NESTING
+
+    inner = make(data, "level 0", US)
+    for level in range(1, MAX_NESTING + 1):
+        inner = make(data, f"level {level}", [in_segment(inner)])
+    with data.ctx.db.read() as conn:
+        selection = service.contact_selection(conn, data.account.account_id, inner)
+        assert len(selection.segment_ids) == MAX_NESTING
+        found = set(conn.execute(criteria_service.matching_ids(selection)).scalars())
+    assert found == {data.ids["ann"], data.ids["bob"]}
+    with pytest.raises(InvalidCriteria) as caught:
+        make(data, "one too deep", [in_segment(inner)])
+    assert f"nest more than {MAX_NESTING} deep" in caught.value.errors[0]["message"]

@@ -35,6 +35,9 @@ from mailroom.criteria.schemas import (
 )
 from mailroom.fields.formats import DATE_FORMATS, InvalidValue, parse_value
 from mailroom.fields.service import FieldDef
+from mailroom.kit.bounds import MAX_BIGINT, whole_number
+
+MAX_DAYS = 36_600  # a relative window of at most a hundred years
 
 STATUS_NAMES = {
     "active": "active",
@@ -152,7 +155,7 @@ def _typed(kind: str, fmt: str, operator: str, values: list[Any]) -> tuple[tuple
                 number = None
             if number is None:
                 raise Bad("operand", f"'{value}' is not a number")
-            typed.append(number)
+            typed.append(_comparable(number, value))
         elif kind == DATE:
             moment, timed = when(value, "operand", fmt)
             typed.append(moment)
@@ -163,10 +166,7 @@ def _typed(kind: str, fmt: str, operator: str, values: list[Any]) -> tuple[tuple
                 raise Bad("operand", f"'{value}' is not a status (Active, Unsubscribed, ...)")
             typed.append(name)
         elif kind == SEGMENT:
-            try:
-                typed.append(int(value))
-            except ValueError:
-                raise Bad("operand", f"'{value}' is not a segment id") from None
+            typed.append(_id(value, "segment"))
         else:
             typed.append(str(value))
     if operator == BETWEEN and typed[0] > typed[1]:
@@ -197,14 +197,7 @@ def behavior(name: str, operator: str, raw: Any) -> Behavior:
     ids = raw.get("mailing_ids") or []
     if not isinstance(ids, list):
         ids = [ids]
-    mailing_ids: list[int] = []
-    for value in ids:
-        try:
-            if isinstance(value, bool):
-                raise ValueError
-            mailing_ids.append(int(value))
-        except (TypeError, ValueError):
-            raise Bad("operand", f"'{value}' is not a mailing id") from None
+    mailing_ids = [_id(value, "mailing") for value in ids]
     from_ms = to_ms = None
     if raw.get("from_date") not in (None, ""):
         start, _ = when(raw["from_date"], "operand.from_date")
@@ -218,13 +211,35 @@ def behavior(name: str, operator: str, raw: Any) -> Behavior:
     days = raw.get("days")
     if days not in (None, ""):
         try:
-            days = int(days)
-        except (TypeError, ValueError):
+            days = whole_number(days, "days", low=1, high=MAX_DAYS)
+        except ValueError:
             days = -1
         if days <= 0 or from_ms is not None:
-            raise Bad("operand", "days must be a positive whole number, without from_date")
+            raise Bad(
+                "operand",
+                f"days must be a whole number from 1 to {MAX_DAYS}, without from_date",
+            )
         from_ms = -days  # resolved against the clock by the service
     return Behavior(action, negated, tuple(dict.fromkeys(mailing_ids)), from_ms, to_ms, machine)
+
+
+def _id(value: Any, what: str) -> int:
+    """A mailing or segment id: a whole number a BIGINT column can hold (3.5 is no id)."""
+    try:
+        return whole_number(value, what)
+    except ValueError:
+        raise Bad("operand", f"'{value}' is not a {what} id") from None
+
+
+def _comparable(number: int | float, given: Any) -> int | float:
+    """A number every backend can bind: an integer past 64 bits becomes the nearest float, which
+    each backend compares with the stored numbers by value."""
+    if isinstance(number, float) or -MAX_BIGINT - 1 <= number <= MAX_BIGINT:
+        return number
+    try:
+        return float(number)
+    except OverflowError:
+        raise Bad("operand", f"'{given}' is too large a number") from None
 
 
 def _ms(moment: datetime) -> int:

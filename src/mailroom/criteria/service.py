@@ -103,6 +103,7 @@ def compile_criteria(
     now_ms = (clock or SystemClock()).now_ms()
     compiler = _Compiler(conn, account_id, list_id, include_machine, now_ms, on_replica)
     stack = (segment_id,) if segment_id is not None else ()
+    compiler.outer = len(stack)  # nesting counts the segments inside these criteria
     clause, rules = compiler.compile(criteria, combined_as_and, stack=stack)
     where = and_(repository.scope(account_id, list_id, USER_TYPES[kind]), clause)
     return CompiledCriteria(
@@ -203,6 +204,7 @@ class _Compiler:
         self.segments: dict[int, Clause] = {}
         self.segment_ids: set[int] = set()
         self.uses_events = False
+        self.outer = 0  # segments on the stack that these criteria are saved as, not nested
 
     def compile(
         self, criteria: Any, combined_as_and: bool, stack: tuple[int, ...]
@@ -289,7 +291,7 @@ class _Compiler:
             return f"segment {segment_id} contains itself ({path})"
         if segment_id in self.segments:
             return ""
-        if len(stack) >= MAX_NESTING:
+        if len(stack) - self.outer >= MAX_NESTING:
             return f"segments nest more than {MAX_NESTING} deep"
         row = saved.get(segment_id)
         if row is None:
