@@ -47,6 +47,11 @@ def test_dates_in_both_spellings_end_inclusive(
     assert event["end_date"] == str(1521331200 + 86_399)  # the whole of 18 March 2018
     other = client.post("/api/events", json=MAILING_EVENT, headers=ongage_headers).json()["payload"]
     assert other["start_date"] == "1513296000"  # 2017-12-15
+    last = client.post(
+        "/api/events", json={**RECURRING, "end_date": "9999-12-31"}, headers=ongage_headers
+    )
+    assert last.status_code == 200, last.text
+    assert last.json()["payload"]["end_date"] == "253402300799"  # the calendar's last second
 
 
 def test_slips_every_trigger_labelled_list_field_and_reccurance(
@@ -135,6 +140,9 @@ REFUSED = [
     (_without(RECURRING, "end_date"), "end_date"),
     (example(RECURRING, start_date="2018-31-02"), "start_date"),
     (example(RECURRING, end_date="17-02-2018"), "end_date"),
+    (example(RECURRING, end_date=1e300), "end_date"),
+    (example(RECURRING, end_date="99999999999999999999999"), "end_date"),
+    (example(RECURRING, start_date=99999999999999999999999), "start_date"),
     (_without(BIRTHDAY, "segments"), "segments"),
     (example(BIRTHDAY, segments=[1]), "segments"),
     (example(BIRTHDAY, segments_excluded=["x"]), "segments_excluded"),

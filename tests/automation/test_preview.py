@@ -84,6 +84,8 @@ def test_preview_lists_who_gets_what_when_without_claiming(
         bad = client.get(f"/api/events/{event_id}/preview?{query}", headers=ongage_headers)
         assert bad.status_code == 412
         assert field in {e["field"] for e in bad.json()["payload"]["errors"]}
+    missing = client.get(f"/api/events/{event_id}/preview?from=2026-03-01", headers=ongage_headers)
+    assert missing.json()["payload"]["errors"] == [{"field": "to", "message": "to is required"}]
 
 
 def test_cli_preview_and_time_zone(

@@ -65,6 +65,14 @@ def test_every_problem_is_listed(client: Any, ctx: Context, ongage_headers: dict
             },
             "filters.to_date",
         ),
+        *(
+            (
+                {"title": "T", "selected_fields": ["email"], "filters": {key: value}},
+                f"filters.{key}",
+            )
+            for key in ("from_date", "to_date")
+            for value in (99999999999999999999, 1e300, "99999999999999999999999", -1e300)
+        ),
         ({"title": "x" * 300, "selected_fields": ["email"]}, "title"),
         ({"title": 5, "selected_fields": [5]}, "title"),
     ],

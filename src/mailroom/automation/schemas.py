@@ -18,6 +18,7 @@ Where the documentation slips, the choice made (docs/automation.md):
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -25,7 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from mailroom.errors import ValidationFailed
-from mailroom.kit.bounds import MAX_BIGINT
+from mailroom.kit.bounds import LAST_S, MAX_BIGINT, in_calendar
 
 BASED_ON = ("mailing", "date_field", "recurring")
 TRIGGER_KINDS = ("list_field", "mailing", "trigger", "list")
@@ -152,14 +153,24 @@ _DMY = re.compile(r"^(\d{2})-(\d{2})-(\d{4})$")
 _YMD = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 
-def parse_day(raw: Any, where: str, problems: Problems, zone: ZoneInfo, *, end: bool) -> int | None:
+ONGOING = "ongoing_event is true"
+
+
+def parse_day(
+    raw: Any, where: str, problems: Problems, zone: ZoneInfo, *, end: bool, unless: str = ""
+) -> int | None:
     """Unix seconds as given, or a ``DD-MM-YYYY`` / ``YYYY-MM-DD`` day in the account's zone
-    (its first second, or its last for an end date)."""
+    (its first second, or its last for an end date). `unless` says when it may be left out."""
     if isinstance(raw, bool) or raw in (None, ""):
-        problems.add(where, f"{where} is required unless ongoing_event is true")
+        problems.add(where, f"{where} is required" + (f" unless {unless}" if unless else ""))
         return None
     if isinstance(raw, int | float) or (isinstance(raw, str) and raw.isdigit()):
-        return int(raw)
+        try:
+            number = raw if not isinstance(raw, str) else int(raw) if len(raw) <= 20 else math.inf
+            return in_calendar(number, where)
+        except ValueError as exc:
+            problems.add(where, str(exc))
+            return None
     day: date | None = None
     if isinstance(raw, str):
         try:
@@ -174,6 +185,8 @@ def parse_day(raw: Any, where: str, problems: Problems, zone: ZoneInfo, *, end: 
         return None
     start = datetime.combine(day, time(0), zone)
     if end:
+        if day == date.max:
+            return LAST_S
         return int((datetime.combine(day + timedelta(days=1), time(0), zone)).timestamp()) - 1
     return int(start.timestamp())
 
@@ -337,9 +350,13 @@ def parse_event(data: Any, zone: ZoneInfo) -> tuple[EventSpec, Problems]:
         or data.get("end_date") not in (None, "")
     ):
         if not ongoing or data.get("start_date") not in (None, ""):
-            start = parse_day(data.get("start_date"), "start_date", problems, zone, end=False)
+            start = parse_day(
+                data.get("start_date"), "start_date", problems, zone, end=False, unless=ONGOING
+            )
         if not ongoing or data.get("end_date") not in (None, ""):
-            end = parse_day(data.get("end_date"), "end_date", problems, zone, end=True)
+            end = parse_day(
+                data.get("end_date"), "end_date", problems, zone, end=True, unless=ONGOING
+            )
         if start is not None and end is not None and end < start:
             problems.add("end_date", "end_date must not be before start_date")
     segments = int_list(data.get("segments"), "segments", problems, required=True)

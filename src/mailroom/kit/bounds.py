@@ -8,10 +8,13 @@ and different ones per backend. Edge code checks them here first, so either is a
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 MAX_BIGINT = 2**63 - 1  # BIGINT columns: ids, times
 MAX_INT32 = 2**31 - 1  # INTEGER columns: positions, limits
+FIRST_S = int(datetime(1, 1, 1, tzinfo=UTC).timestamp())  # the calendar's first second
+LAST_S = int(datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp())  # and its last
 
 
 def whole_number(value: Any, name: str, *, low: int = 0, high: int = MAX_BIGINT) -> int:
@@ -37,6 +40,14 @@ def whole_number(value: Any, name: str, *, low: int = 0, high: int = MAX_BIGINT)
     if not low <= number <= high:
         raise ValueError(f"{name} must be a whole number from {low} to {high}")
     return number
+
+
+def in_calendar(seconds: float, name: str) -> int:
+    """Unix seconds that name a moment of the years 1 to 9999 (what dates can show and every
+    time column holds, in milliseconds too); ValueError naming it otherwise (NaN included)."""
+    if not FIRST_S <= seconds <= LAST_S:
+        raise ValueError(f"{name} must be Unix seconds within the years 1 to 9999")
+    return int(seconds)
 
 
 def has_nul(value: Any) -> bool:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mailroom.errors import ValidationFailed
+from mailroom.kit.bounds import FIRST_S, in_calendar
 
 PENDING, COMPLETED, FAILED = 1, 2, 3
 STATUS_DESC = {PENDING: "Pending", COMPLETED: "Completed", FAILED: "Failed"}
@@ -112,15 +113,16 @@ class _Problems(list[dict[str, str]]):
 
 
 def parse_date(value: Any, *, end_of_day: bool) -> int:
-    """Unix seconds from a number, a digit string or a calendar date (UTC); ValueError else."""
+    """Unix seconds from a number, a digit string or a calendar date (UTC), within the years 1
+    to 9999; ValueError else."""
     if isinstance(value, bool):
         raise ValueError("expected Unix seconds or a date such as MM/DD/YYYY")
     if isinstance(value, int | float):
-        return int(value)
+        return in_calendar(value, "Unix seconds")
     if isinstance(value, str):
         text = value.strip()
         if text.lstrip("-").isdigit():
-            return int(text)
+            return in_calendar(int(text) if len(text) <= 20 else FIRST_S - 1, "Unix seconds")
         for fmt in _DATE_FORMATS:
             try:
                 parsed = datetime.strptime(text, fmt).replace(tzinfo=UTC)

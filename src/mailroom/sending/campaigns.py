@@ -17,7 +17,7 @@ from mailroom.errors import Conflict, ValidationFailed
 from mailroom.esp import distribution as dist
 from mailroom.esp import service as esp_service
 from mailroom.jobs import queue
-from mailroom.kit.bounds import MAX_BIGINT
+from mailroom.kit.bounds import LAST_S, MAX_BIGINT
 from mailroom.kit.clock import Clock, now_s
 from mailroom.mailings import schemas as st
 from mailroom.mailings import service as mailings_service
@@ -26,7 +26,6 @@ from mailroom.sending import deliver
 from mailroom.sending import repository as repo
 
 START_JOB = "sending.start_mailing"
-LAST_SECOND = 253_402_300_799  # 9999-12-31 23:59:59 UTC: a later schedule_date is no date
 DELIVER_JOB = "sending.deliver"
 
 
@@ -82,7 +81,7 @@ def create_mailing(conn: Connection, clock: Clock, account_id: int, list_id: int
             schedule_s = int(schedule)
         except (TypeError, ValueError):
             schedule_s = None
-        if schedule_s is None or not 0 < schedule_s <= LAST_SECOND:
+        if schedule_s is None or not 0 < schedule_s <= LAST_S:  # later is no date
             schedule_s = None
             errors.append(
                 {"field": "schedule_date", "message": "schedule_date must be Unix seconds"}
