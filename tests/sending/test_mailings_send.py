@@ -308,3 +308,54 @@ def test_a_mailing_started_after_the_minutes_delivery_ran_is_sent_that_minute(
     assert second.status_code == 200, second.text
     run_jobs(ctx)
     assert len(handler.received) == 4
+
+
+def test_a_segment_of_another_list_is_refused_for_a_mailing_and_an_event(
+    client: Any, ctx: Context, account: Any, ongage_headers: dict[str, str]
+) -> None:
+    """A mailing or an event reaches its own list's contacts only, as a nested segment does."""
+    other = client.post("/api/lists", json={"name": "Second"}, headers=ongage_headers)
+    other_list = int(other.json()["payload"]["id"])
+    everyone = [{"field_name": "email", "operator": "notempty", "operand": []}]
+    theirs = client.post(
+        f"/{other_list}/api/segments",
+        json={"name": "Theirs", "criteria": everyone},
+        headers=ongage_headers,
+    ).json()["payload"]["id"]
+    add_smtp(ctx, account, 2525)  # never reached: no job runs
+    body = {"email_message": [add_message(ctx, account)], "segments": [add_segment(ctx, account)]}
+    for key in ("segments", "segments_excluded"):
+        answer = _mailing(client, ongage_headers, **{**body, key: [int(theirs)]})
+        assert answer.status_code == 412, answer.text
+        errors = answer.json()["payload"]["errors"]
+        assert [e["field"] for e in errors] == [key], errors
+        assert "another list" in errors[0]["message"]
+    event = {
+        "name": "Daily",
+        "based_on": "recurring",
+        "ongoing_event": True,
+        "segments": [int(theirs)],
+        "triggers": [
+            {
+                "based_on": "list",
+                "email_messages": body["email_message"],
+                "schedule_hour": 9,
+                "schedule_minute": 0,
+                "recurrence": {"pattern": "daily"},
+            }
+        ],
+    }
+    refused = client.post("/api/events", json=event, headers=ongage_headers)
+    assert refused.status_code == 412
+    assert (
+        "another list"
+        in {e["field"]: e["message"] for e in refused.json()["payload"]["errors"]}["segments"]
+    )
+    with ctx.db.read() as conn:
+        assert conn.execute(select(sends)).all() == []
+    mine = client.post(
+        f"/{other_list}/api/mailings",
+        json={"name": "Theirs", **body, "segments": [int(theirs)]},
+        headers=ongage_headers,
+    )
+    assert mine.status_code == 200, mine.text  # in its own list's mailing it is fine

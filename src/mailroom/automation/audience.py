@@ -27,15 +27,26 @@ from mailroom.errors import NotFound
 from mailroom.segments import service as segments_service
 
 
-def missing_segments(conn: Connection, account_id: int, ids: Iterable[int]) -> list[int]:
-    """The ids among `ids` that are not segments of the account."""
+def segment_problems(
+    conn: Connection, account_id: int, list_id: int, ids: Iterable[int]
+) -> list[str]:
+    """What is wrong with the segments `ids` for a mailing or an event of list `list_id`: ids
+    that are no segment of the account, and segments of another list (whose contacts a send
+    of this list must not reach, as a nested segment of another list is refused)."""
     missing: list[int] = []
+    foreign: list[int] = []
     for segment_id in sorted(set(ids)):
         try:
-            segments_service.get_segment(conn, account_id, segment_id)
+            row = segments_service.get_segment(conn, account_id, segment_id)
         except NotFound:
             missing.append(segment_id)
-    return missing
+            continue
+        if int(row.list_id) != list_id:
+            foreign.append(segment_id)
+    problems = [f"segments not found: {missing}"] if missing else []
+    if foreign:
+        problems.append(f"segments of another list than {list_id}: {foreign}")
+    return problems
 
 
 def where(

@@ -52,8 +52,8 @@ def _check_references(
                 f"email messages not found: {missing}",
             )
     for key, ids in (("segments", spec.segments), ("segments_excluded", spec.segments_excluded)):
-        if missing := audience.missing_segments(conn, account_id, ids):
-            problems.add(key, f"segments not found: {missing}")
+        for message in audience.segment_problems(conn, account_id, list_id, ids):
+            problems.add(key, message)
     known = esp_service.connections_by_id(conn, account_id)
     if not any(e["field"] == "distribution" for e in problems.errors):
         for error in dist.parse(spec.distribution, known)[1]:

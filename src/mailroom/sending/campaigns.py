@@ -72,8 +72,8 @@ def create_mailing(conn: Connection, clock: Clock, account_id: int, list_id: int
     if missing := messages_service.missing_messages(conn, account_id, messages):
         errors.append({"field": "email_message", "message": f"email messages not found: {missing}"})
     for key, ids in (("segments", included), ("segments_excluded", excluded)):
-        if missing := audience.missing_segments(conn, account_id, ids):
-            errors.append({"field": key, "message": f"segments not found: {missing}"})
+        for message in audience.segment_problems(conn, account_id, list_id, ids):
+            errors.append({"field": key, "message": message})
     schedule = data.get("schedule_date")
     schedule_s: int | None = None
     if schedule not in (None, "", 0):
