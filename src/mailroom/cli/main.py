@@ -49,6 +49,8 @@ def serve(host: str, port: int, workers: int, no_worker: bool, access_log: bool)
 
     if no_worker:  # read by each server process's Settings.from_env
         os.environ["MAILROOM_INPROCESS_WORKER"] = "0"
+    # Links in mail point at this server unless a public address is configured.
+    os.environ.setdefault("MAILROOM_PUBLIC_URL", own_url(host, port))
     from mailroom.keys import service as keys
 
     ctx = open_context()
@@ -71,6 +73,15 @@ def serve(host: str, port: int, workers: int, no_worker: bool, access_log: bool)
         log_level="info" if access_log else "warning",
         access_log=access_log,
     )
+
+
+def own_url(host: str, port: int) -> str:
+    """The address this server answers on, as a link: a wildcard host is this machine."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "127.0.0.1"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
 
 
 @cli.group()
