@@ -102,6 +102,8 @@ def test_esp_connections_hide_password_and_options_filter_active(
         ({"esp_id": 59, "name": "x"}, "host"),
         ({"esp_id": 0, "name": "x"}, "folder"),
         ({**smtp, "rate_per_second": -1}, "rate_per_second"),
+        ({**smtp, "rate_per_second": 1e300}, "rate_per_second"),
+        ({"esp_id": 0, "name": "x", "folder": "relative/dir"}, "folder"),
         ({**smtp, "daily_quota": -1}, "daily_quota"),
         ({**smtp, "daily_quota": 2**31}, "daily_quota"),  # beyond its INTEGER column
     ):

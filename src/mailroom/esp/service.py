@@ -7,6 +7,7 @@ and tests; it has no host.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from sqlalchemy import Connection
@@ -22,6 +23,7 @@ ESP_NAMES = {SMTP_ESP: "Private SMTP", OUTBOX_ESP: "Outbox"}
 ENCRYPTIONS = ("none", "starttls", "tls")
 CONNECTION_NOT_FOUND = "ESP connection not found"
 
+MAX_RATE = 100_000  # messages per second: far past any server, and a pace that stays exact
 _TEXT = ("name", "host", "username", "from_address", "from_name", "reply_address", "folder")
 
 
@@ -78,8 +80,9 @@ def _validated(data: Any, current: Any = None) -> dict[str, Any]:
         rate = data["rate_per_second"]
         if rate is not None and (isinstance(rate, bool) or not isinstance(rate, int | float)):
             errors.append(_error("rate_per_second", "rate_per_second must be a number"))
-        elif rate is not None and rate <= 0:
-            errors.append(_error("rate_per_second", "rate_per_second must be above 0"))
+        elif rate is not None and not 0 < rate <= MAX_RATE:
+            message = f"rate_per_second must be above 0 and at most {MAX_RATE}"
+            errors.append(_error("rate_per_second", message))
         else:
             values["rate_per_second"] = rate
     if "daily_quota" in data:
@@ -102,6 +105,9 @@ def _validated(data: Any, current: Any = None) -> dict[str, Any]:
         errors.append(_error("host", "host is required for an SMTP connection"))
     if esp_id == OUTBOX_ESP and not str(merged.get("folder") or "").strip():
         errors.append(_error("folder", "folder is required for an outbox connection"))
+    elif esp_id == OUTBOX_ESP and not os.path.isabs(str(merged["folder"])):
+        # a relative folder would be found from each worker's own working directory
+        errors.append(_error("folder", "folder must be an absolute path"))
     if errors:
         raise ValidationFailed(
             "; ".join(f"{e['field']}: {e['message']}" for e in errors), errors=errors

@@ -45,8 +45,21 @@ from mailroom.segments import service as segments_service
 JOB = "contact_search.run"
 
 
-def _flag(value: Any) -> bool:
-    return value in (True, 1, "1", "true")
+# The spellings of a flag clients send (0 and 1 find False and True: equal keys).
+FLAGS: dict[Any, bool] = {
+    **dict.fromkeys((None, "", False, "0", "false", "False"), False),
+    **dict.fromkeys((True, "1", "true", "True"), True),
+}
+
+
+def _flag(body: dict[str, Any], key: str, problems: list[dict[str, Any]]) -> bool:
+    """A true/false of the body (or of its filters): a value that is neither is a problem."""
+    filters = body.get("filters")
+    value = body.get(key, filters.get(key) if isinstance(filters, dict) else None)
+    if isinstance(value, float | dict | list) or value not in FLAGS:
+        problems.append({"field": key, "message": f"{key} must be true or false"})
+        return False
+    return FLAGS[value]
 
 
 def parse_search(
@@ -66,7 +79,7 @@ def parse_search(
     if not isinstance(filters, dict):
         problems.append({"field": "filters", "message": "filters must be an object"})
         filters = {}
-    combined = _flag(body.get("combined_as_and", filters.get("combined_as_and")))
+    combined = _flag(body, "combined_as_and", problems)
     written: list[dict[str, Any]] = []
     user_type = "all"
     try:
@@ -82,6 +95,7 @@ def parse_search(
         written, user_type = compiled.written(), compiled.user_type
     except InvalidCriteria as exc:
         problems.extend({**e, "field": f"filters.{e['field']}"} for e in exc.errors)
+    include_behavior = _flag(body, "include_behavior", problems)
     selected = body.get("selected_fields") or []
     if not isinstance(selected, list) or not all(isinstance(s, str) for s in selected):
         problems.append(
@@ -107,7 +121,7 @@ def parse_search(
         user_type=user_type,
         combined_as_and=combined,
         selected_fields=list(dict.fromkeys(selected)),
-        include_behavior=_flag(body.get("include_behavior")),
+        include_behavior=include_behavior,
     )
 
 
@@ -272,13 +286,17 @@ def count_contacts(
     if "criteria" not in filters:
         message = "give a segment_id or criteria"
         raise ValidationFailed(message, errors=[{"field": "criteria", "message": message}])
+    problems: list[dict[str, Any]] = []
+    combined = _flag(body, "combined_as_and", problems)
+    if problems:
+        raise ValidationFailed(str(problems[0]["message"]), errors=problems)
     compiled = criteria_service.compile_criteria(
         conn,
         account_id,
         list_id,
         filters.get("criteria"),
         user_type=filters.get("user_type"),
-        combined_as_and=_flag(body.get("combined_as_and", filters.get("combined_as_and"))),
+        combined_as_and=combined,
         clock=clock,
     )
     counts = criteria_service.count_by_status(conn, compiled, ctx)

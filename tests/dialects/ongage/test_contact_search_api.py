@@ -167,6 +167,8 @@ def test_a_search_broken_before_it_runs_fails_with_its_reason(
         ({"title": "x", "filters": {"criteria": []}, "selected_fields": ["email", "opens"]},
          ["selected_fields"]),
         ({"title": "x", "filters": "all"}, ["filters"]),
+        ({"title": "x", "combined_as_and": "maybe", "include_behavior": [1]},
+         ["combined_as_and", "include_behavior"]),
     ],
 )  # fmt: skip
 def test_invalid_searches_are_412_listing_every_problem(

@@ -224,6 +224,8 @@ def test_contact_counts_of_criteria(client: Any, ongage_headers: dict[str, str])
         {"segment_id": -3},
         {"criteria": [{"field_name": "age", "operator": "LIKE", "operand": ["1"]}]},
         {"criteria": [], "user_type": "maybe"},
+        {"criteria": [], "combined_as_and": "maybe"},
+        {"criteria": [], "combined_as_and": 0.5},
     ],
 )
 def test_invalid_contact_counts_are_412(
