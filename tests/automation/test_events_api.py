@@ -174,6 +174,16 @@ REFUSED = [
         ),
         "distribution[1].esps",
     ),
+    *(
+        (
+            example(
+                BIRTHDAY,
+                distribution=[{"domain": "default", "esp_connection_id": bad, "percent": 100}],
+            ),
+            "distribution[0].esp_connection_id",
+        )
+        for bad in (60142.5, 1e23, "99999999999999999999999")
+    ),
     (_without(BIRTHDAY, "triggers"), "triggers"),
     (example(BIRTHDAY, triggers=[]), "triggers"),
     (_trigger(BIRTHDAY, based_on="weekly"), "triggers[0].based_on"),

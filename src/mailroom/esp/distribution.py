@@ -17,6 +17,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from mailroom.kit.bounds import whole_number
+
 DEFAULT = "default"
 
 Weights = tuple[tuple[int, float], ...]  # (connection id, percent)
@@ -48,13 +50,11 @@ def _number(value: Any) -> float | None:
 
 
 def _conn_id(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
+    """A connection id: a whole number from 1 that a BIGINT holds (3.5 is none)."""
     try:
-        number = int(value)
-    except (TypeError, ValueError):
+        return whole_number(value, "esp_connection_id", low=1)
+    except ValueError:
         return None
-    return number if number > 0 else None
 
 
 def parse(
@@ -88,7 +88,7 @@ def parse(
             if conn_id is None:
                 err(
                     f"{at}.esp_connection_id",
-                    'esp_connection_id is required when domain is "default"',
+                    'esp_connection_id (a connection id) is required when domain is "default"',
                 )
                 continue
             if conn_id not in known_ids:
