@@ -221,6 +221,8 @@ def test_mailing_412s_and_cancel(
         ({"email_message": [2**70], "segments": [1]}, "email_message"),  # beyond any id
         ({"email_message": [1], "segments": [2**70]}, "segments"),
         ({"email_message": [1], "segments": [999]}, "segments"),
+        ({"email_message": [1], "segments": [1], "register_only": "yes"}, "register_only"),
+        ({"register_only": [], "name": "x"}, "register_only"),
         ({"register_only": True, "schedule_date": "soon"}, "schedule_date"),
         ({"register_only": True, "schedule_date": 2**70}, "schedule_date"),
         (

@@ -24,6 +24,7 @@ from mailroom.fields import service as fields_service
 from mailroom.jobs import queue
 from mailroom.kit import ids
 from mailroom.kit.clock import Clock, now_s
+from mailroom.kit.flags import read_flag
 from mailroom.reports import repository
 from mailroom.reports.search_schemas import (
     ACTIVITY_COLUMNS,
@@ -45,21 +46,15 @@ from mailroom.segments import service as segments_service
 JOB = "contact_search.run"
 
 
-# The spellings of a flag clients send (0 and 1 find False and True: equal keys).
-FLAGS: dict[Any, bool] = {
-    **dict.fromkeys((None, "", False, "0", "false", "False"), False),
-    **dict.fromkeys((True, "1", "true", "True"), True),
-}
-
-
 def _flag(body: dict[str, Any], key: str, problems: list[dict[str, Any]]) -> bool:
     """A true/false of the body (or of its filters): a value that is neither is a problem."""
     filters = body.get("filters")
     value = body.get(key, filters.get(key) if isinstance(filters, dict) else None)
-    if isinstance(value, float | dict | list) or value not in FLAGS:
+    found = read_flag(value)
+    if found is None:
         problems.append({"field": key, "message": f"{key} must be true or false"})
         return False
-    return FLAGS[value]
+    return found
 
 
 def parse_search(

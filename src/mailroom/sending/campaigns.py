@@ -19,6 +19,7 @@ from mailroom.esp import service as esp_service
 from mailroom.jobs import queue
 from mailroom.kit.bounds import LAST_S, MAX_BIGINT
 from mailroom.kit.clock import Clock, now_s
+from mailroom.kit.flags import read_flag
 from mailroom.mailings import schemas as st
 from mailroom.mailings import service as mailings_service
 from mailroom.messages import service as messages_service
@@ -50,8 +51,13 @@ def _ids(value: Any, key: str, errors: list[dict[str, str]], *, required: bool) 
     return out
 
 
-def _flag(value: Any) -> bool:
-    return value in (True, 1, "1", "true")
+def _flag(value: Any, key: str, errors: list[dict[str, str]]) -> bool:
+    """True or false; anything else is an error, never a guess (a guessed false would send)."""
+    found = read_flag(value)
+    if found is None:
+        errors.append({"field": key, "message": f"{key} must be true or false"})
+        return True  # checked no further as a send
+    return found
 
 
 def create_mailing(conn: Connection, clock: Clock, account_id: int, list_id: int, data: Any) -> Any:
@@ -62,7 +68,7 @@ def create_mailing(conn: Connection, clock: Clock, account_id: int, list_id: int
             errors=[{"field": "", "message": "expected a JSON object"}],
         )
     errors: list[dict[str, str]] = []
-    register_only = _flag(data.get("register_only", False))
+    register_only = _flag(data.get("register_only", False), "register_only", errors)
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         errors.append({"field": "name", "message": "name is required"})
