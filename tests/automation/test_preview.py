@@ -80,6 +80,8 @@ def test_preview_lists_who_gets_what_when_without_claiming(
         ("from=2026-13-01&to=2026-12-01", "from"),
         ("from=2026-03-01", "to"),
         ("from=2026-03-02&to=2026-03-01", "to"),
+        ("from=9999-12-30&to=9999-12-31", "to"),
+        ("from=253402214400&to=253402300799", "to"),
     ):
         bad = client.get(f"/api/events/{event_id}/preview?{query}", headers=ongage_headers)
         assert bad.status_code == 412

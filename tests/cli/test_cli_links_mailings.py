@@ -75,6 +75,9 @@ def test_links_make_prints_urls_that_work(
     assert unknown.exit_code == 1 and "not found" in unknown.output
     no_mailing = run("links", "make", "--contact", contact_id, "--mailing", "999999")
     assert no_mailing.exit_code == 1 and "Mailing 999999 not found" in no_mailing.output
+    huge = run("links", "make", "--contact", contact_id, "--mailing", "9" * 23)
+    assert huge.exit_code == 2 and "not in the range" in huge.output  # a usage error, no trace
+    assert huge.exception is None or isinstance(huge.exception, SystemExit)
     bad_url = run(
         "links", "make", "--contact", contact_id, "--mailing", str(mailing), "--url", "ftp://x"
     )

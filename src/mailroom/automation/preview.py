@@ -38,6 +38,9 @@ class Item:
         }
 
 
+LAST_PREVIEW_S = int(datetime(9999, 1, 1, tzinfo=UTC).timestamp())
+
+
 def _range(raw_from: Any, raw_to: Any, zone: Any) -> tuple[int, int]:
     problems = Problems()
     start = parse_day(raw_from, "from", problems, zone, end=False)
@@ -47,6 +50,8 @@ def _range(raw_from: Any, raw_to: Any, zone: Any) -> tuple[int, int]:
             problems.add("to", "to must not be before from")
         elif end - start > MAX_DAYS * 86_400:
             problems.add("to", f"a preview covers at most {MAX_DAYS} days")
+        elif end >= LAST_PREVIEW_S:  # a later day's moments leave the calendar in some zones
+            problems.add("to", "to must be before the year 9999")
     problems.raise_any()
     assert start is not None and end is not None
     return start * 1000, end * 1000 + 999

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from mailroom.cli.types import ID
 from mailroom.errors import MailroomError
 
 
@@ -15,7 +16,7 @@ def events() -> None:
 
 
 @events.command("preview")
-@click.argument("event_id", type=int)
+@click.argument("event_id", type=ID)
 @click.option("--account", "account_code", required=True, help="The account's code.")
 @click.option("--from", "date_from", required=True, help="First day: YYYY-MM-DD or Unix seconds.")
 @click.option("--to", "date_to", required=True, help="Last day (included): YYYY-MM-DD or Unix s.")

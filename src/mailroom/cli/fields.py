@@ -7,6 +7,7 @@ import json
 import click
 
 from mailroom.cli.context import cli_errors, echo_table, open_context
+from mailroom.cli.types import ID
 from mailroom.fields.schemas import CUSTOM_TYPES
 
 
@@ -16,7 +17,7 @@ def fields() -> None:
 
 
 @fields.command("create")
-@click.option("--list", "list_id", type=int, required=True, help="The list (mailroom lists list).")
+@click.option("--list", "list_id", type=ID, required=True, help="The list (mailroom lists list).")
 @click.argument("name")
 @click.argument("field_type", metavar="TYPE", type=click.Choice(CUSTOM_TYPES))
 @click.option(
@@ -72,7 +73,7 @@ def create_field(
 
 
 @fields.command("list")
-@click.option("--list", "list_id", type=int, required=True, help="The list (mailroom lists list).")
+@click.option("--list", "list_id", type=ID, required=True, help="The list (mailroom lists list).")
 def list_fields(list_id: int) -> None:
     """Show a list's fields in order."""
     from mailroom.contacts import service as contacts_service

@@ -7,6 +7,7 @@ import json
 import click
 
 from mailroom.cli.context import account_option, cli_errors, open_context, resolve_account
+from mailroom.cli.types import ID
 
 
 @click.group()
@@ -16,7 +17,7 @@ def links() -> None:
 
 @links.command("make")
 @click.option("--contact", "contact_id", required=True, help="The contact's 24-hex id.")
-@click.option("--mailing", "mailing_id", type=int, required=True, help="The mailing's id.")
+@click.option("--mailing", "mailing_id", type=ID, required=True, help="The mailing's id.")
 @click.option("--url", default=None, help="A link in the mail to wrap in a click redirect.")
 @account_option
 def make_links(contact_id: str, mailing_id: int, url: str | None, account_code: str | None) -> None:

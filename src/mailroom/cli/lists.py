@@ -13,6 +13,7 @@ from mailroom.cli.context import (
     open_context,
     resolve_account,
 )
+from mailroom.cli.types import ID
 
 
 @click.group()
@@ -82,7 +83,7 @@ def list_lists(account_code: str | None) -> None:
 
 
 @lists.command("default")
-@click.argument("list_id", type=int)
+@click.argument("list_id", type=ID)
 def default_list(list_id: int) -> None:
     """Make LIST_ID its account's default list (where API calls that name no list act)."""
     from mailroom.contacts import service as contacts_service

@@ -16,6 +16,7 @@ from mailroom.cli import links as links_cli
 from mailroom.cli import lists as lists_cli
 from mailroom.cli import mailings as mailings_cli
 from mailroom.cli.context import open_context
+from mailroom.cli.types import ID
 from mailroom.config import Settings
 from mailroom.db.migrate import upgrade
 
@@ -254,7 +255,7 @@ def webhooks() -> None:
     help="sendgrid: verification key; mailgun: signing key; postmark: user:password; "
     "ses: the SNS topic ARN to accept (optional).",
 )
-@click.option("--list", "list_id", type=int, default=None, help="List to find addresses in.")
+@click.option("--list", "list_id", type=ID, default=None, help="List to find addresses in.")
 def webhooks_create(
     account_code: str, provider: str, secret: str | None, list_id: int | None
 ) -> None:
@@ -279,7 +280,7 @@ def webhooks_create(
 @import_.command("events")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--account", "account_code", required=True, help="The account's code.")
-@click.option("--list", "list_id", type=int, default=None, help="List of items named by email.")
+@click.option("--list", "list_id", type=ID, default=None, help="List of items named by email.")
 @click.option("--format", "fmt", type=click.Choice(["csv", "ndjson"]), default=None)
 @click.option("--errors", "errors_path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--batch", "batch_size", type=int, default=5000, show_default=True)
