@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from conftest import add_field
 from mailroom.context import Context
-from mailroom.db.tables import contact_mailing_totals, contacts, events, sends
+from mailroom.db.tables import contact_mailing_totals, contacts, events, mailings, sends
 from mailroom.jobs import worker
 from mailroom.sending import deliver
 from mailroom.sending import jobs as sending_jobs  # noqa: F401 - registers the handlers
@@ -206,6 +206,31 @@ def test_register_only_and_bulk_ingest_creating_mailings(
         "/api/mailings", json={"name": "x", "register_only": True}, headers=ongage_headers
     ).json()["payload"]
     assert int(newest["id"]) > 987654  # the id sequence moved past the registered id
+
+
+def test_created_mailings_leave_other_accounts_ids_and_the_id_sequence_alone(
+    client: Any, ctx: Context, account: Any, other_account: Any, bearer_headers: Any
+) -> None:
+    """Another account's campaign_activity_id, or an id that would take the sequence to its
+    end, stays an unknown mailing (the item is rejected), never a server error."""
+    mine = add_people(ctx, account, ["a@x.test"])[0].uid
+    theirs = add_people(ctx, other_account, ["b@x.test"])[0].uid
+    other_headers = {"Authorization": f"Bearer {other_account.token}"}
+    url = "/mailroom/v1/events?create_mailings=true"
+    first = [{"type": "em_sends", "contact_id": mine, "campaign_activity_id": "shared-1"}]
+    assert client.post(url, json=first, headers=bearer_headers).json()["accepted"] == 1
+    items = [
+        {"type": "em_sends", "contact_id": theirs, "campaign_activity_id": "shared-1"},
+        {"type": "em_sends", "contact_id": theirs, "mailing_id": 2**63 - 1},
+        {"type": "em_sends", "contact_id": theirs, "mailing_id": 2**31},
+        {"type": "em_sends", "contact_id": theirs, "campaign_activity_id": "theirs-1"},
+    ]
+    answer = client.post(url, json=items, headers=other_headers)
+    assert answer.status_code == 200, answer.text
+    assert (answer.json()["accepted"], answer.json()["rejected"]) == (1, 3)
+    with ctx.db.read() as conn:
+        ids = sorted(conn.execute(select(mailings.c.id)).scalars())
+    assert ids[-1] < 2**31  # the sequence keeps its room for every account's next mailings
 
 
 def test_mailing_412s_and_cancel(

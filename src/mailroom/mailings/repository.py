@@ -38,6 +38,15 @@ def taken_ids(conn: Connection, ids: Iterable[int]) -> set[int]:
     return set(conn.execute(select(mailings.c.id).where(mailings.c.id.in_(wanted))).scalars())
 
 
+def taken_activity_ids(conn: Connection, activity_ids: Iterable[str]) -> set[str]:
+    """The campaign_activity_ids among `activity_ids` used by any account's mailing."""
+    wanted = list(set(activity_ids))
+    if not wanted:
+        return set()
+    column = mailings.c.campaign_activity_id
+    return set(conn.execute(select(column).where(column.in_(wanted))).scalars())
+
+
 def insert_mailing(conn: Connection, values: dict[str, Any]) -> int:
     result = conn.execute(insert(mailings).values(**values))
     return int(result.inserted_primary_key[0])  # type: ignore[index]

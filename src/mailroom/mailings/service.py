@@ -54,6 +54,9 @@ def account_mailings(conn: Connection, account_id: int) -> list[Any]:
     return repository.mailings_of_account(conn, account_id)
 
 
+MAX_REGISTERED_ID = 2**31 - 1  # numeric ids of campaigns sent elsewhere: Ongage's are 32-bit
+
+
 def create_registered(
     conn: Connection,
     clock: Clock,
@@ -63,13 +66,17 @@ def create_registered(
 ) -> tuple[set[int], dict[str, int]]:
     """Register campaigns sent elsewhere that events name but mailroom does not know yet.
 
-    A numeric id becomes the new mailing's id (unless another account uses it: those stay
-    unknown); a campaign_activity_id gets a mailing with a fresh id. Returns what `resolve`
-    does for the new ones.
+    A numeric id up to `MAX_REGISTERED_ID` becomes the new mailing's id; a campaign_activity_id
+    gets a mailing with a fresh id. Ids another account uses stay unknown (ids are unique
+    across accounts), and so do larger numeric ids: the id sequence moves past a registered
+    id, and must keep room for every account's next mailings. Returns what `resolve` does for
+    the new ones.
     """
     now = now_s(clock)
-    wanted = set(ids)
+    wanted = {i for i in ids if 0 < i <= MAX_REGISTERED_ID}
     free = sorted(wanted - repository.taken_ids(conn, wanted))
+    activity_ids = set(activity_ids)
+    activity_ids -= repository.taken_activity_ids(conn, activity_ids)
     base = {
         "account_id": account_id,
         "type": "campaign",
