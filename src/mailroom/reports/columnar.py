@@ -187,8 +187,10 @@ def write_detailed(
     account_id: int,
     list_id: int,
     window_ms: tuple[int, int],
+    through: int,
 ) -> None:
-    """Every event of the report's contacts inside its window, one CSV row each."""
+    """Every event of the report's contacts inside its window, up to event id `through` (what
+    the report read), one CSV row each."""
     names = " ".join(f"WHEN {k} THEN '{v}'" for k, v in _EVENT_NAMES.items())
     from mailroom.reports import render
 
@@ -201,9 +203,10 @@ def write_detailed(
         FROM events e JOIN read_parquet('{_quoted(report)}') r ON r.contact_id = e.contact_id
         LEFT JOIN links l ON l.id = e.link_id
         WHERE e.account_id = ? AND e.list_id = ? AND e.at_ms >= ? AND e.at_ms < ?
+            AND e.id <= ?
         ORDER BY r.contact_id, e.at_ms, e.id
         ) TO '{_quoted(target)}' (FORMAT csv, HEADER)""",
-        [account_id, list_id, window_ms[0], window_ms[1]],
+        [account_id, list_id, window_ms[0], window_ms[1], through],
     )
 
 

@@ -267,9 +267,10 @@ def rows_after(conn: Connection, report_id: int, after_contact: int, limit: int)
 
 
 def detailed_events(
-    conn: Connection, report_id: int, account_id: int, window_ms: tuple[int, int]
+    conn: Connection, report_id: int, account_id: int, window_ms: tuple[int, int], through: int
 ) -> Iterator[Any]:
-    """Each event of the report's contacts inside the window, by contact then time."""
+    """Each event of the report's contacts inside the window and up to event id `through`, by
+    contact then time."""
     e = events.c
     stmt = (
         select(
@@ -288,6 +289,7 @@ def detailed_events(
             report_rows.c.report_id == report_id,
             e.at_ms >= window_ms[0],
             e.at_ms < window_ms[1],
+            e.id <= through,
         )
         .order_by(report_rows.c.contact_id, e.at_ms, e.id)
     )

@@ -23,6 +23,7 @@ from mailroom.criteria import service as criteria_service
 from mailroom.errors import NotFound, ValidationFailed
 from mailroom.fields import service as fields_service
 from mailroom.jobs import queue
+from mailroom.kit.bounds import MAX_BIGINT
 from mailroom.kit.clock import Clock, now_s
 from mailroom.replica import feed, store
 from mailroom.replica import service as replica_service
@@ -320,13 +321,20 @@ def detailed_file(ctx: Context, report: Report) -> Path:
             account_id=report.row.account_id,
             list_id=report.row.list_id,
             window_ms=report.spec.window_ms(),
+            through=_through(report),
         )
     return target
+
+
+def _through(report: Report) -> int:
+    """The last event id the report read: its detailed lines stop where its rows did."""
+    through = report.row.data_through
+    return int(through) if through is not None else MAX_BIGINT
 
 
 def detailed_rows(ctx: Context, report: Report) -> Iterator[Any]:
     """Each event of a main-stored report's contacts inside its window (streamed)."""
     with ctx.db.read() as conn:
         yield from repository.detailed_events(
-            conn, report.row.id, report.row.account_id, report.spec.window_ms()
+            conn, report.row.id, report.row.account_id, report.spec.window_ms(), _through(report)
         )
