@@ -251,3 +251,14 @@ def test_update_refuses_keys_ongage_does_not_let_change(
         answer = client.put(f"/api/events/{event['id']}", json=body, headers=ongage_headers)
         assert answer.status_code == 412
         assert field in {e["field"] for e in answer.json()["payload"]["errors"]}
+
+
+def test_a_new_event_never_takes_a_deleted_events_ids(
+    client: Any, ongage_headers: dict[str, str], documented: None
+) -> None:
+    """A deleted trigger's id lives on in its sends' keys and its mailing: a new trigger given
+    it again would find its sends already claimed and send nothing."""
+    first = client.post("/api/events", json=RECURRING, headers=ongage_headers).json()["payload"]
+    assert client.delete(f"/api/events/{first['id']}", headers=ongage_headers).status_code == 200
+    second = client.post("/api/events", json=RECURRING, headers=ongage_headers).json()["payload"]
+    assert int(second["triggers"][0]["id"]) > int(first["triggers"][0]["id"])

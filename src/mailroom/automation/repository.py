@@ -7,7 +7,15 @@ from typing import Any
 from sqlalchemy import Connection, Select, delete, func, insert, literal_column, select, update
 
 from mailroom.db import backend
-from mailroom.db.tables import automation_events, automation_previews, contacts, sends, triggers
+from mailroom.db.tables import (
+    automation_events,
+    automation_previews,
+    contacts,
+    mailings,
+    quota_usage,
+    sends,
+    triggers,
+)
 
 SEND_COLUMNS = (
     "account_id",
@@ -24,13 +32,26 @@ SEND_COLUMNS = (
 
 
 def insert_event(conn: Connection, values: dict[str, Any]) -> int:
-    result = conn.execute(insert(automation_events).values(**values))
+    fresh = _past(conn, automation_events.c.id, quota_usage.c.event_id)
+    result = conn.execute(insert(automation_events).values(**values, **fresh))
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 def insert_trigger(conn: Connection, values: dict[str, Any]) -> int:
-    result = conn.execute(insert(triggers).values(**values))
+    fresh = _past(conn, triggers.c.id, mailings.c.trigger_id, sends.c.trigger_id)
+    result = conn.execute(insert(triggers).values(**values, **fresh))
     return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def _past(conn: Connection, *used: Any) -> dict[str, int]:
+    """An id past every one `used` ever named, on SQLite (PostgreSQL's sequences never hand an
+    id out twice). SQLite gives the highest id again once its row is deleted, and a deleted
+    event's ids live on in sends' keys, trigger mailings and quota counters: a new trigger
+    with an old id would find its sends already claimed. One writer at a time: no race."""
+    if conn.dialect.name != "sqlite":
+        return {}
+    highest = select(*(select(func.max(c)).scalar_subquery() for c in used))
+    return {"id": max((int(v or 0) for v in conn.execute(highest).one()), default=0) + 1}
 
 
 def set_trigger_mailing(conn: Connection, trigger_id: int, mailing_id: int) -> None:
