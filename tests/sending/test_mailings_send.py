@@ -386,3 +386,71 @@ def test_a_segment_of_another_list_is_refused_for_a_mailing_and_an_event(
         headers=ongage_headers,
     )
     assert mine.status_code == 200, mine.text  # in its own list's mailing it is fine
+
+
+def test_a_claimed_batch_stops_when_its_mailing_is_paused_or_cancelled_or_time_is_up(
+    client: Any,
+    ctx: Context,
+    account: Any,
+    ongage_headers: dict[str, str],
+    smtp: Any,
+    monkeypatch: Any,
+) -> None:
+    """Between two messages a batch reads its mailings' status (at most once a second): a
+    pause sends the rest back to wait for resume, a cancel drops them; a delivery job whose
+    time is up hands the rest to the next job."""
+    import time
+
+    from mailroom.sending import campaigns
+    from mailroom.sending import repository as sending_repository
+
+    handler, port = smtp
+    add_people(ctx, account, ["a@x.test", "b@x.test", "c@x.test"])
+    add_smtp(ctx, account, port)
+    body = {"email_message": [add_message(ctx, account)], "segments": [add_segment(ctx, account)]}
+
+    def claimed_batch() -> tuple[str, list[Any]]:
+        mailing = _mailing(client, ongage_headers, **body).json()["payload"]["id"]
+        with monkeypatch.context() as m:  # start it (claims), deliver nothing yet
+            m.setattr(deliver, "deliver", lambda *args, **kwargs: 0)
+            m.setattr(sending_repository, "anything_due", lambda *args: False)
+            run_jobs(ctx)
+        return mailing, deliver._claim_rows(ctx, "test-worker", 100)
+
+    def send(rows: list[Any], deadline: float | None = None) -> None:
+        pool = deliver.Pool(lanes=2)
+        try:
+            deliver._send_rows(ctx, pool, rows, deadline)
+        finally:
+            pool.close()
+
+    def statuses(mailing: str) -> list[str]:
+        with ctx.db.read() as conn:
+            query = select(sends.c.status).where(sends.c.mailing_id == int(mailing))
+            return sorted(conn.execute(query).scalars())
+
+    paused, rows = claimed_batch()
+    assert len(rows) == 3
+    client.put(f"/api/mailings/{paused}/pause", headers=ongage_headers)
+    send(rows)
+    assert handler.received == [] and statuses(paused) == ["queued"] * 3
+    with ctx.db.read() as conn:  # they wait for resume: no delivery job runs for them meanwhile
+        assert not sending_repository.anything_due(conn, ctx.clock.now_ms())
+    client.put(f"/api/mailings/{paused}/resume", headers=ongage_headers)
+    run_jobs(ctx)
+    assert len(handler.received) == 3 and statuses(paused) == ["sent"] * 3
+
+    cancelled, rows = claimed_batch()
+    client.put(f"/api/mailings/{cancelled}/cancel", headers=ongage_headers)
+    send(rows)
+    assert len(handler.received) == 3 and statuses(cancelled) == ["skipped"] * 3
+    read = client.get(f"/api/mailings/{cancelled}", headers=ongage_headers).json()["payload"]
+    assert (read["status"], read["sent_count"], read["failed_count"]) == ("60006", "0", "0")
+
+    late, rows = claimed_batch()
+    send(rows, deadline=time.monotonic() - 1)
+    assert len(handler.received) == 3 and statuses(late) == ["queued"] * 3
+    with ctx.db.write() as conn:  # what the job whose time was up queues: the next one
+        campaigns.enqueue_delivery(conn, ctx.clock)
+    run_jobs(ctx)
+    assert len(handler.received) == 6 and statuses(late) == ["sent"] * 3

@@ -108,3 +108,12 @@ def add_counts(conn: Connection, mailing_id: int, sent: int, failed: int) -> Non
 
 def get_by_id(conn: Connection, mailing_id: int) -> Any:
     return conn.execute(select(mailings).where(mailings.c.id == mailing_id)).first()
+
+
+def statuses_of(conn: Connection, mailing_ids: Iterable[int]) -> dict[int, int]:
+    """The status of each mailing among `mailing_ids`."""
+    wanted = list(set(mailing_ids))
+    if not wanted:
+        return {}
+    query = select(mailings.c.id, mailings.c.status).where(mailings.c.id.in_(wanted))
+    return {int(i): int(status) for i, status in conn.execute(query)}

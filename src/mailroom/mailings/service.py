@@ -100,6 +100,12 @@ def create_registered(
     return set(free), by_activity
 
 
+def statuses_of(conn: Connection, mailing_ids: Iterable[int]) -> dict[int, int]:
+    """mailing id -> status, for the mailings among `mailing_ids` (any account's: the caller
+    holds their sends)."""
+    return repository.statuses_of(conn, mailing_ids)
+
+
 def insert_mailing(conn: Connection, values: dict[str, Any]) -> int:
     return repository.insert_mailing(conn, values)
 

@@ -54,6 +54,9 @@ BACKOFF_S = (60, 300, 900, 3600, 14_400)  # after the 1st, 2nd ... temporary fai
 MAX_ATTEMPTS = len(BACKOFF_S) + 1
 BATCH = 100
 RECORD_EVERY = 100  # outcomes a lane records in one transaction (one ingest call)
+STATUS_EVERY_MS = 1000  # how often a batch being sent reads its mailings' status
+LATER = "later"  # not sent now: back to the queue as it was (paused mailing, job's time up)
+DROPPED = "dropped"  # not sent: the mailing was cancelled
 
 
 @dataclass
@@ -187,6 +190,44 @@ def _choose(ctx: Context, account: _Account, rows: list[Any]) -> None:
     account.chosen = account.allowance.plan(ctx, wishes)
 
 
+class _Gate:
+    """What stops a claimed batch between two messages: its mailing paused (the send waits
+    for resume) or cancelled (dropped), or the delivery job's time being up (the send goes back
+    to the queue for the next job). The mailings' status is read at most once a second, so a
+    pause or a cancel takes hold within a second even in a batch that a slow pace stretches
+    over minutes; a message already being handed over still goes."""
+
+    def __init__(self, ctx: Context, rows: list[Any], deadline: float | None) -> None:
+        self.ctx = ctx
+        self.mailing_ids = {r.mailing_id for r in rows}
+        self.deadline = deadline
+        self.read_ms: int | None = None
+        self.stopped: dict[int, int] = {}
+        self.lock = threading.Lock()
+
+    def check(self, row: Any) -> Outcome | None:
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return Outcome(LATER, 0, "the delivery job's time is up")
+        status = self._stopped().get(row.mailing_id)
+        if status == mailing_status.ON_HOLD:
+            return Outcome(LATER, 0, "the mailing is on hold")
+        if status is not None:
+            return Outcome(DROPPED, 0, "the mailing was cancelled")
+        return None
+
+    def _stopped(self) -> dict[int, int]:
+        now = self.ctx.clock.now_ms()
+        with self.lock:
+            if self.read_ms is None or now - self.read_ms >= STATUS_EVERY_MS:
+                with self.ctx.db.read() as conn:
+                    statuses = mailings_service.statuses_of(conn, self.mailing_ids)
+                self.stopped = {
+                    i: s for i, s in statuses.items() if s in mailing_status.NOT_SENDING
+                }
+                self.read_ms = now
+            return self.stopped
+
+
 def deliver(
     ctx: Context,
     worker: str,
@@ -209,7 +250,7 @@ def deliver(
             if deadline is None or time.monotonic() <= deadline:
                 # the next batch is claimed while this one is sent (the lanes never wait for it)
                 upcoming = pool.prefetch(lambda: _claim_rows(ctx, worker, limit))
-            _send_rows(ctx, pool, rows)
+            _send_rows(ctx, pool, rows, deadline)
             rows = upcoming.result() if upcoming is not None else []
             upcoming = None
     finally:
@@ -248,16 +289,17 @@ def _claim_rows(ctx: Context, worker: str, limit: int) -> list[Any]:
         return repo.claim(conn, ctx.clock.now_ms(), worker, limit, lease_ms)
 
 
-def _send_rows(ctx: Context, pool: Pool, rows: list[Any]) -> None:
-    """Hand a claimed batch over lane by lane. What each account may still send is read now,
-    after the previous batch's outcomes are all recorded."""
+def _send_rows(ctx: Context, pool: Pool, rows: list[Any], deadline: float | None = None) -> None:
+    """Hand a claimed batch over lane by lane (until `deadline`, a `time.monotonic()` value).
+    What each account may still send is read now, after the previous batch's outcomes are all
+    recorded."""
     lease_ms = ctx.settings.send_lease_s * 1000
     with ctx.db.read() as conn:
         accounts = {a: _account(conn, ctx, a, rows) for a in {r.account_id for r in rows}}
     try:
         for account_id, account in accounts.items():
             _choose(ctx, account, [r for r in rows if r.account_id == account_id])
-        _send_lanes(ctx, pool, rows, accounts, lease_ms)
+        _send_lanes(ctx, pool, rows, accounts, lease_ms, _Gate(ctx, rows, deadline))
     finally:  # places reserved and not used go back, a batch cut short too
         for account in accounts.values():
             account.allowance.settle(ctx)
@@ -266,7 +308,12 @@ def _send_rows(ctx: Context, pool: Pool, rows: list[Any]) -> None:
 
 
 def _send_lanes(
-    ctx: Context, pool: Pool, rows: list[Any], accounts: dict[int, _Account], lease_ms: int
+    ctx: Context,
+    pool: Pool,
+    rows: list[Any],
+    accounts: dict[int, _Account],
+    lease_ms: int,
+    gate: _Gate,
 ) -> None:
     links = TrackingLinks.for_context(ctx)
     lanes = max(1, min(pool.lanes, len(rows)))
@@ -278,9 +325,13 @@ def _send_lanes(
             pending: list[Any] = []
             for row in rows[number::lanes]:
                 account = accounts[row.account_id]
-                outcome, connection_id = _send_one(
-                    ctx, row, account, links, pool, number, lease_ms, delivered[number]
-                )
+                stop = gate.check(row)
+                if stop is not None:
+                    outcome, connection_id = stop, None
+                else:
+                    outcome, connection_id = _send_one(
+                        ctx, row, account, links, pool, number, lease_ms, delivered[number]
+                    )
                 pending.append((row, row.uid, outcome, connection_id))
                 if outcome.kind == SENT:
                     delivered[number].append((row.id, ctx.clock.now_ms()))
@@ -441,9 +492,15 @@ def _record(
         elif outcome.kind == "defer":
             status, attempts = repo.QUEUED, row.attempts
             due = max(row.due_ms, _next_day(conn, ctx, row.account_id))
+        elif outcome.kind == LATER:
+            status, attempts, error = repo.QUEUED, row.attempts, None
+        elif outcome.kind == DROPPED:  # as the cancel drops the queued ones: not a failure
+            status, attempts = repo.SKIPPED, row.attempts
         tally = counts.setdefault(row.mailing_id, [0, 0])
         if status == repo.SENT:
             tally[0] += 1
+        elif outcome.kind == DROPPED:
+            pass
         elif status in (repo.FAILED, repo.BOUNCED, repo.UNKNOWN, repo.SKIPPED):
             tally[1] += 1
         updates.append(

@@ -356,9 +356,12 @@ def sends_of(mailing_id: int) -> Any:
 
 
 def anything_due(conn: Connection, now_ms: int) -> bool:
-    """Whether a delivery run has work: due sends, or sends of a dead worker to settle."""
+    """Whether a delivery run has work: due sends of mailings that are sending (a paused
+    mailing's wait for resume, which queues delivery itself), or sends of a dead worker to
+    settle."""
+    held = select(mailings.c.id).where(mailings.c.status.in_(NOT_SENDING))
     ready = or_(
-        and_(sends.c.status == QUEUED, sends.c.due_ms <= now_ms),
+        and_(sends.c.status == QUEUED, sends.c.due_ms <= now_ms, sends.c.mailing_id.notin_(held)),
         and_(sends.c.status.in_((CLAIMED, SENDING, DELIVERED)), sends.c.lease_until_ms < now_ms),
     )
     return conn.execute(select(sends.c.id).where(ready).limit(1)).first() is not None
