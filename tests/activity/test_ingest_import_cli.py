@@ -139,6 +139,17 @@ def test_import_usage_errors(runner: CliRunner, account: NewAccount, tmp_path: P
     assert no_format.exit_code == 2 and "--format" in no_format.output
 
 
+def test_import_refuses_a_list_the_account_lacks(
+    runner: CliRunner, account: NewAccount, other_account: NewAccount, tmp_path: Path
+) -> None:
+    source = tmp_path / "history.csv"
+    source.write_text("type,email\nem_sends,a@x.test\n")
+    for list_id in (other_account.default_list_id, 999_999):
+        args = ["import", "events", str(source), "--account", account.account_code]
+        refused = runner.invoke(cli, [*args, "--list", str(list_id)])
+        assert refused.exit_code == 2 and "List not found" in refused.output, refused.output
+
+
 def test_prune_command(
     runner: CliRunner, ctx: Context, clock: FrozenClock, account: NewAccount, people: list[Any]
 ) -> None:

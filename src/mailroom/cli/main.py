@@ -304,11 +304,14 @@ def import_events(
     from mailroom.accounts import service as accounts_service
     from mailroom.errors import MailroomError
     from mailroom.imports import events
+    from mailroom.lists import service as lists_service
 
     ctx = open_context()
     try:
         with ctx.db.read() as conn:
             account = accounts_service.account_by_code(conn, account_code)
+            if list_id is not None:  # another account's list is not found, as in the API
+                lists_service.get_list(conn, account.id, list_id)
         kind = events.format_of(path, fmt)
     except (MailroomError, ValueError) as exc:
         raise click.UsageError(str(exc)) from None
@@ -350,7 +353,12 @@ def activity() -> None:
 
 
 @activity.command("prune")
-@click.option("--days", type=int, default=None, help="Age in days (default: retention_days).")
+@click.option(
+    "--days",
+    type=click.IntRange(1, 36_600),
+    default=None,
+    help="Age in days (default: retention_days).",
+)
 def activity_prune(days: int | None) -> None:
     """Delete raw events older than N days; reports and charts keep every total."""
     from mailroom.activity import jobs as activity_jobs
