@@ -81,3 +81,20 @@ def test_other_errors_are_not_retried(ctx: Context, probe: None) -> None:
     with pytest.raises(DBAPIError) as caught:
         retry.on_deadlock(run)
     assert calls == [1] and not retry.is_deadlock(caught.value)
+
+
+def test_a_deadlock_raised_by_the_drivers_own_cursor_runs_again() -> None:
+    """Bulk paths run on psycopg's cursor, whose errors SQLAlchemy does not wrap."""
+    import psycopg
+
+    calls: list[int] = []
+
+    def run() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise psycopg.errors.DeadlockDetected("deadlock detected")
+        return len(calls)
+
+    assert retry.on_deadlock(run) == 2
+    with pytest.raises(ValueError):  # anything else goes up at once
+        retry.on_deadlock(lambda: int("x"))

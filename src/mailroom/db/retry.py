@@ -9,9 +9,11 @@ run again.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from typing import TypeVar
 
+import psycopg
 from sqlalchemy.exc import DBAPIError
 
 T = TypeVar("T")
@@ -20,8 +22,18 @@ DEADLOCK_DETECTED = "40P01"
 ATTEMPTS = 3
 
 
+def driver_error(exc: BaseException) -> BaseException | None:
+    """The database driver's own error behind `exc`: SQLAlchemy wraps it, while the bulk paths
+    that run on the driver's cursor (`db.bulk`, `db.driver`) let it through as it is."""
+    if isinstance(exc, DBAPIError):
+        return exc.orig
+    if isinstance(exc, sqlite3.Error | psycopg.Error):
+        return exc
+    return None
+
+
 def is_deadlock(exc: BaseException) -> bool:
-    return getattr(getattr(exc, "orig", None), "sqlstate", None) == DEADLOCK_DETECTED
+    return getattr(driver_error(exc), "sqlstate", None) == DEADLOCK_DETECTED
 
 
 def on_deadlock(run: Callable[[], T], attempts: int = ATTEMPTS) -> T:
@@ -29,7 +41,7 @@ def on_deadlock(run: Callable[[], T], attempts: int = ATTEMPTS) -> T:
     for attempt in range(1, attempts + 1):
         try:
             return run()
-        except DBAPIError as exc:
+        except Exception as exc:
             if attempt == attempts or not is_deadlock(exc):
                 raise
     raise AssertionError("unreachable")

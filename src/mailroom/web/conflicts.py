@@ -19,10 +19,11 @@ import logging
 import sqlite3
 
 import psycopg
-from sqlalchemy.exc import DataError, DBAPIError, StatementError
+from sqlalchemy.exc import DataError, StatementError
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mailroom.db.retry import driver_error
 from mailroom.errors import MailroomError, Unavailable
 from mailroom.web import errors
 
@@ -33,16 +34,6 @@ RETRY_AFTER_S = 1
 CONFLICT_STATES = frozenset({"40P01", "40001", "55P03"})  # deadlock, serialization, lock
 BUSY_MESSAGES = ("database is locked", "database table is locked")
 UNAVAILABLE = "The database is busy with conflicting changes; please retry"
-
-
-def driver_error(exc: BaseException) -> BaseException | None:
-    """The database driver's own error behind `exc`: SQLAlchemy wraps it, while the bulk paths
-    that run on the driver's cursor (`db.bulk`, `db.driver`) let it through as it is."""
-    if isinstance(exc, DBAPIError):
-        return exc.orig
-    if isinstance(exc, sqlite3.Error | psycopg.Error):
-        return exc
-    return None
 
 
 def is_conflict(exc: BaseException) -> bool:
