@@ -18,7 +18,6 @@ Where the documentation slips, the choice made (docs/automation.md):
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -166,8 +165,7 @@ def parse_day(
         return None
     if isinstance(raw, int | float) or (isinstance(raw, str) and raw.isdigit()):
         try:
-            number = raw if not isinstance(raw, str) else int(raw) if len(raw) <= 20 else math.inf
-            return in_calendar(number, where)
+            return in_calendar(raw, where)
         except ValueError as exc:
             problems.add(where, str(exc))
             return None

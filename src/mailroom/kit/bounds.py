@@ -42,9 +42,12 @@ def whole_number(value: Any, name: str, *, low: int = 0, high: int = MAX_BIGINT)
     return number
 
 
-def in_calendar(seconds: float, name: str) -> int:
-    """Unix seconds that name a moment of the years 1 to 9999 (what dates can show and every
-    time column holds, in milliseconds too); ValueError naming it otherwise (NaN included)."""
+def in_calendar(seconds: float | str, name: str) -> int:
+    """Unix seconds (a number, or its digits as text) that name a moment of the years 1 to 9999
+    (what dates can show and every time column holds, in milliseconds too); ValueError naming
+    it otherwise (NaN included)."""
+    if isinstance(seconds, str):  # digits beyond 20 are far past the calendar: not parsed
+        seconds = int(seconds) if len(seconds) <= 20 else math.inf
     if not FIRST_S <= seconds <= LAST_S:
         raise ValueError(f"{name} must be Unix seconds within the years 1 to 9999")
     return int(seconds)

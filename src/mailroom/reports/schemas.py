@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from mailroom.errors import ValidationFailed
-from mailroom.kit.bounds import FIRST_S, in_calendar
+from mailroom.kit.bounds import in_calendar
 
 PENDING, COMPLETED, FAILED = 1, 2, 3
 STATUS_DESC = {PENDING: "Pending", COMPLETED: "Completed", FAILED: "Failed"}
@@ -122,7 +122,7 @@ def parse_date(value: Any, *, end_of_day: bool) -> int:
     if isinstance(value, str):
         text = value.strip()
         if text.lstrip("-").isdigit():
-            return in_calendar(int(text) if len(text) <= 20 else FIRST_S - 1, "Unix seconds")
+            return in_calendar(text, "Unix seconds")
         for fmt in _DATE_FORMATS:
             try:
                 parsed = datetime.strptime(text, fmt).replace(tzinfo=UTC)
